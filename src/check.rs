@@ -1,0 +1,60 @@
+//! One run of `opsgate check`: configure, discover, run, judge, report.
+
+use std::io::Write;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+
+use crate::cli::CheckArgs;
+use crate::config::Settings;
+use crate::finding::{self, Finding};
+use crate::fingerprint;
+use crate::report::{self, RunResult};
+use crate::repo::Repo;
+use crate::runners;
+use crate::toolenv;
+use crate::verdict::{self, Verdict};
+
+pub fn run(args: &CheckArgs) -> Result<Verdict> {
+    let started = Instant::now();
+    let settings = Settings::from_check_args(args)?;
+    let repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
+    let toolbox = toolenv::prepare(&settings, &repo)?;
+
+    // Tool reports (pytest's JUnit) go to a private folder, never the repo.
+    let scratch = tempfile::Builder::new()
+        .prefix("opsgate-")
+        .tempdir()
+        .context("creating a temporary folder for tool reports")?;
+    let enabled: Vec<_> = settings.tools.clone();
+    let outcomes = runners::run_all(&enabled, &repo, &toolbox, settings.jobs, scratch.path());
+
+    let mut findings: Vec<Finding> = repo.unreadable.clone();
+    let mut tools = Vec::with_capacity(outcomes.len());
+    for (record, tool_findings) in outcomes {
+        findings.extend(tool_findings);
+        tools.push(record);
+    }
+    fingerprint::assign(&mut findings, &repo);
+    finding::sort(&mut findings);
+
+    let verdict = verdict::judge(&findings, &tools, settings.fail_on);
+    for tool in &tools {
+        if let Some(error) = &tool.error {
+            anstream::eprintln!("opsgate: error: {error}");
+        }
+    }
+    let result = RunResult {
+        verdict,
+        fail_on: settings.fail_on,
+        findings,
+        tools,
+        python: toolbox.python.display().to_string(),
+        python_version: toolbox.python_version.clone(),
+        duration: started.elapsed(),
+    };
+    let mut stdout = anstream::stdout().lock();
+    report::emit(settings.format, &mut stdout, &result)?;
+    stdout.flush().context("writing the report to stdout")?;
+    Ok(verdict)
+}

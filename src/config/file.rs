@@ -1,0 +1,172 @@
+//! The configuration file as written: every key optional, unknown keys and
+//! wrong types rejected with the file, line and key (the `toml` crate's
+//! errors carry the span).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Deserializer};
+
+use crate::finding::Severity;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    pub python: Option<PathBuf>,
+    #[serde(default)]
+    pub gate: GateTable,
+    #[serde(default)]
+    pub layout: LayoutTable,
+    #[serde(default)]
+    pub tools: ToolsTable,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateTable {
+    pub fail_on: Option<Severity>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutTable {
+    pub libraries: Option<Vec<String>>,
+    pub not_domains: Option<Vec<String>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolsTable {
+    #[serde(default)]
+    pub black: ToolTable,
+    #[serde(default)]
+    pub flake8: ToolTable,
+    #[serde(default)]
+    pub pylint: ToolTable,
+    #[serde(default)]
+    pub pytest: ToolTable,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolTable {
+    pub enabled: Option<bool>,
+    pub version: Option<String>,
+    #[serde(default, deserialize_with = "timeout")]
+    pub timeout: Option<Duration>,
+    #[serde(default)]
+    pub severity: BTreeMap<String, Severity>,
+}
+
+/// Parses `"90s"`, `"10m"`, `"1h 30m"`; the error lands on the key's line.
+fn timeout<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Duration>, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    let duration = humantime::parse_duration(&text).map_err(|err| {
+        serde::de::Error::custom(format!(
+            "invalid timeout `{text}`: {err} (write it like \"90s\" or \"10m\")"
+        ))
+    })?;
+    if duration.is_zero() {
+        return Err(serde::de::Error::custom("timeout must be longer than zero"));
+    }
+    Ok(Some(duration))
+}
+
+/// `pyproject.toml`, of which only `[tool.opsgate]` is ours.
+#[derive(Deserialize)]
+struct PyProject {
+    #[serde(default)]
+    tool: PyProjectTools,
+}
+
+#[derive(Default, Deserialize)]
+struct PyProjectTools {
+    opsgate: Option<ConfigFile>,
+}
+
+/// The embedded defaults, also what `opsgate init` writes.
+pub const DEFAULTS_TOML: &str = include_str!("defaults.toml");
+
+pub fn parse_defaults() -> ConfigFile {
+    toml::from_str(DEFAULTS_TOML).expect("the embedded defaults are valid configuration")
+}
+
+/// Reads an `opsgate.toml`-shaped file.
+pub fn read_opsgate_toml(path: &Path) -> Result<ConfigFile> {
+    let text = read(path)?;
+    toml::from_str(&text).with_context(|| invalid(path))
+}
+
+/// Reads `[tool.opsgate]` of a `pyproject.toml`; `None` when it has no such table.
+pub fn read_pyproject(path: &Path) -> Result<Option<ConfigFile>> {
+    let text = read(path)?;
+    let pyproject: PyProject = toml::from_str(&text).with_context(|| invalid(path))?;
+    Ok(pyproject.tool.opsgate)
+}
+
+fn read(path: &Path) -> Result<String> {
+    std::fs::read_to_string(path)
+        .with_context(|| format!("reading configuration `{}`", path.display()))
+}
+
+fn invalid(path: &Path) -> String {
+    format!(
+        "invalid configuration in `{}` (run `opsgate init` to see every key with its default)",
+        path.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_defaults_parse_and_set_every_tool() {
+        let defaults = parse_defaults();
+        for tool in [
+            &defaults.tools.black,
+            &defaults.tools.flake8,
+            &defaults.tools.pylint,
+            &defaults.tools.pytest,
+        ] {
+            assert_eq!(tool.enabled, Some(true));
+            assert!(tool.version.is_some());
+            assert!(tool.timeout.is_some());
+            assert!(tool.severity.contains_key("*"));
+        }
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let err = toml::from_str::<ConfigFile>("[gate]\nfail_on = \"error\"\nfial = 1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("fial"), "{err}");
+    }
+
+    #[test]
+    fn bad_timeout_names_line() {
+        let err = toml::from_str::<ConfigFile>("[tools.pylint]\ntimeout = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("invalid timeout `soon`"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_rejected() {
+        let err = toml::from_str::<ConfigFile>("[tools.black]\nenabled = \"yes\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn pyproject_without_our_table_is_none() {
+        let parsed: PyProject = toml::from_str("[tool.black]\nline-length = 100\n").unwrap();
+        assert!(parsed.tool.opsgate.is_none());
+    }
+}

@@ -1,0 +1,219 @@
+//! `Settings`: the embedded defaults, overlaid by the configuration file,
+//! overlaid by the command line, validated once before any work starts.
+
+mod file;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+pub use file::DEFAULTS_TOML;
+use file::{ConfigFile, ToolTable};
+
+use crate::cli::{CheckArgs, ReportFormat};
+use crate::finding::Severity;
+use crate::runners::ToolKind;
+
+/// Where the configuration came from, reported so users know which file counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    Defaults,
+    File(PathBuf),
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The repository root, absolute.
+    pub root: PathBuf,
+    pub source: ConfigSource,
+    /// An interpreter whose tools to use; `None` means the managed environment.
+    pub python: Option<PathBuf>,
+    pub fail_on: Severity,
+    pub jobs: usize,
+    pub format: ReportFormat,
+    pub layout: Layout,
+    pub tools: Vec<ToolSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub libraries: Vec<String>,
+    pub not_domains: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ToolSettings {
+    pub kind: ToolKind,
+    pub enabled: bool,
+    pub version: String,
+    pub timeout: Duration,
+    pub severity: SeverityMap,
+}
+
+/// Tool code prefix -> severity; the longest matching prefix wins.
+#[derive(Debug, Clone)]
+pub struct SeverityMap(BTreeMap<String, Severity>);
+
+impl SeverityMap {
+    pub fn severity_of(&self, code: &str) -> Severity {
+        self.0
+            .iter()
+            .filter(|(prefix, _)| prefix.as_str() != "*" && code.starts_with(prefix.as_str()))
+            .max_by_key(|(prefix, _)| prefix.len())
+            .or_else(|| self.0.get_key_value("*"))
+            .map_or(Severity::Error, |(_, severity)| *severity)
+    }
+}
+
+impl Settings {
+    pub fn from_check_args(args: &CheckArgs) -> Result<Settings> {
+        let root = std::fs::canonicalize(&args.path)
+            .with_context(|| format!("repository `{}` does not exist", args.path.display()))?;
+        if !root.is_dir() {
+            bail!("`{}` is not a directory", args.path.display());
+        }
+        let (user, source) = load(&root, args.config.as_deref())?;
+        let defaults = file::parse_defaults();
+
+        let python = args
+            .python
+            .clone()
+            .or_else(|| user.python.as_ref().map(|p| root.join(p)));
+        let jobs = args.jobs.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        );
+        let tools = ToolKind::ALL
+            .iter()
+            .map(|&kind| {
+                merge_tool(
+                    kind,
+                    defaults.tools.get(kind),
+                    user.tools.get(kind),
+                )
+            })
+            .collect();
+
+        Ok(Settings {
+            root,
+            source,
+            python,
+            fail_on: args
+                .fail_on
+                .or(user.gate.fail_on)
+                .or(defaults.gate.fail_on)
+                .expect("defaults set fail_on"),
+            jobs,
+            format: args.format,
+            layout: Layout {
+                libraries: user
+                    .layout
+                    .libraries
+                    .or(defaults.layout.libraries)
+                    .expect("defaults set libraries"),
+                not_domains: user
+                    .layout
+                    .not_domains
+                    .or(defaults.layout.not_domains)
+                    .expect("defaults set not_domains"),
+            },
+            tools,
+        })
+    }
+
+    pub fn tool(&self, kind: ToolKind) -> &ToolSettings {
+        self.tools
+            .iter()
+            .find(|tool| tool.kind == kind)
+            .expect("settings hold every tool kind")
+    }
+
+    pub fn enabled_tools(&self) -> impl Iterator<Item = &ToolSettings> {
+        self.tools.iter().filter(|tool| tool.enabled)
+    }
+}
+
+impl file::ToolsTable {
+    fn get(&self, kind: ToolKind) -> &ToolTable {
+        match kind {
+            ToolKind::Black => &self.black,
+            ToolKind::Flake8 => &self.flake8,
+            ToolKind::Pylint => &self.pylint,
+            ToolKind::Pytest => &self.pytest,
+        }
+    }
+}
+
+fn merge_tool(kind: ToolKind, defaults: &ToolTable, user: &ToolTable) -> ToolSettings {
+    let mut severity = defaults.severity.clone();
+    severity.extend(user.severity.iter().map(|(k, v)| (k.clone(), *v)));
+    ToolSettings {
+        kind,
+        enabled: user.enabled.or(defaults.enabled).unwrap_or(true),
+        version: user
+            .version
+            .clone()
+            .or_else(|| defaults.version.clone())
+            .expect("defaults pin every tool"),
+        timeout: user
+            .timeout
+            .or(defaults.timeout)
+            .expect("defaults set every timeout"),
+        severity: SeverityMap(severity),
+    }
+}
+
+/// Finds and reads the configuration: `--config`, else `opsgate.toml`, else
+/// `[tool.opsgate]` in `pyproject.toml`, else nothing (the defaults).
+fn load(root: &Path, explicit: Option<&Path>) -> Result<(ConfigFile, ConfigSource)> {
+    if let Some(path) = explicit {
+        let config = if path.file_name().is_some_and(|name| name == "pyproject.toml") {
+            file::read_pyproject(path)?.with_context(|| {
+                format!("`{}` has no [tool.opsgate] table", path.display())
+            })?
+        } else {
+            file::read_opsgate_toml(path)?
+        };
+        return Ok((config, ConfigSource::File(path.to_path_buf())));
+    }
+    let opsgate_toml = root.join("opsgate.toml");
+    if opsgate_toml.is_file() {
+        let config = file::read_opsgate_toml(&opsgate_toml)?;
+        return Ok((config, ConfigSource::File(opsgate_toml)));
+    }
+    let pyproject = root.join("pyproject.toml");
+    if pyproject.is_file()
+        && let Some(config) = file::read_pyproject(&pyproject)?
+    {
+        return Ok((config, ConfigSource::File(pyproject)));
+    }
+    Ok((ConfigFile::default(), ConfigSource::Defaults))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(entries: &[(&str, Severity)]) -> SeverityMap {
+        SeverityMap(entries.iter().map(|(k, v)| ((*k).to_owned(), *v)).collect())
+    }
+
+    #[test]
+    fn longest_prefix_wins_and_star_is_fallback() {
+        let severities = map(&[
+            ("*", Severity::Warning),
+            ("E", Severity::Note),
+            ("E9", Severity::Error),
+        ]);
+        assert_eq!(severities.severity_of("E902"), Severity::Error);
+        assert_eq!(severities.severity_of("E501"), Severity::Note);
+        assert_eq!(severities.severity_of("W605"), Severity::Warning);
+    }
+
+    #[test]
+    fn unmapped_code_without_star_is_an_error() {
+        assert_eq!(map(&[]).severity_of("X1"), Severity::Error);
+    }
+}

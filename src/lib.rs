@@ -1,0 +1,58 @@
+//! opsgate: a quality gate for repositories of Python operations scripts.
+//! `run` is the whole program; `main.rs` only maps its result to an exit code.
+
+mod check;
+pub mod cli;
+mod config;
+mod finding;
+mod fingerprint;
+mod init;
+mod report;
+mod repo;
+mod runners;
+mod toolenv;
+mod verdict;
+mod walk;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use cli::{Cli, Command};
+use verdict::Verdict;
+
+/// The process outcome, in the order that wins: an error over a failure
+/// over a pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// The gate passed: every enabled check ran, nothing at the threshold.
+    Passed,
+    /// The gate failed: findings at or above the threshold.
+    Failed,
+    /// The gate could not judge: usage, configuration or a tool failed.
+    Error,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> ExitCode {
+        match status {
+            ExitStatus::Passed => ExitCode::from(0),
+            ExitStatus::Failed => ExitCode::from(1),
+            ExitStatus::Error => ExitCode::from(2),
+        }
+    }
+}
+
+pub fn run(cli: &Cli) -> Result<ExitStatus> {
+    match &cli.command {
+        Command::Check(args) => Ok(match check::run(args)? {
+            Verdict::Passed => ExitStatus::Passed,
+            Verdict::Failed => ExitStatus::Failed,
+            Verdict::Error => ExitStatus::Error,
+        }),
+        Command::Init(args) => {
+            init::run(args)?;
+            Ok(ExitStatus::Passed)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+use std::io::ErrorKind;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use opsgate::cli::Cli;
+use opsgate::ExitStatus;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match opsgate::run(&cli) {
+        Ok(status) => status.into(),
+        Err(err) => {
+            // A closed pipe on stdout (`opsgate check | head`) is not a failure.
+            if err
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == ErrorKind::BrokenPipe)
+            {
+                return ExitCode::SUCCESS;
+            }
+            anstream::eprintln!("opsgate: error: {err:#}");
+            ExitStatus::Error.into()
+        }
+    }
+}

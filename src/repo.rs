@@ -1,0 +1,270 @@
+//! The repository model every stage reads: the classified files of the one
+//! walk, and what they add up to — domains, tool folders, shared libraries.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::config::Layout;
+use crate::finding::Finding;
+use crate::walk;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Python { test: bool },
+    Shell,
+    Readme,
+    Manifest,
+    Codeowners,
+    Other,
+}
+
+impl FileKind {
+    /// Classification by name alone; `None` when only the content can tell.
+    pub fn from_name(rel: &str, name: &str, lower: &str) -> Option<FileKind> {
+        let kind = if lower.ends_with(".py") {
+            FileKind::Python {
+                test: is_test_name(name),
+            }
+        } else if lower.ends_with(".sh") || lower.ends_with(".bash") {
+            FileKind::Shell
+        } else if name == "CODEOWNERS"
+            && matches!(
+                rel.rsplit_once('/').map(|(dir, _)| dir),
+                None | Some(".github" | ".gitlab" | "docs")
+            )
+        {
+            FileKind::Codeowners
+        } else if lower == "readme" || lower.starts_with("readme.") {
+            FileKind::Readme
+        } else if is_manifest_name(lower) {
+            FileKind::Manifest
+        } else {
+            return None;
+        };
+        Some(kind)
+    }
+
+    pub fn from_shebang(shebang: &str) -> Option<FileKind> {
+        let interpreter = shebang
+            .trim_start_matches("#!")
+            .split_whitespace()
+            .flat_map(|word| word.rsplit('/').next())
+            .find(|word| *word != "env" && !word.starts_with('-'))?;
+        if interpreter.starts_with("python") {
+            Some(FileKind::Python { test: false })
+        } else if matches!(interpreter, "sh" | "bash" | "zsh" | "ksh" | "dash") {
+            Some(FileKind::Shell)
+        } else {
+            None
+        }
+    }
+
+    pub fn is_python(self) -> bool {
+        matches!(self, FileKind::Python { .. })
+    }
+
+    pub fn is_script(self) -> bool {
+        matches!(self, FileKind::Python { .. } | FileKind::Shell)
+    }
+}
+
+/// pytest's default `python_files`: `test_*.py` and `*_test.py`.
+fn is_test_name(name: &str) -> bool {
+    (name.starts_with("test_") || name.ends_with("_test.py")) && name.ends_with(".py")
+}
+
+fn is_manifest_name(lower: &str) -> bool {
+    (lower.starts_with("requirements") && lower.ends_with(".txt"))
+        || matches!(
+            lower,
+            "pyproject.toml" | "pipfile" | "pipfile.lock" | "poetry.lock" | "setup.py" | "setup.cfg"
+        )
+}
+
+#[derive(Debug, Clone)]
+pub struct RepoFile {
+    /// Relative to the root, forward slashes.
+    pub path: String,
+    pub kind: FileKind,
+    pub size: u64,
+}
+
+/// A folder directly under a domain that holds at least one script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolFolder {
+    pub domain: String,
+    pub path: String,
+}
+
+#[derive(Debug)]
+pub struct Repo {
+    pub root: PathBuf,
+    pub files: Vec<RepoFile>,
+    pub domains: Vec<String>,
+    pub tools: Vec<ToolFolder>,
+    /// Folders (relative) that go on the import path of the tools.
+    pub import_roots: Vec<String>,
+    /// Paths the walk could not read, as findings.
+    pub unreadable: Vec<Finding>,
+}
+
+impl Repo {
+    pub fn discover(root: &Path, layout: &Layout, threads: usize) -> Repo {
+        let walked = walk::walk(root, threads);
+        let model = Model::build(&walked.files, layout);
+        Repo {
+            root: root.to_path_buf(),
+            files: walked.files,
+            domains: model.domains,
+            tools: model.tools,
+            import_roots: model.import_roots,
+            unreadable: walked.unreadable,
+        }
+    }
+
+    pub fn python_files(&self) -> impl Iterator<Item = &RepoFile> {
+        self.files.iter().filter(|f| f.kind.is_python())
+    }
+
+    pub fn test_files(&self) -> impl Iterator<Item = &RepoFile> {
+        self.files
+            .iter()
+            .filter(|f| f.kind == FileKind::Python { test: true })
+    }
+
+    pub fn manifests(&self) -> impl Iterator<Item = &RepoFile> {
+        self.files.iter().filter(|f| f.kind == FileKind::Manifest)
+    }
+}
+
+struct Model {
+    domains: Vec<String>,
+    tools: Vec<ToolFolder>,
+    import_roots: Vec<String>,
+}
+
+impl Model {
+    fn build(files: &[RepoFile], layout: &Layout) -> Model {
+        let top_level_packages: BTreeSet<&str> = files
+            .iter()
+            .filter_map(|f| f.path.strip_suffix("/__init__.py"))
+            .filter(|dir| !dir.contains('/'))
+            .collect();
+        let is_library = |top: &str| {
+            layout.libraries.iter().any(|l| l == top) || top_level_packages.contains(top)
+        };
+
+        let mut domains = BTreeSet::new();
+        let mut tools = BTreeSet::new();
+        let mut import_roots = BTreeSet::new();
+        for file in files {
+            let mut parts = file.path.split('/');
+            let (Some(top), Some(second)) = (parts.next(), parts.next()) else {
+                continue; // a file at the root
+            };
+            let nested = parts.next().is_some();
+            if top_level_packages.contains(top) {
+                import_roots.insert(String::new());
+            } else if is_library(top) && file.kind.is_python() {
+                import_roots.insert(top.to_owned());
+            }
+            let is_domain = file.kind.is_script()
+                && !is_library(top)
+                && !top.starts_with('.')
+                && !layout.not_domains.iter().any(|d| d == top);
+            if is_domain {
+                domains.insert(top.to_owned());
+                if nested {
+                    tools.insert((top.to_owned(), format!("{top}/{second}")));
+                }
+            }
+        }
+        Model {
+            domains: domains.into_iter().collect(),
+            tools: tools
+                .into_iter()
+                .map(|(domain, path)| ToolFolder { domain, path })
+                .collect(),
+            import_roots: import_roots.into_iter().collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str) -> RepoFile {
+        let name = path.rsplit('/').next().unwrap();
+        RepoFile {
+            path: path.to_owned(),
+            kind: FileKind::from_name(path, name, &name.to_ascii_lowercase())
+                .unwrap_or(FileKind::Other),
+            size: 1,
+        }
+    }
+
+    fn layout() -> Layout {
+        Layout {
+            libraries: vec!["lib".into()],
+            not_domains: vec!["tests".into(), "docs".into()],
+        }
+    }
+
+    #[test]
+    fn domains_tools_and_libraries_follow_the_layout() {
+        let files: Vec<RepoFile> = [
+            "CODEOWNERS",
+            "setup.py",
+            "lib/opslib/__init__.py",
+            "lib/opslib/auth.py",
+            "networking/dns-check/dns_check.py",
+            "networking/dns-check/README.md",
+            "networking/loose.py",
+            "database-management/backup/run.sh",
+            "database-management/notes/README.md",
+            "tests/test_all.py",
+            "sharedpkg/__init__.py",
+            "sharedpkg/util.py",
+        ]
+        .into_iter()
+        .map(file)
+        .collect();
+        let model = Model::build(&files, &layout());
+        assert_eq!(model.domains, ["database-management", "networking"]);
+        let tools: Vec<&str> = model.tools.iter().map(|t| t.path.as_str()).collect();
+        assert_eq!(tools, ["database-management/backup", "networking/dns-check"]);
+        assert_eq!(model.import_roots, ["", "lib"]);
+    }
+
+    #[test]
+    fn classifies_by_name() {
+        assert_eq!(
+            file("a/test_x.py").kind,
+            FileKind::Python { test: true }
+        );
+        assert_eq!(file("a/x_test.py").kind, FileKind::Python { test: true });
+        assert_eq!(file("a/x.py").kind, FileKind::Python { test: false });
+        assert_eq!(file("a/requirements-dev.txt").kind, FileKind::Manifest);
+        assert_eq!(file(".github/CODEOWNERS").kind, FileKind::Codeowners);
+        assert_eq!(file("a/b/CODEOWNERS").kind, FileKind::Other);
+        assert_eq!(file("a/README.md").kind, FileKind::Readme);
+    }
+
+    #[test]
+    fn classifies_by_shebang() {
+        assert_eq!(
+            FileKind::from_shebang("#!/usr/bin/env python3"),
+            Some(FileKind::Python { test: false })
+        );
+        assert_eq!(
+            FileKind::from_shebang("#!/usr/bin/python3.11 -u"),
+            Some(FileKind::Python { test: false })
+        );
+        assert_eq!(
+            FileKind::from_shebang("#!/usr/bin/env -S bash -e"),
+            Some(FileKind::Shell)
+        );
+        assert_eq!(FileKind::from_shebang("#!/usr/bin/perl"), None);
+    }
+}

@@ -1,0 +1,46 @@
+//! `--format json`: `{"version":1,"verdict":…,"findings":[…],"tools":[…]}`.
+
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::{Emitter, RunResult};
+use crate::finding::{Finding, Severity};
+use crate::runners::ToolRun;
+use crate::verdict::Verdict;
+
+pub struct Json;
+
+/// Bumped only when a field changes meaning or disappears.
+const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    verdict: Verdict,
+    fail_on: Severity,
+    duration_ms: u64,
+    python: &'a str,
+    python_version: &'a str,
+    findings: &'a [Finding],
+    tools: &'a [ToolRun],
+}
+
+impl Emitter for Json {
+    fn emit(&self, out: &mut dyn Write, run: &RunResult) -> Result<()> {
+        let report = Report {
+            version: SCHEMA_VERSION,
+            verdict: run.verdict,
+            fail_on: run.fail_on,
+            duration_ms: u64::try_from(run.duration.as_millis()).unwrap_or(u64::MAX),
+            python: &run.python,
+            python_version: &run.python_version,
+            findings: &run.findings,
+            tools: &run.tools,
+        };
+        serde_json::to_writer_pretty(&mut *out, &report)?;
+        writeln!(out)?;
+        Ok(())
+    }
+}

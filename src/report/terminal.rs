@@ -1,0 +1,123 @@
+//! The report for people: findings grouped by file, one line per tool with
+//! its version and time, and a one-line verdict. Styles are ANSI codes that
+//! the caller's stream strips when it is not a terminal (or `NO_COLOR`).
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use anyhow::Result;
+
+use super::{Emitter, RunResult};
+use crate::finding::Severity;
+use crate::runners::ToolStatus;
+use crate::verdict::Verdict;
+
+pub struct Terminal;
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const RED: Style = AnsiColor::Red.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+const BLUE: Style = AnsiColor::Blue.on_default();
+const GREEN: Style = AnsiColor::Green.on_default().bold();
+
+fn severity_style(severity: Severity) -> Style {
+    match severity {
+        Severity::Error => RED,
+        Severity::Warning => YELLOW,
+        Severity::Note => BLUE,
+    }
+}
+
+impl Emitter for Terminal {
+    fn emit(&self, out: &mut dyn Write, run: &RunResult) -> Result<()> {
+        let mut current_path: Option<&str> = None;
+        for finding in &run.findings {
+            if current_path != Some(finding.path.as_str()) {
+                if current_path.is_some() {
+                    writeln!(out)?;
+                }
+                let shown = if finding.path.is_empty() {
+                    "(repository)"
+                } else {
+                    &finding.path
+                };
+                writeln!(out, "{BOLD}{shown}{BOLD:#}")?;
+                current_path = Some(&finding.path);
+            }
+            let position = match (finding.span.line, finding.span.column) {
+                (Some(line), Some(column)) => format!("{line}:{column}"),
+                (Some(line), None) => line.to_string(),
+                _ => "-".to_owned(),
+            };
+            let style = severity_style(finding.severity);
+            writeln!(
+                out,
+                "  {position:>8}  {style}{:<7}{style:#}  {DIM}{} {}{DIM:#}  {}",
+                finding.severity, finding.tool, finding.rule, finding.message
+            )?;
+        }
+        if !run.findings.is_empty() {
+            writeln!(out)?;
+        }
+
+        for tool in &run.tools {
+            let version = tool.version.as_deref().unwrap_or("-");
+            let (status, style) = match tool.status {
+                ToolStatus::Ok => ("ok", GREEN),
+                ToolStatus::Skipped => ("skipped", DIM),
+                ToolStatus::Disabled => ("disabled", DIM),
+                ToolStatus::NotInstalled => ("missing", RED),
+                ToolStatus::Failed => ("FAILED", RED),
+                ToolStatus::TimedOut => ("TIMEOUT", RED),
+            };
+            #[allow(clippy::cast_precision_loss)] // durations are far below 2^52 ms
+            let seconds = tool.duration_ms as f64 / 1000.0;
+            write!(
+                out,
+                "{:<7} {version:<8} {style}{status:<8}{style:#} {seconds:>6.2}s  {:>5} files  {} findings",
+                tool.name, tool.files, tool.findings
+            )?;
+            if tool.version.as_deref().is_some_and(|v| v != tool.pinned_version) {
+                write!(out, "  {YELLOW}(pinned {}){YELLOW:#}", tool.pinned_version)?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "{DIM}python {} ({}){DIM:#}",
+            run.python_version, run.python
+        )?;
+        writeln!(out)?;
+        write_verdict(out, run)
+    }
+}
+
+fn write_verdict(out: &mut dyn Write, run: &RunResult) -> Result<()> {
+    let counts = format!(
+        "{} errors, {} warnings, {} notes",
+        run.count(Severity::Error),
+        run.count(Severity::Warning),
+        run.count(Severity::Note)
+    );
+    #[allow(clippy::cast_precision_loss)]
+    let seconds = run.duration.as_millis() as f64 / 1000.0;
+    match run.verdict {
+        Verdict::Passed => writeln!(
+            out,
+            "{GREEN}PASSED{GREEN:#}  nothing at or above {} ({counts}) in {seconds:.2}s",
+            run.fail_on
+        )?,
+        Verdict::Failed => writeln!(
+            out,
+            "{RED}FAILED{RED:#}  {} findings at or above {} ({counts}) in {seconds:.2}s",
+            run.blocking(),
+            run.fail_on
+        )?,
+        Verdict::Error => writeln!(
+            out,
+            "{RED}ERROR{RED:#}   the gate could not judge: a check did not run (see above); {counts}"
+        )?,
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! Black in `--check --diff` mode: every file it would reformat is one
+//! finding at the first changed line, with the diff as the fix; every file it
+//! cannot parse is one finding. Exit 0 clean, 1 would reformat, 123 failed
+//! on some file.
+
+use std::ffi::OsString;
+
+use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
+use crate::finding::{Finding, Span};
+use crate::repo::Repo;
+
+pub struct Black;
+
+const TOOL: &str = "black";
+pub const WOULD_REFORMAT: &str = "would-reformat";
+pub const PARSE_ERROR: &str = "parse-error";
+
+impl Runner for Black {
+    fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
+        python_paths(repo)
+    }
+
+    fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
+        let mut args: Vec<OsString> = ["--check", "--diff", "--no-color", "--workers"]
+            .into_iter()
+            .map(OsString::from)
+            .collect();
+        args.push(ctx.jobs.to_string().into());
+        args.extend(file_args(files));
+        args
+    }
+
+    fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
+        let mut findings: Vec<Finding> = parse_diff(&output.stdout_text())
+            .into_iter()
+            .map(|file| {
+                let mut finding = Finding::new(
+                    TOOL,
+                    WOULD_REFORMAT,
+                    ctx.severity.severity_of(WOULD_REFORMAT),
+                    file.path,
+                    Span::at(file.first_changed_line, None),
+                    format!(
+                        "Black would reformat this file ({} change{}); run `black {}`",
+                        file.hunks,
+                        if file.hunks == 1 { "" } else { "s" },
+                        file.quoted_path
+                    ),
+                );
+                finding.fix = Some(file.diff);
+                finding
+            })
+            .collect();
+        let parse_errors = parse_errors(&output.stderr_text());
+        findings.extend(parse_errors.into_iter().map(|error| {
+            Finding::new(
+                TOOL,
+                PARSE_ERROR,
+                ctx.severity.severity_of(PARSE_ERROR),
+                error.path,
+                error.line.map(|l| Span::at(l, error.column)).unwrap_or_default(),
+                format!("Black cannot parse this file: {}", error.message),
+            )
+        }));
+        let reformats = findings.iter().filter(|f| f.rule == WOULD_REFORMAT).count();
+        let errors = findings.len() - reformats;
+        match output.code {
+            Some(0) if findings.is_empty() => Ok(findings),
+            Some(1) if reformats > 0 && errors == 0 => Ok(findings),
+            Some(123) if errors > 0 => Ok(findings),
+            _ => Err(format!(
+                "unexpected result: {reformats} files to reformat and {errors} unparsable files"
+            )),
+        }
+    }
+}
+
+struct FileDiff {
+    path: String,
+    quoted_path: String,
+    first_changed_line: u32,
+    hunks: usize,
+    diff: String,
+}
+
+/// Splits Black's unified diff into one entry per file. Headers carry a
+/// timestamp after a tab, dropped so that the fix is the same on every run.
+fn parse_diff(stdout: &str) -> Vec<FileDiff> {
+    let mut files: Vec<FileDiff> = Vec::new();
+    let mut lines = stdout.lines().peekable();
+    let mut old_line = 0u32;
+    let mut seen_change = false;
+    while let Some(line) = lines.next() {
+        if let Some(header) = line.strip_prefix("--- ")
+            && lines.peek().is_some_and(|next| next.starts_with("+++ "))
+        {
+            lines.next();
+            let path = header.rsplit_once('\t').map_or(header, |(p, _)| p).to_owned();
+            files.push(FileDiff {
+                quoted_path: quote(&path),
+                diff: format!("--- {path}\n+++ {path}\n"),
+                path,
+                first_changed_line: 1,
+                hunks: 0,
+            });
+            seen_change = false;
+            continue;
+        }
+        let Some(file) = files.last_mut() else {
+            continue;
+        };
+        file.diff.push_str(line);
+        file.diff.push('\n');
+        if let Some(start) = hunk_old_start(line) {
+            file.hunks += 1;
+            old_line = start;
+        } else if !seen_change {
+            match line.as_bytes().first() {
+                Some(b'-' | b'+') => {
+                    file.first_changed_line = old_line.max(1);
+                    seen_change = true;
+                }
+                _ => old_line += 1,
+            }
+        }
+    }
+    files
+}
+
+/// `@@ -12,7 +12,8 @@` -> 12.
+fn hunk_old_start(line: &str) -> Option<u32> {
+    let rest = line.strip_prefix("@@ -")?;
+    let end = rest.find([',', ' '])?;
+    rest[..end].parse().ok()
+}
+
+struct ParseError {
+    path: String,
+    line: Option<u32>,
+    column: Option<u32>,
+    message: String,
+}
+
+/// `error: cannot format PATH: Cannot parse for target version …: 3:4: text`
+fn parse_errors(stderr: &str) -> Vec<ParseError> {
+    stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("error: cannot format "))
+        .filter_map(|rest| {
+            let (path, message) = rest.split_once(": ")?;
+            let (line, column) = position(message);
+            Some(ParseError {
+                path: path.to_owned(),
+                line,
+                column,
+                message: message.to_owned(),
+            })
+        })
+        .collect()
+}
+
+/// Finds the `LINE:COL:` Black puts in its parse messages (column 0-based).
+fn position(message: &str) -> (Option<u32>, Option<u32>) {
+    for part in message.split(": ") {
+        if let Some((line, column)) = part.split_once(':')
+            && let (Ok(line), Ok(column)) = (line.parse::<u32>(), column.parse::<u32>())
+        {
+            return (Some(line), Some(column + 1));
+        }
+    }
+    (None, None)
+}
+
+fn quote(path: &str) -> String {
+    if path.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
+        path.to_owned()
+    } else {
+        format!("'{}'", path.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DIFF: &str = "--- net/a.py\t2026-01-01 00:00:00.000000+00:00\n\
++++ net/a.py\t2026-01-01 00:00:01.000000+00:00\n\
+@@ -1,4 +1,4 @@\n import os\n \n-x = 'a'\n+x = \"a\"\n \n@@ -10,3 +10,3 @@\n-y=1\n+y = 1\n\
+--- b.py\t2026-01-01 00:00:00.000000+00:00\n\
++++ b.py\t2026-01-01 00:00:01.000000+00:00\n\
+@@ -5,2 +5,3 @@\n def f():\n+\n     pass\n";
+
+    #[test]
+    fn one_entry_per_file_at_the_first_changed_line() {
+        let files = parse_diff(DIFF);
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].path, "net/a.py");
+        assert_eq!(files[0].first_changed_line, 3);
+        assert_eq!(files[0].hunks, 2);
+        assert!(files[0].diff.starts_with("--- net/a.py\n+++ net/a.py\n@@"));
+        assert!(!files[0].diff.contains("2026"));
+        assert_eq!(files[1].path, "b.py");
+        assert_eq!(files[1].first_changed_line, 6);
+    }
+
+    #[test]
+    fn parse_errors_carry_line_and_column() {
+        let errors = parse_errors(
+            "error: cannot format net/broken.py: Cannot parse for target version Python 3.11: 3:7: def f(:\nOh no!\n",
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].path, "net/broken.py");
+        assert_eq!((errors[0].line, errors[0].column), (Some(3), Some(8)));
+    }
+
+    #[test]
+    fn quotes_paths_for_the_shell_only_when_needed() {
+        assert_eq!(quote("a/b_c.py"), "a/b_c.py");
+        assert_eq!(quote("a b.py"), "'a b.py'");
+    }
+}

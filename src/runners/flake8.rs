@@ -1,0 +1,99 @@
+//! Flake8 with a fixed, machine-readable line format. Each finding line
+//! starts with a marker and separates fields with ASCII unit separators, so
+//! lines the repository's own configuration adds (`--count`, `--statistics`,
+//! `--benchmark`) are told apart and paths or messages with colons parse.
+//! Exit 0 clean, 1 findings; anything else, or exit 1 without a finding line,
+//! means flake8 itself failed.
+
+use std::ffi::OsString;
+
+use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
+use crate::finding::{Finding, Span};
+use crate::repo::Repo;
+
+pub struct Flake8;
+
+const TOOL: &str = "flake8";
+const MARKER: &str = "\u{1e}opsgate\u{1f}";
+const SEP: char = '\u{1f}';
+
+impl Runner for Flake8 {
+    fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
+        python_paths(repo)
+    }
+
+    fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
+        let format = format!("{MARKER}%(path)s{SEP}%(row)d{SEP}%(col)d{SEP}%(code)s{SEP}%(text)s");
+        let mut args: Vec<OsString> = vec![
+            format!("--format={format}").into(),
+            "--no-show-source".into(),
+            format!("--jobs={}", ctx.jobs).into(),
+        ];
+        args.extend(file_args(files));
+        args
+    }
+
+    fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
+        let mut findings = Vec::new();
+        for line in output.stdout_text().lines() {
+            let Some(record) = line.strip_prefix(MARKER) else {
+                continue;
+            };
+            let finding = parse_record(record)
+                .ok_or_else(|| format!("cannot parse this output line: {record:?}"))?;
+            let (path, line, column, code, text) = finding;
+            findings.push(Finding::new(
+                TOOL,
+                code,
+                ctx.severity.severity_of(code),
+                path.strip_prefix("./").unwrap_or(path),
+                Span::at(line, Some(column)),
+                text,
+            ));
+        }
+        match output.code {
+            Some(0) => Ok(findings),
+            Some(1) if !findings.is_empty() => Ok(findings),
+            Some(1) => Err("exit code 1 without any finding".to_owned()),
+            _ => Err("unexpected exit".to_owned()),
+        }
+    }
+}
+
+/// `path␟row␟col␟code␟text`; the path may not contain the separator.
+fn parse_record(record: &str) -> Option<(&str, u32, u32, &str, &str)> {
+    let mut fields = record.splitn(5, SEP);
+    let path = fields.next()?;
+    let row = fields.next()?.parse().ok()?;
+    // Flake8 reports column 0 for some whole-line checks; columns are 1-based.
+    let col = fields.next()?.parse::<u32>().ok()?.max(1);
+    let code = fields.next()?;
+    let text = fields.next()?;
+    (!code.is_empty()).then_some((path, row, col, code, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_record_with_colons_in_the_message() {
+        let record = "net/a.py\u{1f}3\u{1f}1\u{1f}F401\u{1f}'os.path' imported but unused: really";
+        assert_eq!(
+            parse_record(record),
+            Some((
+                "net/a.py",
+                3,
+                1,
+                "F401",
+                "'os.path' imported but unused: really"
+            ))
+        );
+    }
+
+    #[test]
+    fn rejects_a_truncated_record() {
+        assert_eq!(parse_record("net/a.py\u{1f}3"), None);
+        assert_eq!(parse_record("net/a.py\u{1f}x\u{1f}1\u{1f}F401\u{1f}m"), None);
+    }
+}

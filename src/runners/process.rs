@@ -1,0 +1,185 @@
+//! The only place that starts processes. Never through a shell: stdin closed,
+//! stdout and stderr drained on their own threads (a full pipe would block the
+//! child), a deadline after which the whole process group is killed.
+
+use std::io::Read;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Output kept per stream; a tool printing more than this is treated as broken.
+const MAX_OUTPUT: u64 = 256 * 1024 * 1024;
+/// How long to wait for the pipes to close once the process group is gone.
+const DRAIN_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug)]
+pub struct ProcessOutput {
+    /// Exit code; `None` when a signal ended the process.
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: Vec<u8>,
+    pub duration: Duration,
+}
+
+impl ProcessOutput {
+    pub fn stdout_text(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+
+    pub fn stderr_text(&self) -> String {
+        String::from_utf8_lossy(&self.stderr).into_owned()
+    }
+
+    /// The last lines of stderr, for error messages.
+    pub fn stderr_tail(&self, lines: usize) -> String {
+        tail(&self.stderr_text(), lines)
+    }
+
+    pub fn describe_exit(&self) -> String {
+        match (self.code, self.signal) {
+            (Some(code), _) => format!("exit code {code}"),
+            (None, Some(signal)) => format!("killed by signal {signal}"),
+            (None, None) => "unknown exit status".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum ProcessError {
+    /// The program could not be started at all (not found, not executable).
+    Spawn(std::io::Error),
+    /// Still running at the deadline; the group was killed.
+    TimedOut { after: Duration, stderr: Vec<u8> },
+    /// More output than `MAX_OUTPUT` on a stream.
+    OutputTooLarge,
+}
+
+pub fn tail(text: &str, lines: usize) -> String {
+    let all: Vec<&str> = text.trim_end().lines().collect();
+    all[all.len().saturating_sub(lines)..].join("\n")
+}
+
+/// Runs `command` to completion or until `timeout`.
+pub fn run(mut command: Command, timeout: Duration) -> Result<ProcessOutput, ProcessError> {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Own process group, so a timeout kills the tool's children too.
+        .process_group(0);
+    let started = Instant::now();
+    let mut child = command.spawn().map_err(ProcessError::Spawn)?;
+    let stdout = drain(child.stdout.take().expect("stdout is piped"));
+    let stderr = drain(child.stderr.take().expect("stderr is piped"));
+
+    let status = wait_until(&mut child, started + timeout);
+    // Whatever the tool left behind in its group goes too; that also closes
+    // pipes a lingering grandchild would hold open.
+    kill_group(&child);
+    let status = match status {
+        Some(status) => status,
+        None => {
+            let _ = child.wait();
+            let stderr = stderr.recv_timeout(DRAIN_GRACE).ok().and_then(Result::ok);
+            return Err(ProcessError::TimedOut {
+                after: timeout,
+                stderr: stderr.unwrap_or_default(),
+            });
+        }
+    };
+    let stdout = stdout.recv_timeout(DRAIN_GRACE).ok().and_then(Result::ok);
+    let stderr = stderr.recv_timeout(DRAIN_GRACE).ok().and_then(Result::ok);
+    let (Some(stdout), Some(stderr)) = (stdout, stderr) else {
+        return Err(ProcessError::OutputTooLarge);
+    };
+    Ok(ProcessOutput {
+        code: status.code(),
+        signal: status.signal(),
+        stdout,
+        stderr,
+        duration: started.elapsed(),
+    })
+}
+
+fn wait_until(child: &mut Child, deadline: Instant) -> Option<std::process::ExitStatus> {
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => return Some(status),
+            Ok(None) => {}
+            Err(_) => return None,
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return None;
+        }
+        thread::sleep(pause.min(deadline - now));
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+fn kill_group(child: &Child) {
+    let pid = libc::pid_t::try_from(child.id()).expect("pids fit in pid_t");
+    // SAFETY: kill(2) with a negative pid signals the process group we created
+    // for this child; it has no memory-safety preconditions.
+    unsafe {
+        libc::kill(-pid, libc::SIGKILL);
+    }
+}
+
+/// Reads a stream to the end on its own thread; `Err` when it is too large.
+fn drain(stream: impl Read + Send + 'static) -> mpsc::Receiver<Result<Vec<u8>, ()>> {
+    let (sender, receiver) = mpsc::channel();
+    thread::spawn(move || {
+        let mut buffer = Vec::new();
+        let result = match stream.take(MAX_OUTPUT + 1).read_to_end(&mut buffer) {
+            Ok(_) if buffer.len() as u64 <= MAX_OUTPUT => Ok(buffer),
+            _ => Err(()),
+        };
+        let _ = sender.send(result);
+    });
+    receiver
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn captures_both_streams_and_the_exit_code() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "echo out; echo err >&2; exit 3"]);
+        let output = run(command, Duration::from_secs(10)).unwrap();
+        assert_eq!(output.code, Some(3));
+        assert_eq!(output.stdout_text(), "out\n");
+        assert_eq!(output.stderr_text(), "err\n");
+    }
+
+    #[test]
+    fn kills_the_group_at_the_deadline() {
+        let mut command = Command::new("sh");
+        // The child shell forks a sleeper that holds the pipes open.
+        command.args(["-c", "sleep 30 & sleep 30"]);
+        let started = Instant::now();
+        let result = run(command, Duration::from_millis(300));
+        assert!(matches!(result, Err(ProcessError::TimedOut { .. })));
+        assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn missing_program_is_a_spawn_error() {
+        let command = Command::new("/nonexistent/opsgate-test-program");
+        assert!(matches!(
+            run(command, Duration::from_secs(1)),
+            Err(ProcessError::Spawn(_))
+        ));
+    }
+
+    #[test]
+    fn tail_keeps_the_last_lines() {
+        assert_eq!(tail("a\nb\nc\n", 2), "b\nc");
+    }
+}

@@ -1,0 +1,107 @@
+//! Pylint with its `json2` report on stdout, in one process with its own
+//! `-j`, so that its cross-file checks (duplicate-code, cyclic-import) still
+//! see every file together. The exit code is a bit mask: 1 fatal and 32
+//! usage error mean Pylint could not do its job; 2, 4, 8, 16 are the kinds
+//! of messages it found.
+
+use std::ffi::OsString;
+
+use serde::Deserialize;
+
+use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
+use crate::finding::{Finding, Span};
+use crate::repo::Repo;
+
+pub struct Pylint;
+
+const TOOL: &str = "pylint";
+const FATAL: i32 = 1;
+const USAGE_ERROR: i32 = 32;
+const MESSAGE_BITS: i32 = 2 | 4 | 8 | 16;
+
+#[derive(Deserialize)]
+struct Report {
+    messages: Vec<Message>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Message {
+    #[serde(rename = "type")]
+    kind: String,
+    symbol: String,
+    message: String,
+    message_id: String,
+    line: Option<u32>,
+    column: Option<u32>,
+    end_line: Option<u32>,
+    end_column: Option<u32>,
+    path: String,
+}
+
+impl Runner for Pylint {
+    fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
+        python_paths(repo)
+    }
+
+    fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec![
+            "--output-format=json2".into(),
+            format!("--jobs={}", ctx.jobs).into(),
+        ];
+        args.extend(file_args(files));
+        args
+    }
+
+    fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
+        let Some(code) = output.code else {
+            return Err("pylint did not exit normally".to_owned());
+        };
+        let report: Report = serde_json::from_slice(&output.stdout)
+            .map_err(|err| format!("its JSON report cannot be parsed: {err}"))?;
+        if code & (FATAL | USAGE_ERROR) != 0 || code & !(FATAL | USAGE_ERROR | MESSAGE_BITS) != 0 {
+            let fatal: Vec<String> = report
+                .messages
+                .iter()
+                .filter(|m| m.kind == "fatal")
+                .map(|m| format!("{}: {} {}", m.path, m.message_id, m.message))
+                .collect();
+            return Err(if fatal.is_empty() {
+                "it reported a fatal or usage error".to_owned()
+            } else {
+                format!("it could not analyse every file: {}", fatal.join("; "))
+            });
+        }
+        // The reverse (messages with exit 0) is legitimate: `exit-zero` or
+        // `fail-under` in the repository's configuration.
+        if code & MESSAGE_BITS != 0 && report.messages.is_empty() {
+            return Err(format!(
+                "exit code {code} says it found problems, but its report lists none"
+            ));
+        }
+        Ok(report.messages.into_iter().map(|m| to_finding(ctx, m)).collect())
+    }
+}
+
+fn to_finding(ctx: &RunContext, message: Message) -> Finding {
+    let span = Span {
+        line: message.line.filter(|&l| l > 0),
+        // Pylint columns are 0-based.
+        column: message.line.and(message.column).map(|c| c + 1),
+        end_line: message.end_line.filter(|&l| l > 0),
+        end_column: message.end_line.and(message.end_column).map(|c| c + 1),
+    };
+    let mut finding = Finding::new(
+        TOOL,
+        message.message_id.clone(),
+        ctx.severity.severity_of(&message.message_id),
+        message.path,
+        span,
+        format!("{} ({})", message.message, message.symbol),
+    );
+    finding.help_url = Some(format!(
+        "https://pylint.readthedocs.io/en/stable/user_guide/messages/{}/{}.html",
+        message.kind, message.symbol
+    ));
+    finding
+}

@@ -1,0 +1,236 @@
+//! pytest on the test files the walk found, writing its JUnit XML report into
+//! opsgate's scratch folder (never the repository; no `.pytest_cache` either),
+//! parsed back into one finding per failed or errored test. Exit 0 passed,
+//! 1 tests failed, 2 interrupted (collection errors), 5 nothing collected;
+//! 3 and 4 are pytest's own failures.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args};
+use crate::finding::{Finding, Span};
+use crate::repo::Repo;
+
+pub struct Pytest;
+
+const TOOL: &str = "pytest";
+pub const TEST_FAILED: &str = "test-failed";
+pub const TEST_ERROR: &str = "test-error";
+const REPORT: &str = "junit.xml";
+const MESSAGE_LIMIT: usize = 2000;
+
+impl Runner for Pytest {
+    fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
+        repo.test_files().map(|f| f.path.as_str()).collect()
+    }
+
+    fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
+        let mut junit = OsString::from("--junitxml=");
+        junit.push(ctx.scratch.join(REPORT));
+        let mut rootdir = OsString::from("--rootdir=");
+        rootdir.push(&ctx.repo.root);
+        let mut args: Vec<OsString> = vec![
+            "-p".into(),
+            "no:cacheprovider".into(),
+            // xunit1 carries each test's file and line.
+            "-o".into(),
+            "junit_family=xunit1".into(),
+            junit,
+            rootdir,
+        ];
+        args.extend(file_args(files));
+        args
+    }
+
+    fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
+        let code = output.code;
+        if code == Some(5) {
+            return Ok(Vec::new()); // the test files hold no tests
+        }
+        if !matches!(code, Some(0..=2)) {
+            return Err(describe_code(code).to_owned());
+        }
+        let report_path: PathBuf = ctx.scratch.join(REPORT);
+        let xml = std::fs::read_to_string(&report_path)
+            .map_err(|err| format!("it wrote no readable JUnit report: {err}"))?;
+        let cases = parse_junit(&xml).map_err(|err| format!("its JUnit report: {err}"))?;
+        let test_files: Vec<&str> = self.files(ctx.repo);
+        let findings: Vec<Finding> = cases
+            .iter()
+            .filter_map(|case| to_finding(ctx, case, &test_files))
+            .collect();
+        let failures = findings.iter().filter(|f| f.rule == TEST_FAILED).count();
+        let errors = findings.len() - failures;
+        match code {
+            Some(0) if findings.is_empty() => Ok(findings),
+            Some(1) if !findings.is_empty() => Ok(findings),
+            Some(2) if errors > 0 => Ok(findings),
+            _ => Err(format!(
+                "{}, but its report lists {failures} failures and {errors} errors",
+                describe_code(code)
+            )),
+        }
+    }
+}
+
+fn describe_code(code: Option<i32>) -> &'static str {
+    match code {
+        Some(0) => "all tests passed",
+        Some(1) => "some tests failed",
+        Some(2) => "the run was interrupted",
+        Some(3) => "pytest hit an internal error",
+        Some(4) => "pytest was misused (bad command line or configuration)",
+        _ => "pytest ended unexpectedly",
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TestSuites {
+    #[serde(rename = "testsuite", default)]
+    suites: Vec<TestSuite>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TestSuite {
+    #[serde(rename = "testcase", default)]
+    cases: Vec<TestCase>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TestCase {
+    #[serde(rename = "@classname", default)]
+    pub classname: String,
+    #[serde(rename = "@name")]
+    pub name: String,
+    #[serde(rename = "@file")]
+    pub file: Option<String>,
+    /// 0-based in pytest's xunit1 output.
+    #[serde(rename = "@line")]
+    pub line: Option<u32>,
+    #[serde(rename = "@time")]
+    pub time: Option<f64>,
+    pub failure: Option<Outcome>,
+    pub error: Option<Outcome>,
+    pub skipped: Option<Outcome>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Outcome {
+    #[serde(rename = "@message", default)]
+    pub message: String,
+    #[serde(rename = "$text", default)]
+    pub text: String,
+}
+
+pub fn parse_junit(xml: &str) -> Result<Vec<TestCase>, quick_xml::DeError> {
+    let suites: TestSuites = quick_xml::de::from_str(xml)?;
+    Ok(suites.suites.into_iter().flat_map(|s| s.cases).collect())
+}
+
+fn to_finding(ctx: &RunContext, case: &TestCase, test_files: &[&str]) -> Option<Finding> {
+    let (rule, outcome, verb) = match (&case.failure, &case.error) {
+        (Some(failure), _) => (TEST_FAILED, failure, "failed"),
+        (None, Some(error)) => (TEST_ERROR, error, "errored"),
+        (None, None) => return None,
+    };
+    let path = case
+        .file
+        .clone()
+        .or_else(|| file_of_collection_error(case, test_files))
+        .unwrap_or_default();
+    let span = case.line.map(|l| Span::at(l + 1, None)).unwrap_or_default();
+    // The first line of pytest's message; the full text stays in its report.
+    let detail = if outcome.message.trim().is_empty() {
+        outcome.text.lines().last().unwrap_or_default()
+    } else {
+        outcome.message.lines().next().unwrap_or_default()
+    };
+    let class = short_class(&case.classname, &path);
+    let name = if class.is_empty() {
+        case.name.clone()
+    } else {
+        format!("{class}::{}", case.name)
+    };
+    let message = truncate(&format!("test {name} {verb}: {}", detail.trim()));
+    Some(Finding::new(
+        TOOL,
+        rule,
+        ctx.severity.severity_of(rule),
+        path,
+        span,
+        message,
+    ))
+}
+
+/// A collection error names the module (`net.check.test_x`), not the file.
+fn file_of_collection_error(case: &TestCase, test_files: &[&str]) -> Option<String> {
+    test_files
+        .iter()
+        .find(|file| {
+            file.strip_suffix(".py")
+                .is_some_and(|stem| stem.replace('/', ".") == case.name)
+        })
+        .map(|file| (*file).to_owned())
+}
+
+/// `net.check.test_x.TestClass` -> `TestClass`; the module is the path already.
+fn short_class<'a>(classname: &'a str, path: &str) -> &'a str {
+    let module = path.trim_end_matches(".py").replace('/', ".");
+    classname
+        .strip_prefix(module.as_str())
+        .map_or(classname, |rest| rest.trim_start_matches('.'))
+}
+
+fn truncate(text: &str) -> String {
+    if text.len() <= MESSAGE_LIMIT {
+        return text.to_owned();
+    }
+    let mut end = MESSAGE_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const XML: &str = r#"<?xml version="1.0" encoding="utf-8"?><testsuites name="pytest tests"><testsuite name="pytest" errors="1" failures="1" skipped="0" tests="3" time="0.1"><testcase classname="net.vlan.test_vlan" name="test_ok" file="net/vlan/test_vlan.py" line="3" time="0.001" /><testcase classname="net.vlan.test_vlan" name="test_bad" file="net/vlan/test_vlan.py" line="7" time="0.002"><failure message="assert 1 == 2">def test_bad():
+&gt;       assert 1 == 2
+E       assert 1 == 2</failure></testcase><testcase classname="" name="db.vac.test_vac" time="0.000"><error message="collection failure">ImportError: nope</error></testcase></testsuite></testsuites>"#;
+
+    #[test]
+    fn reads_cases_with_their_outcomes() {
+        let cases = parse_junit(XML).unwrap();
+        assert_eq!(cases.len(), 3);
+        assert!(cases[0].failure.is_none() && cases[0].error.is_none());
+        let failure = cases[1].failure.as_ref().unwrap();
+        assert_eq!(failure.message, "assert 1 == 2");
+        assert!(failure.text.contains("E       assert 1 == 2"));
+        assert_eq!(cases[1].line, Some(7));
+        assert_eq!(cases[2].error.as_ref().unwrap().message, "collection failure");
+    }
+
+    #[test]
+    fn collection_errors_are_traced_to_their_file() {
+        let cases = parse_junit(XML).unwrap();
+        assert_eq!(
+            file_of_collection_error(&cases[2], &["db/vac/test_vac.py", "x/test_y.py"]).as_deref(),
+            Some("db/vac/test_vac.py")
+        );
+    }
+
+    #[test]
+    fn short_class_drops_the_module() {
+        assert_eq!(short_class("a.b.test_c.TestX", "a/b/test_c.py"), "TestX");
+        assert_eq!(short_class("a.b.test_c", "a/b/test_c.py"), "");
+    }
+
+    #[test]
+    fn malformed_report_is_an_error() {
+        assert!(parse_junit("<testsuites><testsuite><testcase>").is_err());
+    }
+}

@@ -1,0 +1,78 @@
+//! The judgement of a run. An error (a check that could not run) wins over a
+//! failure, which wins over a pass: the gate fails closed.
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Severity};
+use crate::runners::ToolRun;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Passed,
+    Failed,
+    Error,
+}
+
+pub fn judge(findings: &[Finding], tools: &[ToolRun], fail_on: Severity) -> Verdict {
+    if tools.iter().any(|t| t.status.is_error()) {
+        Verdict::Error
+    } else if findings.iter().any(|f| f.severity >= fail_on) {
+        Verdict::Failed
+    } else {
+        Verdict::Passed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Span;
+    use crate::runners::ToolStatus;
+
+    fn tool(status: ToolStatus) -> ToolRun {
+        ToolRun {
+            name: "pylint",
+            version: Some("4.1.4".into()),
+            pinned_version: "4.1.4".into(),
+            status,
+            duration_ms: 1,
+            files: 1,
+            findings: 0,
+            error: None,
+        }
+    }
+
+    fn finding(severity: Severity) -> Finding {
+        Finding::new("pylint", "W0702", severity, "a.py", Span::at(1, None), "m")
+    }
+
+    #[test]
+    fn threshold_decides_between_pass_and_fail() {
+        let ok = [tool(ToolStatus::Ok)];
+        let notes = [finding(Severity::Note)];
+        assert_eq!(judge(&notes, &ok, Severity::Warning), Verdict::Passed);
+        assert_eq!(judge(&notes, &ok, Severity::Note), Verdict::Failed);
+        assert_eq!(judge(&[], &ok, Severity::Note), Verdict::Passed);
+    }
+
+    #[test]
+    fn a_tool_that_did_not_run_is_an_error_whatever_the_findings() {
+        for status in [
+            ToolStatus::Failed,
+            ToolStatus::TimedOut,
+            ToolStatus::NotInstalled,
+        ] {
+            let tools = [tool(ToolStatus::Ok), tool(status)];
+            assert_eq!(judge(&[], &tools, Severity::Error), Verdict::Error);
+            let errors = [finding(Severity::Error)];
+            assert_eq!(judge(&errors, &tools, Severity::Error), Verdict::Error);
+        }
+    }
+
+    #[test]
+    fn skipped_and_disabled_tools_do_not_block() {
+        let tools = [tool(ToolStatus::Skipped), tool(ToolStatus::Disabled)];
+        assert_eq!(judge(&[], &tools, Severity::Note), Verdict::Passed);
+    }
+}
