@@ -6,16 +6,16 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::cli::CheckArgs;
-use crate::config::Settings;
+use crate::config::{ConfigSource, Settings};
 use crate::finding::{self, Finding};
 use crate::fingerprint;
-use crate::report::{self, RunResult};
 use crate::repo::Repo;
+use crate::report::{self, RunResult};
 use crate::runners;
 use crate::toolenv;
 use crate::verdict::{self, Verdict};
 
-pub fn run(args: &CheckArgs) -> Result<Verdict> {
+pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
     let settings = Settings::from_check_args(args)?;
     let repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
@@ -52,6 +52,12 @@ pub fn run(args: &CheckArgs) -> Result<Verdict> {
         python: toolbox.python.display().to_string(),
         python_version: toolbox.python_version.clone(),
         duration: started.elapsed(),
+        config: match &settings.source {
+            ConfigSource::Defaults => None,
+            ConfigSource::File(path) => Some(path.display().to_string()),
+        },
+        domains: repo.domains.clone(),
+        tool_folders: repo.tools.iter().map(|t| t.path.clone()).collect(),
     };
     let mut stdout = anstream::stdout().lock();
     report::emit(settings.format, &mut stdout, &result)?;

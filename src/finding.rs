@@ -7,7 +7,17 @@ use serde::{Deserialize, Serialize};
 
 /// How much a finding matters. Ordered so that `Error > Warning > Note`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, clap::ValueEnum,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -17,6 +27,7 @@ pub enum Severity {
 }
 
 impl Severity {
+    #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Note => "note",
@@ -35,19 +46,19 @@ impl fmt::Display for Severity {
 /// A place in a file: 1-based line and column, both optional for
 /// whole-file findings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Span {
+pub(crate) struct Span {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub line: Option<u32>,
+    pub(crate) line: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub column: Option<u32>,
+    pub(crate) column: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_line: Option<u32>,
+    pub(crate) end_line: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub end_column: Option<u32>,
+    pub(crate) end_column: Option<u32>,
 }
 
 impl Span {
-    pub fn at(line: u32, column: Option<u32>) -> Self {
+    pub(crate) fn at(line: u32, column: Option<u32>) -> Self {
         Span {
             line: Some(line),
             column,
@@ -58,28 +69,28 @@ impl Span {
 
 /// One problem reported by a tool or a built-in rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Finding {
+pub(crate) struct Finding {
     /// `black`, `flake8`, `pylint`, `pytest`, or `opsgate` for built-in rules.
-    pub tool: String,
+    pub(crate) tool: String,
     /// The tool's own code (`F401`, `W0702`) or an opsgate rule id.
-    pub rule: String,
-    pub severity: Severity,
-    pub message: String,
+    pub(crate) rule: String,
+    pub(crate) severity: Severity,
+    pub(crate) message: String,
     /// Relative to the repository root, forward slashes.
-    pub path: String,
+    pub(crate) path: String,
     #[serde(flatten)]
-    pub span: Span,
+    pub(crate) span: Span,
     /// Stable identity across unrelated edits; filled in by `fingerprint`.
-    pub fingerprint: String,
+    pub(crate) fingerprint: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub help_url: Option<String>,
+    pub(crate) help_url: Option<String>,
     /// A suggested change, e.g. Black's diff.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fix: Option<String>,
+    pub(crate) fix: Option<String>,
 }
 
 impl Finding {
-    pub fn new(
+    pub(crate) fn new(
         tool: &str,
         rule: impl Into<String>,
         severity: Severity,
@@ -101,13 +112,13 @@ impl Finding {
     }
 
     /// The order reports use: by path, position, then rule, so output diffs cleanly.
-    pub fn sort_key(&self) -> (&str, &Span, &str, &str) {
+    pub(crate) fn sort_key(&self) -> (&str, &Span, &str, &str) {
         (&self.path, &self.span, &self.tool, &self.rule)
     }
 }
 
 /// Sorts findings into the stable order every report uses.
-pub fn sort(findings: &mut [Finding]) {
+pub(crate) fn sort(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         a.sort_key()
             .cmp(&b.sort_key())

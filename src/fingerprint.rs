@@ -6,13 +6,13 @@
 use std::collections::HashMap;
 
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::finding::Finding;
+use crate::hash::short_digest;
 use crate::repo::Repo;
 
 /// Fills in `fingerprint` of every finding; each file is read at most once.
-pub fn assign(findings: &mut [Finding], repo: &Repo) {
+pub(crate) fn assign(findings: &mut [Finding], repo: &Repo) {
     let mut paths: Vec<&str> = findings
         .iter()
         .filter(|f| f.span.line.is_some())
@@ -58,17 +58,7 @@ pub fn assign(findings: &mut [Finding], repo: &Repo) {
 }
 
 fn digest(parts: &[&str]) -> String {
-    let mut hasher = Sha256::new();
-    for part in parts {
-        hasher.update(part.as_bytes());
-        hasher.update([0]);
-    }
-    hasher
-        .finalize()
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    short_digest(parts, 16)
 }
 
 #[cfg(test)]

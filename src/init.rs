@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use crate::cli::InitArgs;
 use crate::config::DEFAULTS_TOML;
 
-pub fn run(args: &InitArgs) -> Result<()> {
+pub(crate) fn run(args: &InitArgs) -> Result<()> {
     let path = args.path.join("opsgate.toml");
     let mut options = OpenOptions::new();
     options.write(true);

@@ -6,9 +6,10 @@ pub mod cli;
 mod config;
 mod finding;
 mod fingerprint;
+mod hash;
 mod init;
-mod report;
 mod repo;
+mod report;
 mod runners;
 mod toolenv;
 mod verdict;
@@ -17,6 +18,8 @@ mod walk;
 use std::process::ExitCode;
 
 use anyhow::Result;
+
+pub use finding::Severity;
 
 use cli::{Cli, Command};
 use verdict::Verdict;
@@ -43,6 +46,10 @@ impl From<ExitStatus> for ExitCode {
     }
 }
 
+/// Runs one command.
+///
+/// # Errors
+/// Usage, configuration and I/O problems that stop the run; they exit 2.
 pub fn run(cli: &Cli) -> Result<ExitStatus> {
     match &cli.command {
         Command::Check(args) => Ok(match check::run(args)? {

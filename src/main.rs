@@ -3,8 +3,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use opsgate::cli::Cli;
 use opsgate::ExitStatus;
+use opsgate::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -9,7 +9,7 @@ use crate::finding::Finding;
 use crate::walk;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
+pub(crate) enum FileKind {
     Python { test: bool },
     Shell,
     Readme,
@@ -20,7 +20,7 @@ pub enum FileKind {
 
 impl FileKind {
     /// Classification by name alone; `None` when only the content can tell.
-    pub fn from_name(rel: &str, name: &str, lower: &str) -> Option<FileKind> {
+    pub(crate) fn from_name(rel: &str, name: &str, lower: &str) -> Option<FileKind> {
         let kind = if lower.ends_with(".py") {
             FileKind::Python {
                 test: is_test_name(name),
@@ -44,11 +44,11 @@ impl FileKind {
         Some(kind)
     }
 
-    pub fn from_shebang(shebang: &str) -> Option<FileKind> {
+    pub(crate) fn from_shebang(shebang: &str) -> Option<FileKind> {
         let interpreter = shebang
             .trim_start_matches("#!")
             .split_whitespace()
-            .flat_map(|word| word.rsplit('/').next())
+            .filter_map(|word| word.rsplit('/').next())
             .find(|word| *word != "env" && !word.starts_with('-'))?;
         if interpreter.starts_with("python") {
             Some(FileKind::Python { test: false })
@@ -59,11 +59,11 @@ impl FileKind {
         }
     }
 
-    pub fn is_python(self) -> bool {
+    pub(crate) fn is_python(self) -> bool {
         matches!(self, FileKind::Python { .. })
     }
 
-    pub fn is_script(self) -> bool {
+    pub(crate) fn is_script(self) -> bool {
         matches!(self, FileKind::Python { .. } | FileKind::Shell)
     }
 }
@@ -77,39 +77,43 @@ fn is_manifest_name(lower: &str) -> bool {
     (lower.starts_with("requirements") && lower.ends_with(".txt"))
         || matches!(
             lower,
-            "pyproject.toml" | "pipfile" | "pipfile.lock" | "poetry.lock" | "setup.py" | "setup.cfg"
+            "pyproject.toml"
+                | "pipfile"
+                | "pipfile.lock"
+                | "poetry.lock"
+                | "setup.py"
+                | "setup.cfg"
         )
 }
 
 #[derive(Debug, Clone)]
-pub struct RepoFile {
+pub(crate) struct RepoFile {
     /// Relative to the root, forward slashes.
-    pub path: String,
-    pub kind: FileKind,
-    pub size: u64,
+    pub(crate) path: String,
+    pub(crate) kind: FileKind,
 }
 
 /// A folder directly under a domain that holds at least one script.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ToolFolder {
-    pub domain: String,
-    pub path: String,
+pub(crate) struct ToolFolder {
+    pub(crate) domain: String,
+    pub(crate) path: String,
 }
 
 #[derive(Debug)]
-pub struct Repo {
-    pub root: PathBuf,
-    pub files: Vec<RepoFile>,
-    pub domains: Vec<String>,
-    pub tools: Vec<ToolFolder>,
+pub(crate) struct Repo {
+    pub(crate) root: PathBuf,
+    pub(crate) files: Vec<RepoFile>,
+    pub(crate) domains: Vec<String>,
+    pub(crate) tools: Vec<ToolFolder>,
     /// Folders (relative) that go on the import path of the tools.
-    pub import_roots: Vec<String>,
+    pub(crate) import_roots: Vec<String>,
     /// Paths the walk could not read, as findings.
-    pub unreadable: Vec<Finding>,
+    pub(crate) unreadable: Vec<Finding>,
 }
 
 impl Repo {
-    pub fn discover(root: &Path, layout: &Layout, threads: usize) -> Repo {
+    pub(crate) fn discover(root: &Path, layout: &Layout, threads: usize) -> Repo {
         let walked = walk::walk(root, threads);
         let model = Model::build(&walked.files, layout);
         Repo {
@@ -122,17 +126,17 @@ impl Repo {
         }
     }
 
-    pub fn python_files(&self) -> impl Iterator<Item = &RepoFile> {
+    pub(crate) fn python_files(&self) -> impl Iterator<Item = &RepoFile> {
         self.files.iter().filter(|f| f.kind.is_python())
     }
 
-    pub fn test_files(&self) -> impl Iterator<Item = &RepoFile> {
+    pub(crate) fn test_files(&self) -> impl Iterator<Item = &RepoFile> {
         self.files
             .iter()
             .filter(|f| f.kind == FileKind::Python { test: true })
     }
 
-    pub fn manifests(&self) -> impl Iterator<Item = &RepoFile> {
+    pub(crate) fn manifests(&self) -> impl Iterator<Item = &RepoFile> {
         self.files.iter().filter(|f| f.kind == FileKind::Manifest)
     }
 }
@@ -200,7 +204,6 @@ mod tests {
             path: path.to_owned(),
             kind: FileKind::from_name(path, name, &name.to_ascii_lowercase())
                 .unwrap_or(FileKind::Other),
-            size: 1,
         }
     }
 
@@ -233,16 +236,16 @@ mod tests {
         let model = Model::build(&files, &layout());
         assert_eq!(model.domains, ["database-management", "networking"]);
         let tools: Vec<&str> = model.tools.iter().map(|t| t.path.as_str()).collect();
-        assert_eq!(tools, ["database-management/backup", "networking/dns-check"]);
+        assert_eq!(
+            tools,
+            ["database-management/backup", "networking/dns-check"]
+        );
         assert_eq!(model.import_roots, ["", "lib"]);
     }
 
     #[test]
     fn classifies_by_name() {
-        assert_eq!(
-            file("a/test_x.py").kind,
-            FileKind::Python { test: true }
-        );
+        assert_eq!(file("a/test_x.py").kind, FileKind::Python { test: true });
         assert_eq!(file("a/x_test.py").kind, FileKind::Python { test: true });
         assert_eq!(file("a/x.py").kind, FileKind::Python { test: false });
         assert_eq!(file("a/requirements-dev.txt").kind, FileKind::Manifest);

@@ -18,16 +18,16 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 use crate::config::{Settings, ToolSettings};
+use crate::hash::short_digest;
 use crate::repo::Repo;
 use crate::runners::{self, ProcessError, Toolbox};
 
 const ENV_LAYOUT: &str = "opsgate-env-v1";
 const READY_MARKER: &str = ".opsgate-ready";
-const PROVISION_TIMEOUT: Duration = Duration::from_secs(20 * 60);
-const PROBE_TIMEOUT: Duration = Duration::from_secs(60);
+const PROVISION_TIMEOUT: Duration = Duration::from_mins(20);
+const PROBE_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// Asks an interpreter for its version and the installed version of each tool.
 const PROBE: &str = r#"
@@ -49,7 +49,7 @@ struct Probe {
 }
 
 /// opsgate's cache folder: `$OPSGATE_CACHE_DIR`, else the user's cache (XDG).
-pub fn cache_dir() -> Result<PathBuf> {
+pub(crate) fn cache_dir() -> Result<PathBuf> {
     if let Some(dir) = std::env::var_os("OPSGATE_CACHE_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(dir));
     }
@@ -59,7 +59,7 @@ pub fn cache_dir() -> Result<PathBuf> {
 }
 
 /// Resolves the interpreter, provisioning it when needed, and probes it.
-pub fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
+pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
     let cache = cache_dir()?;
     let tools: Vec<&ToolSettings> = settings.enabled_tools().collect();
     let (python, managed) = match &settings.python {
@@ -171,7 +171,7 @@ fn declared_requirements(repo: &Repo) -> Result<Requirements> {
 }
 
 fn provision(cache: &Path, tools: &[&ToolSettings], repo: &Repo) -> Result<PathBuf> {
-    let base = base_python()?;
+    let base = base_python();
     let requirements = declared_requirements(repo)?;
     let specs: Vec<String> = tools
         .iter()
@@ -208,9 +208,9 @@ fn provision(cache: &Path, tools: &[&ToolSettings], repo: &Repo) -> Result<PathB
     Ok(python)
 }
 
-fn base_python() -> Result<PathBuf> {
-    let name = std::env::var_os("OPSGATE_BASE_PYTHON").unwrap_or_else(|| "python3".into());
-    Ok(PathBuf::from(name))
+/// The interpreter the managed environment is built from.
+fn base_python() -> PathBuf {
+    std::env::var_os("OPSGATE_BASE_PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from)
 }
 
 fn env_key(
@@ -219,9 +219,6 @@ fn env_key(
     requirements: &Requirements,
     repo: &Repo,
 ) -> Result<String> {
-    let mut hasher = Sha256::new();
-    hasher.update(ENV_LAYOUT);
-    hasher.update(base.as_os_str().as_encoded_bytes());
     let version = Command::new(base)
         .args(["-c", "import sys; print(sys.version)"])
         .output()
@@ -231,18 +228,24 @@ fn env_key(
                 base.display()
             )
         })?;
-    hasher.update(&version.stdout);
-    for spec in specs.iter().chain(&requirements.packages) {
-        hasher.update(spec);
-        hasher.update([0]);
-    }
+    let mut parts: Vec<Vec<u8>> = vec![
+        ENV_LAYOUT.into(),
+        base.as_os_str().as_encoded_bytes().to_vec(),
+        version.stdout,
+    ];
+    parts.extend(
+        specs
+            .iter()
+            .chain(&requirements.packages)
+            .map(|s| s.clone().into_bytes()),
+    );
     for file in &requirements.files {
-        let content = fs::read(repo.root.join(file)).with_context(|| format!("reading `{file}`"))?;
-        hasher.update(file);
-        hasher.update(&content);
+        let content =
+            fs::read(repo.root.join(file)).with_context(|| format!("reading `{file}`"))?;
+        parts.push(file.clone().into_bytes());
+        parts.push(content);
     }
-    let digest = hasher.finalize();
-    Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+    Ok(short_digest(&parts, 8))
 }
 
 fn build_env(
@@ -254,39 +257,42 @@ fn build_env(
 ) -> Result<()> {
     let python = dir.join("bin").join("python");
     let uv = find_on_path("uv");
-    let mut create = match &uv {
-        Some(uv) => {
-            let mut c = Command::new(uv);
-            c.arg("venv").arg("--python").arg(base).arg(dir);
-            c
-        }
-        None => {
-            let mut c = Command::new(base);
-            c.args(["-m", "venv"]).arg(dir);
-            c
-        }
+    let mut create = if let Some(uv) = &uv {
+        let mut c = Command::new(uv);
+        c.arg("venv").arg("--python").arg(base).arg(dir);
+        c
+    } else {
+        let mut c = Command::new(base);
+        c.args(["-m", "venv"]).arg(dir);
+        c
     };
     create.current_dir(root);
     run_step(create, "create the virtual environment")?;
 
-    let mut install = match &uv {
-        Some(uv) => {
-            let mut c = Command::new(uv);
-            c.args(["pip", "install", "--python"]).arg(&python);
-            c
-        }
-        None => {
-            let mut c = Command::new(&python);
-            c.args(["-m", "pip", "install", "--disable-pip-version-check", "--no-input"]);
-            c
-        }
+    let mut install = if let Some(uv) = &uv {
+        let mut c = Command::new(uv);
+        c.args(["pip", "install", "--python"]).arg(&python);
+        c
+    } else {
+        let mut c = Command::new(&python);
+        c.args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+        ]);
+        c
     };
     install.args(specs).args(&requirements.packages);
     for file in &requirements.files {
         install.arg("-r").arg(file);
     }
     install.current_dir(root);
-    run_step(install, "install the tools and the repository's requirements")
+    run_step(
+        install,
+        "install the tools and the repository's requirements",
+    )
 }
 
 fn run_step(command: Command, what: &str) -> Result<()> {

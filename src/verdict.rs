@@ -8,13 +8,13 @@ use crate::runners::ToolRun;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Verdict {
+pub(crate) enum Verdict {
     Passed,
     Failed,
     Error,
 }
 
-pub fn judge(findings: &[Finding], tools: &[ToolRun], fail_on: Severity) -> Verdict {
+pub(crate) fn judge(findings: &[Finding], tools: &[ToolRun], fail_on: Severity) -> Verdict {
     if tools.iter().any(|t| t.status.is_error()) {
         Verdict::Error
     } else if findings.iter().any(|f| f.severity >= fail_on) {

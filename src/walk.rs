@@ -30,12 +30,12 @@ const SKIPPED_DIRS: &[&str] = &[
 ];
 
 /// What the walk found: files (sorted by path) and paths it could not read.
-pub struct WalkResult {
-    pub files: Vec<RepoFile>,
-    pub unreadable: Vec<Finding>,
+pub(crate) struct WalkResult {
+    pub(crate) files: Vec<RepoFile>,
+    pub(crate) unreadable: Vec<Finding>,
 }
 
-pub fn walk(root: &Path, threads: usize) -> WalkResult {
+pub(crate) fn walk(root: &Path, threads: usize) -> WalkResult {
     let files = Mutex::new(Vec::new());
     let unreadable = Mutex::new(Vec::new());
     WalkBuilder::new(root)
@@ -99,9 +99,8 @@ impl Collector<'_> {
         let Some(path) = relative(self.root, entry.path()) else {
             return;
         };
-        let size = entry.metadata().map_or(0, |m| m.len());
         let kind = classify(&path, entry.path());
-        self.files.push(RepoFile { path, kind, size });
+        self.files.push(RepoFile { path, kind });
     }
 }
 

@@ -13,51 +13,51 @@ use crate::finding::Severity;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ConfigFile {
-    pub python: Option<PathBuf>,
+pub(crate) struct ConfigFile {
+    pub(crate) python: Option<PathBuf>,
     #[serde(default)]
-    pub gate: GateTable,
+    pub(crate) gate: GateTable,
     #[serde(default)]
-    pub layout: LayoutTable,
+    pub(crate) layout: LayoutTable,
     #[serde(default)]
-    pub tools: ToolsTable,
+    pub(crate) tools: ToolsTable,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct GateTable {
-    pub fail_on: Option<Severity>,
+pub(crate) struct GateTable {
+    pub(crate) fail_on: Option<Severity>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LayoutTable {
-    pub libraries: Option<Vec<String>>,
-    pub not_domains: Option<Vec<String>>,
+pub(crate) struct LayoutTable {
+    pub(crate) libraries: Option<Vec<String>>,
+    pub(crate) not_domains: Option<Vec<String>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ToolsTable {
+pub(crate) struct ToolsTable {
     #[serde(default)]
-    pub black: ToolTable,
+    pub(crate) black: ToolTable,
     #[serde(default)]
     pub flake8: ToolTable,
     #[serde(default)]
-    pub pylint: ToolTable,
+    pub(crate) pylint: ToolTable,
     #[serde(default)]
-    pub pytest: ToolTable,
+    pub(crate) pytest: ToolTable,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ToolTable {
-    pub enabled: Option<bool>,
-    pub version: Option<String>,
+pub(crate) struct ToolTable {
+    pub(crate) enabled: Option<bool>,
+    pub(crate) version: Option<String>,
     #[serde(default, deserialize_with = "timeout")]
-    pub timeout: Option<Duration>,
+    pub(crate) timeout: Option<Duration>,
     #[serde(default)]
-    pub severity: BTreeMap<String, Severity>,
+    pub(crate) severity: BTreeMap<String, Severity>,
 }
 
 /// Parses `"90s"`, `"10m"`, `"1h 30m"`; the error lands on the key's line.
@@ -87,20 +87,20 @@ struct PyProjectTools {
 }
 
 /// The embedded defaults, also what `opsgate init` writes.
-pub const DEFAULTS_TOML: &str = include_str!("defaults.toml");
+pub(crate) const DEFAULTS_TOML: &str = include_str!("defaults.toml");
 
-pub fn parse_defaults() -> ConfigFile {
+pub(crate) fn parse_defaults() -> ConfigFile {
     toml::from_str(DEFAULTS_TOML).expect("the embedded defaults are valid configuration")
 }
 
 /// Reads an `opsgate.toml`-shaped file.
-pub fn read_opsgate_toml(path: &Path) -> Result<ConfigFile> {
+pub(crate) fn read_opsgate_toml(path: &Path) -> Result<ConfigFile> {
     let text = read(path)?;
     toml::from_str(&text).with_context(|| invalid(path))
 }
 
 /// Reads `[tool.opsgate]` of a `pyproject.toml`; `None` when it has no such table.
-pub fn read_pyproject(path: &Path) -> Result<Option<ConfigFile>> {
+pub(crate) fn read_pyproject(path: &Path) -> Result<Option<ConfigFile>> {
     let text = read(path)?;
     let pyproject: PyProject = toml::from_str(&text).with_context(|| invalid(path))?;
     Ok(pyproject.tool.opsgate)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-pub use file::DEFAULTS_TOML;
+pub(crate) use file::DEFAULTS_TOML;
 use file::{ConfigFile, ToolTable};
 
 use crate::cli::{CheckArgs, ReportFormat};
@@ -18,46 +18,46 @@ use crate::runners::ToolKind;
 
 /// Where the configuration came from, reported so users know which file counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfigSource {
+pub(crate) enum ConfigSource {
     Defaults,
     File(PathBuf),
 }
 
 #[derive(Debug, Clone)]
-pub struct Settings {
+pub(crate) struct Settings {
     /// The repository root, absolute.
-    pub root: PathBuf,
-    pub source: ConfigSource,
+    pub(crate) root: PathBuf,
+    pub(crate) source: ConfigSource,
     /// An interpreter whose tools to use; `None` means the managed environment.
-    pub python: Option<PathBuf>,
-    pub fail_on: Severity,
-    pub jobs: usize,
-    pub format: ReportFormat,
-    pub layout: Layout,
-    pub tools: Vec<ToolSettings>,
+    pub(crate) python: Option<PathBuf>,
+    pub(crate) fail_on: Severity,
+    pub(crate) jobs: usize,
+    pub(crate) format: ReportFormat,
+    pub(crate) layout: Layout,
+    pub(crate) tools: Vec<ToolSettings>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Layout {
-    pub libraries: Vec<String>,
-    pub not_domains: Vec<String>,
+pub(crate) struct Layout {
+    pub(crate) libraries: Vec<String>,
+    pub(crate) not_domains: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
-pub struct ToolSettings {
-    pub kind: ToolKind,
-    pub enabled: bool,
-    pub version: String,
-    pub timeout: Duration,
-    pub severity: SeverityMap,
+pub(crate) struct ToolSettings {
+    pub(crate) kind: ToolKind,
+    pub(crate) enabled: bool,
+    pub(crate) version: String,
+    pub(crate) timeout: Duration,
+    pub(crate) severity: SeverityMap,
 }
 
 /// Tool code prefix -> severity; the longest matching prefix wins.
 #[derive(Debug, Clone)]
-pub struct SeverityMap(BTreeMap<String, Severity>);
+pub(crate) struct SeverityMap(BTreeMap<String, Severity>);
 
 impl SeverityMap {
-    pub fn severity_of(&self, code: &str) -> Severity {
+    pub(crate) fn severity_of(&self, code: &str) -> Severity {
         self.0
             .iter()
             .filter(|(prefix, _)| prefix.as_str() != "*" && code.starts_with(prefix.as_str()))
@@ -68,7 +68,7 @@ impl SeverityMap {
 }
 
 impl Settings {
-    pub fn from_check_args(args: &CheckArgs) -> Result<Settings> {
+    pub(crate) fn from_check_args(args: &CheckArgs) -> Result<Settings> {
         let root = std::fs::canonicalize(&args.path)
             .with_context(|| format!("repository `{}` does not exist", args.path.display()))?;
         if !root.is_dir() {
@@ -87,13 +87,7 @@ impl Settings {
         );
         let tools = ToolKind::ALL
             .iter()
-            .map(|&kind| {
-                merge_tool(
-                    kind,
-                    defaults.tools.get(kind),
-                    user.tools.get(kind),
-                )
-            })
+            .map(|&kind| merge_tool(kind, defaults.tools.get(kind), user.tools.get(kind)))
             .collect();
 
         Ok(Settings {
@@ -123,14 +117,7 @@ impl Settings {
         })
     }
 
-    pub fn tool(&self, kind: ToolKind) -> &ToolSettings {
-        self.tools
-            .iter()
-            .find(|tool| tool.kind == kind)
-            .expect("settings hold every tool kind")
-    }
-
-    pub fn enabled_tools(&self) -> impl Iterator<Item = &ToolSettings> {
+    pub(crate) fn enabled_tools(&self) -> impl Iterator<Item = &ToolSettings> {
         self.tools.iter().filter(|tool| tool.enabled)
     }
 }
@@ -169,10 +156,12 @@ fn merge_tool(kind: ToolKind, defaults: &ToolTable, user: &ToolTable) -> ToolSet
 /// `[tool.opsgate]` in `pyproject.toml`, else nothing (the defaults).
 fn load(root: &Path, explicit: Option<&Path>) -> Result<(ConfigFile, ConfigSource)> {
     if let Some(path) = explicit {
-        let config = if path.file_name().is_some_and(|name| name == "pyproject.toml") {
-            file::read_pyproject(path)?.with_context(|| {
-                format!("`{}` has no [tool.opsgate] table", path.display())
-            })?
+        let config = if path
+            .file_name()
+            .is_some_and(|name| name == "pyproject.toml")
+        {
+            file::read_pyproject(path)?
+                .with_context(|| format!("`{}` has no [tool.opsgate] table", path.display()))?
         } else {
             file::read_opsgate_toml(path)?
         };

@@ -10,7 +10,7 @@ use crate::finding::{Finding, Severity};
 use crate::runners::ToolRun;
 use crate::verdict::Verdict;
 
-pub struct Json;
+pub(crate) struct Json;
 
 /// Bumped only when a field changes meaning or disappears.
 const SCHEMA_VERSION: u32 = 1;
@@ -23,6 +23,9 @@ struct Report<'a> {
     duration_ms: u64,
     python: &'a str,
     python_version: &'a str,
+    config: Option<&'a str>,
+    domains: &'a [String],
+    tool_folders: &'a [String],
     findings: &'a [Finding],
     tools: &'a [ToolRun],
 }
@@ -36,6 +39,9 @@ impl Emitter for Json {
             duration_ms: u64::try_from(run.duration.as_millis()).unwrap_or(u64::MAX),
             python: &run.python,
             python_version: &run.python_version,
+            config: run.config.as_deref(),
+            domains: &run.domains,
+            tool_folders: &run.tool_folders,
             findings: &run.findings,
             tools: &run.tools,
         };

@@ -12,7 +12,7 @@ use crate::finding::Severity;
 use crate::runners::ToolStatus;
 use crate::verdict::Verdict;
 
-pub struct Terminal;
+pub(crate) struct Terminal;
 
 const BOLD: Style = Style::new().bold();
 const DIM: Style = Style::new().dimmed();
@@ -78,15 +78,23 @@ impl Emitter for Terminal {
                 "{:<7} {version:<8} {style}{status:<8}{style:#} {seconds:>6.2}s  {:>5} files  {} findings",
                 tool.name, tool.files, tool.findings
             )?;
-            if tool.version.as_deref().is_some_and(|v| v != tool.pinned_version) {
+            if tool
+                .version
+                .as_deref()
+                .is_some_and(|v| v != tool.pinned_version)
+            {
                 write!(out, "  {YELLOW}(pinned {}){YELLOW:#}", tool.pinned_version)?;
             }
             writeln!(out)?;
         }
         writeln!(
             out,
-            "{DIM}python {} ({}){DIM:#}",
-            run.python_version, run.python
+            "{DIM}python {} ({}); configuration: {}; {} domains, {} tool folders{DIM:#}",
+            run.python_version,
+            run.python,
+            run.config.as_deref().unwrap_or("embedded defaults"),
+            run.domains.len(),
+            run.tool_folders.len()
         )?;
         writeln!(out)?;
         write_verdict(out, run)

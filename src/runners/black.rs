@@ -9,11 +9,11 @@ use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python
 use crate::finding::{Finding, Span};
 use crate::repo::Repo;
 
-pub struct Black;
+pub(crate) struct Black;
 
 const TOOL: &str = "black";
-pub const WOULD_REFORMAT: &str = "would-reformat";
-pub const PARSE_ERROR: &str = "parse-error";
+pub(crate) const WOULD_REFORMAT: &str = "would-reformat";
+pub(crate) const PARSE_ERROR: &str = "parse-error";
 
 impl Runner for Black {
     fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
@@ -38,7 +38,7 @@ impl Runner for Black {
                     TOOL,
                     WOULD_REFORMAT,
                     ctx.severity.severity_of(WOULD_REFORMAT),
-                    file.path,
+                    ctx.relative_path(&file.path),
                     Span::at(file.first_changed_line, None),
                     format!(
                         "Black would reformat this file ({} change{}); run `black {}`",
@@ -57,8 +57,11 @@ impl Runner for Black {
                 TOOL,
                 PARSE_ERROR,
                 ctx.severity.severity_of(PARSE_ERROR),
-                error.path,
-                error.line.map(|l| Span::at(l, error.column)).unwrap_or_default(),
+                ctx.relative_path(&error.path),
+                error
+                    .line
+                    .map(|l| Span::at(l, error.column))
+                    .unwrap_or_default(),
                 format!("Black cannot parse this file: {}", error.message),
             )
         }));
@@ -95,7 +98,10 @@ fn parse_diff(stdout: &str) -> Vec<FileDiff> {
             && lines.peek().is_some_and(|next| next.starts_with("+++ "))
         {
             lines.next();
-            let path = header.rsplit_once('\t').map_or(header, |(p, _)| p).to_owned();
+            let path = header
+                .rsplit_once('\t')
+                .map_or(header, |(p, _)| p)
+                .to_owned();
             files.push(FileDiff {
                 quoted_path: quote(&path),
                 diff: format!("--- {path}\n+++ {path}\n"),
@@ -141,22 +147,45 @@ struct ParseError {
     message: String,
 }
 
-/// `error: cannot format PATH: Cannot parse for target version …: 3:4: text`
+/// Black's two shapes of per-file errors on stderr:
+/// `error: cannot parse: PATH:LINE:COL` followed by the source line, a caret
+/// and the reason (`ParseError: bad input`), and
+/// `error: cannot format PATH: MESSAGE` (with `LINE:COL:` in older versions).
 fn parse_errors(stderr: &str) -> Vec<ParseError> {
-    stderr
-        .lines()
-        .filter_map(|line| line.strip_prefix("error: cannot format "))
-        .filter_map(|rest| {
-            let (path, message) = rest.split_once(": ")?;
+    let lines: Vec<&str> = stderr.lines().collect();
+    let mut errors = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        if let Some(rest) = line.strip_prefix("error: cannot parse: ") {
+            let mut parts = rest.rsplitn(3, ':');
+            let (Some(column), Some(row), Some(path)) = (parts.next(), parts.next(), parts.next())
+            else {
+                continue;
+            };
+            let reason = lines[index + 1..]
+                .iter()
+                .take_while(|l| !l.starts_with("error: "))
+                .find(|l| !l.is_empty() && !l.starts_with(' '))
+                .map_or("invalid syntax", |l| l.trim());
+            errors.push(ParseError {
+                path: path.to_owned(),
+                line: row.parse().ok(),
+                // Black's columns are 0-based.
+                column: column.parse::<u32>().ok().map(|c| c + 1),
+                message: reason.to_owned(),
+            });
+        } else if let Some(rest) = line.strip_prefix("error: cannot format ")
+            && let Some((path, message)) = rest.split_once(": ")
+        {
             let (line, column) = position(message);
-            Some(ParseError {
+            errors.push(ParseError {
                 path: path.to_owned(),
                 line,
                 column,
                 message: message.to_owned(),
-            })
-        })
-        .collect()
+            });
+        }
+    }
+    errors
 }
 
 /// Finds the `LINE:COL:` Black puts in its parse messages (column 0-based).
@@ -172,7 +201,10 @@ fn position(message: &str) -> (Option<u32>, Option<u32>) {
 }
 
 fn quote(path: &str) -> String {
-    if path.chars().all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c)) {
+    if path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-".contains(c))
+    {
         path.to_owned()
     } else {
         format!("'{}'", path.replace('\'', r"'\''"))
@@ -201,6 +233,17 @@ mod tests {
         assert!(!files[0].diff.contains("2026"));
         assert_eq!(files[1].path, "b.py");
         assert_eq!(files[1].first_changed_line, 6);
+    }
+
+    #[test]
+    fn parse_errors_of_black_26_carry_position_and_reason() {
+        let errors = parse_errors(
+            "error: cannot parse: net/broken.py:6:30\n        if x == 1\n            ^\nParseError: bad input\n\nOh no!\n",
+        );
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].path, "net/broken.py");
+        assert_eq!((errors[0].line, errors[0].column), (Some(6), Some(31)));
+        assert_eq!(errors[0].message, "ParseError: bad input");
     }
 
     #[test]

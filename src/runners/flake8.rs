@@ -11,7 +11,7 @@ use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python
 use crate::finding::{Finding, Span};
 use crate::repo::Repo;
 
-pub struct Flake8;
+pub(crate) struct Flake8;
 
 const TOOL: &str = "flake8";
 const MARKER: &str = "\u{1e}opsgate\u{1f}";
@@ -46,7 +46,7 @@ impl Runner for Flake8 {
                 TOOL,
                 code,
                 ctx.severity.severity_of(code),
-                path.strip_prefix("./").unwrap_or(path),
+                ctx.relative_path(path),
                 Span::at(line, Some(column)),
                 text,
             ));
@@ -94,6 +94,9 @@ mod tests {
     #[test]
     fn rejects_a_truncated_record() {
         assert_eq!(parse_record("net/a.py\u{1f}3"), None);
-        assert_eq!(parse_record("net/a.py\u{1f}x\u{1f}1\u{1f}F401\u{1f}m"), None);
+        assert_eq!(
+            parse_record("net/a.py\u{1f}x\u{1f}1\u{1f}F401\u{1f}m"),
+            None
+        );
     }
 }

@@ -15,14 +15,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use process::{ProcessError, ProcessOutput, run as run_process, tail};
+pub(crate) use process::{ProcessError, ProcessOutput, run as run_process, tail};
 
 use crate::config::{SeverityMap, ToolSettings};
 use crate::finding::Finding;
 use crate::repo::Repo;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ToolKind {
+pub(crate) enum ToolKind {
     Black,
     Flake8,
     Pylint,
@@ -30,15 +30,15 @@ pub enum ToolKind {
 }
 
 impl ToolKind {
-    pub const ALL: [ToolKind; 4] = [
+    pub(crate) const ALL: [ToolKind; 4] = [
         ToolKind::Black,
         ToolKind::Flake8,
         ToolKind::Pylint,
         ToolKind::Pytest,
     ];
 
-    /// The tool's name, which is also its PyPI package and `python -m` module.
-    pub fn name(self) -> &'static str {
+    /// The tool's name, which is also its `PyPI` package and `python -m` module.
+    pub(crate) fn name(self) -> &'static str {
         match self {
             ToolKind::Black => "black",
             ToolKind::Flake8 => "flake8",
@@ -58,16 +58,16 @@ impl ToolKind {
 }
 
 /// What every runner may read while building arguments and interpreting output.
-pub struct RunContext<'a> {
-    pub repo: &'a Repo,
-    pub jobs: usize,
-    pub severity: &'a SeverityMap,
+pub(crate) struct RunContext<'a> {
+    pub(crate) repo: &'a Repo,
+    pub(crate) jobs: usize,
+    pub(crate) severity: &'a SeverityMap,
     /// A private folder for this tool's report files, outside the repository.
-    pub scratch: &'a Path,
+    pub(crate) scratch: &'a Path,
 }
 
 /// How a tool's process ended, as far as the gate is concerned.
-pub type Interpretation = Result<Vec<Finding>, String>;
+pub(crate) type Interpretation = Result<Vec<Finding>, String>;
 
 trait Runner: Sync {
     /// The files this tool checks, relative to the root.
@@ -80,7 +80,7 @@ trait Runner: Sync {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ToolStatus {
+pub(crate) enum ToolStatus {
     /// Ran and its output was understood.
     Ok,
     /// Nothing to check (no files of its kind); not an error.
@@ -94,7 +94,7 @@ pub enum ToolStatus {
 
 impl ToolStatus {
     /// Whether the gate may judge with this tool in this state.
-    pub fn is_error(self) -> bool {
+    pub(crate) fn is_error(self) -> bool {
         matches!(
             self,
             ToolStatus::NotInstalled | ToolStatus::Failed | ToolStatus::TimedOut
@@ -104,31 +104,31 @@ impl ToolStatus {
 
 /// One tool's part of a run, as the reports show it.
 #[derive(Debug, Clone, Serialize)]
-pub struct ToolRun {
-    pub name: &'static str,
+pub(crate) struct ToolRun {
+    pub(crate) name: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    pub pinned_version: String,
-    pub status: ToolStatus,
-    pub duration_ms: u64,
-    pub files: usize,
-    pub findings: usize,
+    pub(crate) version: Option<String>,
+    pub(crate) pinned_version: String,
+    pub(crate) status: ToolStatus,
+    pub(crate) duration_ms: u64,
+    pub(crate) files: usize,
+    pub(crate) findings: usize,
     /// Why the tool failed, with the tail of its stderr.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 /// The interpreter and environment the tools run with.
-pub struct Toolbox {
-    pub python: PathBuf,
-    pub python_version: String,
+pub(crate) struct Toolbox {
+    pub(crate) python: PathBuf,
+    pub(crate) python_version: String,
     /// Installed version per tool name; `None` when not installed.
-    pub versions: std::collections::BTreeMap<String, Option<String>>,
-    pub env: Vec<(OsString, OsString)>,
+    pub(crate) versions: std::collections::BTreeMap<String, Option<String>>,
+    pub(crate) env: Vec<(OsString, OsString)>,
 }
 
 /// Runs every tool in `tools` concurrently; each may use `jobs` processes.
-pub fn run_all(
+pub(crate) fn run_all(
     tools: &[ToolSettings],
     repo: &Repo,
     toolbox: &Toolbox,
@@ -276,6 +276,17 @@ fn millis(duration: Duration) -> u64 {
 /// The Python files a linter checks: every one the walk found.
 fn python_paths(repo: &Repo) -> Vec<&str> {
     repo.python_files().map(|f| f.path.as_str()).collect()
+}
+
+impl RunContext<'_> {
+    /// A path as a tool printed it (relative, `./`-prefixed or absolute),
+    /// made relative to the repository root.
+    pub(crate) fn relative_path(&self, printed: &str) -> String {
+        let path = Path::new(printed);
+        let path = path.strip_prefix(&self.repo.root).unwrap_or(path);
+        let path = path.strip_prefix(".").unwrap_or(path);
+        path.to_string_lossy().into_owned()
+    }
 }
 
 /// `["--", files…]`, so that no file name is ever read as an option.

@@ -15,30 +15,30 @@ const MAX_OUTPUT: u64 = 256 * 1024 * 1024;
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
 
 #[derive(Debug)]
-pub struct ProcessOutput {
+pub(crate) struct ProcessOutput {
     /// Exit code; `None` when a signal ended the process.
-    pub code: Option<i32>,
-    pub signal: Option<i32>,
-    pub stdout: Vec<u8>,
-    pub stderr: Vec<u8>,
-    pub duration: Duration,
+    pub(crate) code: Option<i32>,
+    pub(crate) signal: Option<i32>,
+    pub(crate) stdout: Vec<u8>,
+    pub(crate) stderr: Vec<u8>,
+    pub(crate) duration: Duration,
 }
 
 impl ProcessOutput {
-    pub fn stdout_text(&self) -> String {
+    pub(crate) fn stdout_text(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
     }
 
-    pub fn stderr_text(&self) -> String {
+    pub(crate) fn stderr_text(&self) -> String {
         String::from_utf8_lossy(&self.stderr).into_owned()
     }
 
     /// The last lines of stderr, for error messages.
-    pub fn stderr_tail(&self, lines: usize) -> String {
+    pub(crate) fn stderr_tail(&self, lines: usize) -> String {
         tail(&self.stderr_text(), lines)
     }
 
-    pub fn describe_exit(&self) -> String {
+    pub(crate) fn describe_exit(&self) -> String {
         match (self.code, self.signal) {
             (Some(code), _) => format!("exit code {code}"),
             (None, Some(signal)) => format!("killed by signal {signal}"),
@@ -48,7 +48,7 @@ impl ProcessOutput {
 }
 
 #[derive(Debug)]
-pub enum ProcessError {
+pub(crate) enum ProcessError {
     /// The program could not be started at all (not found, not executable).
     Spawn(std::io::Error),
     /// Still running at the deadline; the group was killed.
@@ -57,13 +57,13 @@ pub enum ProcessError {
     OutputTooLarge,
 }
 
-pub fn tail(text: &str, lines: usize) -> String {
+pub(crate) fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.trim_end().lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 /// Runs `command` to completion or until `timeout`.
-pub fn run(mut command: Command, timeout: Duration) -> Result<ProcessOutput, ProcessError> {
+pub(crate) fn run(mut command: Command, timeout: Duration) -> Result<ProcessOutput, ProcessError> {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -79,16 +79,13 @@ pub fn run(mut command: Command, timeout: Duration) -> Result<ProcessOutput, Pro
     // Whatever the tool left behind in its group goes too; that also closes
     // pipes a lingering grandchild would hold open.
     kill_group(&child);
-    let status = match status {
-        Some(status) => status,
-        None => {
-            let _ = child.wait();
-            let stderr = stderr.recv_timeout(DRAIN_GRACE).ok().and_then(Result::ok);
-            return Err(ProcessError::TimedOut {
-                after: timeout,
-                stderr: stderr.unwrap_or_default(),
-            });
-        }
+    let Some(status) = status else {
+        let _ = child.wait();
+        let stderr = stderr.recv_timeout(DRAIN_GRACE).ok().and_then(Result::ok);
+        return Err(ProcessError::TimedOut {
+            after: timeout,
+            stderr: stderr.unwrap_or_default(),
+        });
     };
     let stdout = stdout.recv_timeout(DRAIN_GRACE).ok().and_then(Result::ok);
     let stderr = stderr.recv_timeout(DRAIN_GRACE).ok().and_then(Result::ok);

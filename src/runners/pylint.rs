@@ -12,7 +12,7 @@ use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python
 use crate::finding::{Finding, Span};
 use crate::repo::Repo;
 
-pub struct Pylint;
+pub(crate) struct Pylint;
 
 const TOOL: &str = "pylint";
 const FATAL: i32 = 1;
@@ -24,8 +24,10 @@ struct Report {
     messages: Vec<Message>,
 }
 
+/// One entry of `messages`, named as Pylint names its fields.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[allow(clippy::struct_field_names)]
 struct Message {
     #[serde(rename = "type")]
     kind: String,
@@ -79,11 +81,11 @@ impl Runner for Pylint {
                 "exit code {code} says it found problems, but its report lists none"
             ));
         }
-        Ok(report.messages.into_iter().map(|m| to_finding(ctx, m)).collect())
+        Ok(report.messages.iter().map(|m| to_finding(ctx, m)).collect())
     }
 }
 
-fn to_finding(ctx: &RunContext, message: Message) -> Finding {
+fn to_finding(ctx: &RunContext, message: &Message) -> Finding {
     let span = Span {
         line: message.line.filter(|&l| l > 0),
         // Pylint columns are 0-based.
@@ -95,7 +97,7 @@ fn to_finding(ctx: &RunContext, message: Message) -> Finding {
         TOOL,
         message.message_id.clone(),
         ctx.severity.severity_of(&message.message_id),
-        message.path,
+        ctx.relative_path(&message.path),
         span,
         format!("{} ({})", message.message, message.symbol),
     );

@@ -1,4 +1,4 @@
-//! pytest on the test files the walk found, writing its JUnit XML report into
+//! pytest on the test files the walk found, writing its `JUnit` XML report into
 //! opsgate's scratch folder (never the repository; no `.pytest_cache` either),
 //! parsed back into one finding per failed or errored test. Exit 0 passed,
 //! 1 tests failed, 2 interrupted (collection errors), 5 nothing collected;
@@ -13,11 +13,11 @@ use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args};
 use crate::finding::{Finding, Span};
 use crate::repo::Repo;
 
-pub struct Pytest;
+pub(crate) struct Pytest;
 
 const TOOL: &str = "pytest";
-pub const TEST_FAILED: &str = "test-failed";
-pub const TEST_ERROR: &str = "test-error";
+pub(crate) const TEST_FAILED: &str = "test-failed";
+pub(crate) const TEST_ERROR: &str = "test-error";
 const REPORT: &str = "junit.xml";
 const MESSAGE_LIMIT: usize = 2000;
 
@@ -99,32 +99,29 @@ struct TestSuite {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct TestCase {
+pub(crate) struct TestCase {
     #[serde(rename = "@classname", default)]
-    pub classname: String,
+    pub(crate) classname: String,
     #[serde(rename = "@name")]
-    pub name: String,
+    pub(crate) name: String,
     #[serde(rename = "@file")]
-    pub file: Option<String>,
+    pub(crate) file: Option<String>,
     /// 0-based in pytest's xunit1 output.
     #[serde(rename = "@line")]
-    pub line: Option<u32>,
-    #[serde(rename = "@time")]
-    pub time: Option<f64>,
-    pub failure: Option<Outcome>,
-    pub error: Option<Outcome>,
-    pub skipped: Option<Outcome>,
+    pub(crate) line: Option<u32>,
+    pub(crate) failure: Option<Outcome>,
+    pub(crate) error: Option<Outcome>,
 }
 
 #[derive(Debug, Deserialize)]
-pub struct Outcome {
+pub(crate) struct Outcome {
     #[serde(rename = "@message", default)]
-    pub message: String,
+    pub(crate) message: String,
     #[serde(rename = "$text", default)]
-    pub text: String,
+    pub(crate) text: String,
 }
 
-pub fn parse_junit(xml: &str) -> Result<Vec<TestCase>, quick_xml::DeError> {
+pub(crate) fn parse_junit(xml: &str) -> Result<Vec<TestCase>, quick_xml::DeError> {
     let suites: TestSuites = quick_xml::de::from_str(xml)?;
     Ok(suites.suites.into_iter().flat_map(|s| s.cases).collect())
 }
@@ -211,7 +208,10 @@ E       assert 1 == 2</failure></testcase><testcase classname="" name="db.vac.te
         assert_eq!(failure.message, "assert 1 == 2");
         assert!(failure.text.contains("E       assert 1 == 2"));
         assert_eq!(cases[1].line, Some(7));
-        assert_eq!(cases[2].error.as_ref().unwrap().message, "collection failure");
+        assert_eq!(
+            cases[2].error.as_ref().unwrap().message,
+            "collection failure"
+        );
     }
 
     #[test]

@@ -1,0 +1,180 @@
+//! End-to-end tests of the `opsgate` binary on fixture repositories, with the
+//! real Black, Flake8, Pylint and pytest. The tools come from opsgate's own
+//! managed environment, provisioned once into `target/tmp` and shared by
+//! every test (which also exercises its lock). Outside CI a machine that
+//! cannot provision them skips the real-tool tests; with `CI=true` it fails.
+
+mod config;
+mod exit_codes;
+mod readonly;
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::OnceLock;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// A fixture repository copied into a temporary folder, so tests never write
+/// into `tests/fixtures`.
+pub(crate) struct CliTest {
+    dir: tempfile::TempDir,
+}
+
+impl CliTest {
+    pub(crate) fn with_fixture(name: &str) -> CliTest {
+        let source = fixture_path(name);
+        let dir = tempfile::Builder::new()
+            .prefix("opsgate-test-")
+            .tempdir()
+            .unwrap();
+        copy_tree(&source, &dir.path().join("repo"));
+        CliTest { dir }
+    }
+
+    pub(crate) fn empty() -> CliTest {
+        let dir = tempfile::Builder::new()
+            .prefix("opsgate-test-")
+            .tempdir()
+            .unwrap();
+        std::fs::create_dir(dir.path().join("repo")).unwrap();
+        CliTest { dir }
+    }
+
+    /// The repository root.
+    pub(crate) fn root(&self) -> PathBuf {
+        self.dir.path().join("repo")
+    }
+
+    /// A folder beside the repository, for files that must not be inside it.
+    pub(crate) fn outside(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    pub(crate) fn write(&self, relative: &str, content: &str) {
+        let path = self.root().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    /// `opsgate` with the shared cache; the caller adds arguments.
+    pub(crate) fn command(&self) -> Command {
+        let mut command = Command::cargo_bin("opsgate").unwrap();
+        command
+            .env("OPSGATE_CACHE_DIR", cache_dir())
+            .env_remove("PYTHONPATH")
+            .env("NO_COLOR", "1")
+            .current_dir(self.dir.path());
+        command
+    }
+
+    /// `opsgate check repo --format json` with the given extra arguments.
+    pub(crate) fn check_json(&self, extra: &[&str]) -> (Output, Value) {
+        let output = self
+            .command()
+            .arg("check")
+            .arg(self.root())
+            .args(["--format", "json"])
+            .args(extra)
+            .output()
+            .unwrap();
+        let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
+            panic!(
+                "stdout is not JSON ({err}):\nstdout: {}\nstderr: {}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+        (output, report)
+    }
+}
+
+pub(crate) fn fixture_path(name: &str) -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if name == "example" {
+        manifest.join("examples/ops-repo")
+    } else {
+        manifest.join("tests/fixtures/repos").join(name)
+    }
+}
+
+fn cache_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("opsgate-cache")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+pub(crate) fn exit_code(output: &Output) -> i32 {
+    output.status.code().expect("opsgate exits normally")
+}
+
+pub(crate) fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+pub(crate) fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
+}
+
+/// The interpreter of the managed environment (the pinned tools), provisioned
+/// by opsgate itself on first use. `None` (skip) only outside CI.
+pub(crate) fn tools_python() -> Option<PathBuf> {
+    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let test = CliTest::with_fixture("clean");
+            let (output, report) = test.check_json(&[]);
+            let python = report["python"].as_str().map(PathBuf::from);
+            match (exit_code(&output), python) {
+                (0, Some(python)) => Some(python),
+                (code, _) if in_ci() => panic!(
+                    "CI=true and the tool environment could not be provisioned (exit {code}):\n{}",
+                    stderr(&output)
+                ),
+                (code, _) => {
+                    #[allow(clippy::print_stderr)] // tells why the tests skip
+                    {
+                        eprintln!(
+                            "skipping real-tool tests: provisioning failed (exit {code}):\n{}",
+                            stderr(&output)
+                        );
+                    }
+                    None
+                }
+            }
+        })
+        .clone()
+}
+
+/// Findings of the JSON report as (tool, rule, path, line) tuples.
+pub(crate) fn findings_of(report: &Value, tool: &str) -> Vec<Value> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["tool"] == tool)
+        .cloned()
+        .collect()
+}
+
+pub(crate) fn tool_status(report: &Value, tool: &str) -> String {
+    report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == tool)
+        .map(|t| t["status"].as_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
