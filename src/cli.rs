@@ -55,7 +55,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
 
-    /// Parallelism: how many processes each tool may use [default: all cores]
+    /// Processes for Black and Flake8, and walk threads [default: all cores]
     #[arg(long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
 }

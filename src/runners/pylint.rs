@@ -1,8 +1,11 @@
-//! Pylint with its `json2` report on stdout, in one process with its own
-//! `-j`, so that its cross-file checks (duplicate-code, cyclic-import) still
-//! see every file together. The exit code is a bit mask: 1 fatal and 32
-//! usage error mean Pylint could not do its job; 2, 4, 8, 16 are the kinds
-//! of messages it found.
+//! Pylint with its `json2` report on stdout, all files in one invocation so
+//! that its cross-file checks (duplicate-code, cyclic-import) see them
+//! together. opsgate does not pass `--jobs`: Pylint's parallel mode changes
+//! what it infers (an assignment like `sys.stdout = StringIO()` in one module
+//! feeds inference in the modules analysed by the same process), so the
+//! repository's own `jobs` setting decides, exactly as when run directly.
+//! The exit code is a bit mask: 1 fatal and 32 usage error mean Pylint could
+//! not do its job; 2, 4, 8, 16 are the kinds of messages it found.
 
 use std::ffi::OsString;
 
@@ -46,11 +49,8 @@ impl Runner for Pylint {
         python_paths(repo)
     }
 
-    fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
-        let mut args: Vec<OsString> = vec![
-            "--output-format=json2".into(),
-            format!("--jobs={}", ctx.jobs).into(),
-        ];
+    fn args(&self, _ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec!["--output-format=json2".into()];
         args.extend(file_args(files));
         args
     }
