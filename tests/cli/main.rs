@@ -7,6 +7,7 @@
 mod config;
 mod exit_codes;
 mod readonly;
+mod toolenv;
 mod tools;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,76 @@
+//! The managed tool environment: the repository's declared dependencies are
+//! installed, bad declarations fail closed, concurrent runs share one build.
+
+use std::process::Command;
+
+use crate::{CliTest, exit_code, findings_of, in_ci, stderr, tool_status, tools_python};
+
+#[test]
+fn declared_dependencies_are_installed_for_tests_and_pylint() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("with-deps");
+    let (output, report) = test.check_json(&[]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    assert_eq!(tool_status(&report, "pytest"), "ok");
+    // Without idna and six, Pylint would report import-error (E0401).
+    assert!(findings_of(&report, "pylint").is_empty(), "{report}");
+}
+
+#[test]
+fn an_uninstallable_requirement_exits_2_naming_the_command() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("clean");
+    test.write(
+        "networking/ping-sweep/requirements.txt",
+        "opsgate-test-no-such-package==0.0.1\n",
+    );
+    let output = test
+        .command()
+        .arg("check")
+        .arg(test.root())
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 2);
+    let err = stderr(&output);
+    assert!(err.contains("could not install the tools and the repository's requirements"), "{err}");
+    assert!(err.contains("networking/ping-sweep/requirements.txt"), "{err}");
+    assert!(err.contains("opsgate-test-no-such-package"), "{err}");
+}
+
+#[test]
+fn concurrent_first_runs_build_one_environment() {
+    if Command::new("python3").arg("--version").output().is_err() {
+        assert!(!in_ci(), "CI=true and no python3");
+        return;
+    }
+    let cache = tempfile::tempdir().unwrap();
+    let tests: Vec<CliTest> = (0..2).map(|_| CliTest::with_fixture("clean")).collect();
+    let children: Vec<_> = tests
+        .iter()
+        .map(|test| {
+            std::process::Command::new(assert_cmd::cargo::cargo_bin("opsgate"))
+                .arg("check")
+                .arg(test.root())
+                .args(["--format", "json"])
+                .env("OPSGATE_CACHE_DIR", cache.path())
+                .env_remove("PYTHONPATH")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        if exit_code(&output) == 2 && !in_ci() {
+            return; // no network to PyPI here
+        }
+        assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    }
+    let envs: Vec<_> = std::fs::read_dir(cache.path().join("envs"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| !name.ends_with(".lock"))
+        .collect();
+    assert_eq!(envs.len(), 1, "{envs:?}");
+}
