@@ -76,6 +76,11 @@ trait Runner: Sync {
     fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString>;
     /// Findings, or why the output shows the tool did not do its job.
     fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation;
+    /// Whether it imports and runs the repository's code, and so needs the
+    /// environment of the tool folder it checks.
+    fn runs_repository_code(&self) -> bool {
+        false
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -125,6 +130,15 @@ pub(crate) struct Toolbox {
     /// Installed version per tool name; `None` when not installed.
     pub(crate) versions: std::collections::BTreeMap<String, Option<String>>,
     pub(crate) env: Vec<(OsString, OsString)>,
+    /// Tool folders whose tests run in an environment of their own.
+    pub(crate) isolated: Vec<IsolatedEnv>,
+}
+
+/// A tool folder whose declared pins conflict with the rest of the repository.
+pub(crate) struct IsolatedEnv {
+    /// Relative to the root.
+    pub(crate) folder: String,
+    pub(crate) python: PathBuf,
 }
 
 /// Runs every tool in `tools` concurrently; each may use `jobs` processes.
@@ -187,68 +201,135 @@ fn run_one(
         return (record, Vec::new());
     }
 
-    let tool_scratch = scratch.join(name);
-    if let Err(err) = std::fs::create_dir_all(&tool_scratch) {
-        record.status = ToolStatus::Failed;
-        record.error = Some(format!(
-            "cannot create scratch folder `{}`: {err}",
-            tool_scratch.display()
-        ));
-        return (record, Vec::new());
-    }
-    let ctx = RunContext {
-        repo,
-        jobs,
-        severity: &tool.severity,
-        scratch: &tool_scratch,
-    };
-    let mut command = Command::new(&toolbox.python);
-    command
-        .arg("-m")
-        .arg(name)
-        .args(runner.args(&ctx, &files))
-        .current_dir(&repo.root)
-        .envs(toolbox.env.iter().map(|(k, v)| (k, v)));
-
-    match process::run(command, tool.timeout) {
-        Ok(output) => {
-            record.duration_ms = millis(output.duration);
-            match runner.interpret(&ctx, &output) {
-                Ok(findings) => {
-                    record.findings = findings.len();
-                    (record, findings)
-                }
-                Err(reason) => {
-                    record.status = ToolStatus::Failed;
-                    record.error = Some(failure_message(name, &reason, &output));
-                    (record, Vec::new())
-                }
+    let mut findings = Vec::new();
+    let mut duration = Duration::ZERO;
+    for (index, (python, group)) in groups(runner, toolbox, &files).into_iter().enumerate() {
+        let invocation = Invocation {
+            name,
+            runner,
+            python,
+            env: &toolbox.env,
+            timeout: tool.timeout,
+        };
+        let ctx = RunContext {
+            repo,
+            jobs,
+            severity: &tool.severity,
+            scratch: &scratch.join(format!("{name}-{index}")),
+        };
+        match invocation.run(&ctx, &group) {
+            Ok((group_findings, elapsed)) => {
+                duration += elapsed;
+                findings.extend(group_findings);
+            }
+            Err((status, error, elapsed)) => {
+                record.duration_ms = millis(duration + elapsed);
+                record.status = status;
+                record.error = Some(error);
+                return (record, Vec::new());
             }
         }
-        Err(ProcessError::TimedOut { after, stderr }) => {
-            record.duration_ms = millis(after);
-            record.status = ToolStatus::TimedOut;
-            let stderr = tail(&String::from_utf8_lossy(&stderr), 10);
-            record.error = Some(format!(
-                "{name} did not finish within {}; it was killed. Raise `timeout` under \
-                 [tools.{name}] if it needs longer.{}",
-                humantime::format_duration(after),
-                indent_stderr(&stderr)
-            ));
-            (record, Vec::new())
+    }
+    record.duration_ms = millis(duration);
+    record.findings = findings.len();
+    (record, findings)
+}
+
+/// The files per interpreter: tools that run the repository's code run the
+/// files of an isolated tool folder with that folder's environment.
+fn groups<'f>(
+    runner: &dyn Runner,
+    toolbox: &'f Toolbox,
+    files: &[&'f str],
+) -> Vec<(&'f Path, Vec<&'f str>)> {
+    let mut shared = Vec::new();
+    let mut isolated: Vec<(&Path, Vec<&str>)> = Vec::new();
+    for &file in files {
+        let home = runner.runs_repository_code().then(|| {
+            toolbox.isolated.iter().find(|env| {
+                file.strip_prefix(env.folder.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+        });
+        match home.flatten() {
+            Some(env) => match isolated.iter_mut().find(|(p, _)| *p == env.python) {
+                Some((_, group)) => group.push(file),
+                None => isolated.push((&env.python, vec![file])),
+            },
+            None => shared.push(file),
         }
-        Err(ProcessError::Spawn(err)) => {
-            record.status = ToolStatus::Failed;
-            record.error = Some(format!(
-                "cannot start `{}`: {err}",
-                toolbox.python.display()
-            ));
-            (record, Vec::new())
-        }
-        Err(ProcessError::OutputTooLarge) => {
-            record.status = ToolStatus::Failed;
-            record.error = Some(format!("{name} printed more output than opsgate accepts"));
-            (record, Vec::new())
+    }
+    let mut all = Vec::new();
+    if !shared.is_empty() {
+        all.push((toolbox.python.as_path(), shared));
+    }
+    all.extend(isolated);
+    all
+}
+
+/// One process of one tool.
+struct Invocation<'a> {
+    name: &'static str,
+    runner: &'a dyn Runner,
+    python: &'a Path,
+    env: &'a [(OsString, OsString)],
+    timeout: Duration,
+}
+
+type Failure = (ToolStatus, String, Duration);
+
+impl Invocation<'_> {
+    fn run(&self, ctx: &RunContext, files: &[&str]) -> Result<(Vec<Finding>, Duration), Failure> {
+        let name = self.name;
+        std::fs::create_dir_all(ctx.scratch).map_err(|err| {
+            (
+                ToolStatus::Failed,
+                format!(
+                    "cannot create scratch folder `{}`: {err}",
+                    ctx.scratch.display()
+                ),
+                Duration::ZERO,
+            )
+        })?;
+        let mut command = Command::new(self.python);
+        command
+            .arg("-m")
+            .arg(name)
+            .args(self.runner.args(ctx, files))
+            .current_dir(&ctx.repo.root)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        match process::run(command, self.timeout) {
+            Ok(output) => match self.runner.interpret(ctx, &output) {
+                Ok(findings) => Ok((findings, output.duration)),
+                Err(reason) => Err((
+                    ToolStatus::Failed,
+                    failure_message(name, &reason, &output),
+                    output.duration,
+                )),
+            },
+            Err(ProcessError::TimedOut { after, stderr }) => {
+                let stderr = tail(&String::from_utf8_lossy(&stderr), 10);
+                Err((
+                    ToolStatus::TimedOut,
+                    format!(
+                        "{name} did not finish within {}; it was killed. Raise `timeout` under \
+                         [tools.{name}] if it needs longer.{}",
+                        humantime::format_duration(after),
+                        indent_stderr(&stderr)
+                    ),
+                    after,
+                ))
+            }
+            Err(ProcessError::Spawn(err)) => Err((
+                ToolStatus::Failed,
+                format!("cannot start `{}`: {err}", self.python.display()),
+                Duration::ZERO,
+            )),
+            Err(ProcessError::OutputTooLarge) => Err((
+                ToolStatus::Failed,
+                format!("{name} printed more output than opsgate accepts"),
+                Duration::ZERO,
+            )),
         }
     }
 }

@@ -44,6 +44,10 @@ impl Runner for Pytest {
         args
     }
 
+    fn runs_repository_code(&self) -> bool {
+        true
+    }
+
     fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
         let code = output.code;
         if code == Some(5) {

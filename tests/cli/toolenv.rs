@@ -17,6 +17,24 @@ fn declared_dependencies_are_installed_for_tests_and_pylint() {
 }
 
 #[test]
+fn a_folder_with_conflicting_pins_runs_its_tests_in_its_own_environment() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("with-deps");
+    // Each folder's tests assert the idna version it pins (3.10 and 3.7);
+    // one shared environment could satisfy only one of them.
+    let (output, report) = test.check_json(&["--fail-on", "note"]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let pytest = report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "pytest")
+        .unwrap();
+    assert_eq!(pytest["files"], 2);
+    assert_eq!(pytest["status"], "ok");
+}
+
+#[test]
 fn an_uninstallable_requirement_exits_2_naming_the_command() {
     let Some(_) = tools_python() else { return };
     let test = CliTest::with_fixture("clean");
@@ -32,8 +50,14 @@ fn an_uninstallable_requirement_exits_2_naming_the_command() {
         .unwrap();
     assert_eq!(exit_code(&output), 2);
     let err = stderr(&output);
-    assert!(err.contains("could not install the tools and the repository's requirements"), "{err}");
-    assert!(err.contains("networking/ping-sweep/requirements.txt"), "{err}");
+    assert!(
+        err.contains("could not install the tools and the repository's requirements"),
+        "{err}"
+    );
+    assert!(
+        err.contains("networking/ping-sweep/requirements.txt"),
+        "{err}"
+    );
     assert!(err.contains("opsgate-test-no-such-package"), "{err}");
 }
 

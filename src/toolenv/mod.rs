@@ -1,0 +1,179 @@
+//! The interpreter the tools run with, and the environment they get.
+//!
+//! With `--python` (or `python =` in the configuration) the tools installed
+//! for that interpreter are used as they are. Otherwise opsgate provisions
+//! virtual environments under its cache folder (`provision`) holding the
+//! pinned tools and what the repository declares (`requirements`).
+
+mod provision;
+mod requirements;
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+
+use crate::config::{Settings, ToolSettings};
+use crate::repo::Repo;
+use crate::runners::{self, IsolatedEnv, ProcessError, ToolKind, Toolbox};
+use provision::EnvSpec;
+
+const PROBE_TIMEOUT: Duration = Duration::from_mins(1);
+
+/// Asks an interpreter for its version and the installed version of each tool.
+const PROBE: &str = r#"
+import json, sys
+from importlib import metadata
+tools = {}
+for name in sys.argv[1:]:
+    try:
+        tools[name] = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        tools[name] = None
+print(json.dumps({"python": sys.version.split()[0], "tools": tools}))
+"#;
+
+#[derive(Deserialize)]
+struct Probe {
+    python: String,
+    tools: BTreeMap<String, Option<String>>,
+}
+
+/// opsgate's cache folder: `$OPSGATE_CACHE_DIR`, else the user's cache (XDG).
+pub(crate) fn cache_dir() -> Result<PathBuf> {
+    if let Some(dir) = std::env::var_os("OPSGATE_CACHE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(dir));
+    }
+    dirs::cache_dir()
+        .map(|dir| dir.join("opsgate"))
+        .context("no cache folder: set OPSGATE_CACHE_DIR or HOME")
+}
+
+/// Resolves the interpreter, provisioning it when needed, and probes it.
+pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
+    let cache = cache_dir()?;
+    let tools: Vec<&ToolSettings> = settings.enabled_tools().collect();
+    let (python, isolated) = match &settings.python {
+        Some(python) => (python.clone(), Vec::new()),
+        None => provision_managed(&cache, &tools, repo)?,
+    };
+    let managed = settings.python.is_none();
+    let env = tool_env(&cache, repo, managed)?;
+    let names: Vec<&str> = tools.iter().map(|t| t.kind.name()).collect();
+    let probe = probe(&python, &names, &env)?;
+    Ok(Toolbox {
+        python,
+        python_version: probe.python,
+        versions: probe.tools,
+        env,
+        isolated,
+    })
+}
+
+/// The shared environment, and one per tool folder whose pins conflict (for
+/// its tests: it holds pytest and the folder's requirements).
+fn provision_managed(
+    cache: &Path,
+    tools: &[&ToolSettings],
+    repo: &Repo,
+) -> Result<(PathBuf, Vec<IsolatedEnv>)> {
+    let plan = requirements::plan(repo)?;
+    let base = provision::base_python();
+    let pins: Vec<String> = tools
+        .iter()
+        .map(|t| format!("{}=={}", t.kind.name(), t.version))
+        .collect();
+    let shared = EnvSpec {
+        tools: &pins,
+        requirements: &plan.shared,
+        label: "the tool environment",
+    };
+    let python = provision::provision(cache, &base, &shared, &repo.root)?;
+    let pytest_pin: Vec<String> = tools
+        .iter()
+        .filter(|t| t.kind == ToolKind::Pytest)
+        .map(|t| format!("pytest=={}", t.version))
+        .collect();
+    let mut isolated = Vec::new();
+    for (folder, requirements) in &plan.isolated {
+        let label = format!("a separate environment for {folder} (its pins conflict)");
+        let spec = EnvSpec {
+            tools: &pytest_pin,
+            requirements,
+            label: &label,
+        };
+        isolated.push(IsolatedEnv {
+            folder: folder.clone(),
+            python: provision::provision(cache, &base, &spec, &repo.root)?,
+        });
+    }
+    Ok((python, isolated))
+}
+
+fn probe(python: &Path, tools: &[&str], env: &[(OsString, OsString)]) -> Result<Probe> {
+    let mut command = Command::new(python);
+    command
+        .arg("-c")
+        .arg(PROBE)
+        .args(tools)
+        .envs(env.iter().map(|(k, v)| (k, v)));
+    let output = match runners::run_process(command, PROBE_TIMEOUT) {
+        Ok(output) if output.code == Some(0) => output,
+        Ok(output) => bail!(
+            "the interpreter `{}` does not work ({}):\n{}",
+            python.display(),
+            output.describe_exit(),
+            output.stderr_tail(10)
+        ),
+        Err(ProcessError::Spawn(err)) => bail!(
+            "cannot run the interpreter `{}`: {err}; check --python or `python` in the configuration",
+            python.display()
+        ),
+        Err(_) => bail!("the interpreter `{}` did not answer", python.display()),
+    };
+    serde_json::from_slice(&output.stdout).with_context(|| {
+        format!(
+            "unexpected answer from `{}`: {}",
+            python.display(),
+            output.stdout_text()
+        )
+    })
+}
+
+/// The variables every tool gets: no bytecode or caches in the repository,
+/// the shared libraries importable.
+fn tool_env(cache: &Path, repo: &Repo, managed: bool) -> Result<Vec<(OsString, OsString)>> {
+    let black_cache = cache.join("black");
+    let pylint_home = cache.join("pylint");
+    for dir in [&black_cache, &pylint_home] {
+        fs::create_dir_all(dir)
+            .with_context(|| format!("creating cache folder `{}`", dir.display()))?;
+    }
+    let mut path: Vec<PathBuf> = repo
+        .import_roots
+        .iter()
+        .map(|root| repo.root.join(root))
+        .collect();
+    if let Some(existing) = std::env::var_os("PYTHONPATH") {
+        path.extend(std::env::split_paths(&existing));
+    }
+    let mut env = vec![
+        ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
+        ("BLACK_CACHE_DIR".into(), black_cache.into_os_string()),
+        ("PYLINTHOME".into(), pylint_home.into_os_string()),
+        (
+            "PYTHONPATH".into(),
+            std::env::join_paths(path).context("a library path holds a `:`")?,
+        ),
+    ];
+    if managed {
+        // The managed environment is the whole world: no user site-packages.
+        env.push(("PYTHONNOUSERSITE".into(), "1".into()));
+    }
+    Ok(env)
+}

@@ -1,0 +1,162 @@
+//! Builds a virtual environment in opsgate's cache, keyed by everything that
+//! goes into it (the base interpreter, the tool pins, the declarations and
+//! the content of their files), so that a change to any of them builds a new
+//! one and an unchanged one is reused. A lock file makes concurrent runs wait
+//! for one builder; a marker written last makes a half-built environment a
+//! rebuild, never a use. `uv` when it is on `PATH`, else `venv` and `pip`.
+
+use std::fs::{self, File};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use super::requirements::Requirements;
+use crate::hash::short_digest;
+use crate::runners::{self, ProcessError};
+
+const ENV_LAYOUT: &str = "opsgate-env-v1";
+const READY_MARKER: &str = ".opsgate-ready";
+const PROVISION_TIMEOUT: Duration = Duration::from_mins(20);
+
+/// What to install into one environment.
+pub(crate) struct EnvSpec<'a> {
+    /// `name==version` of the tools.
+    pub(crate) tools: &'a [String],
+    pub(crate) requirements: &'a Requirements,
+    /// Shown in progress messages: "the tool environment", "networking/x".
+    pub(crate) label: &'a str,
+}
+
+/// The interpreter the managed environment is built from.
+pub(crate) fn base_python() -> PathBuf {
+    std::env::var_os("OPSGATE_BASE_PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from)
+}
+
+/// Returns the `python` of a ready environment for `spec`, building it first
+/// if needed.
+pub(crate) fn provision(cache: &Path, base: &Path, spec: &EnvSpec, root: &Path) -> Result<PathBuf> {
+    let key = env_key(base, spec, root)?;
+    let envs = cache.join("envs");
+    fs::create_dir_all(&envs).with_context(|| format!("creating `{}`", envs.display()))?;
+    let dir = envs.join(&key);
+    let python = dir.join("bin").join("python");
+
+    let lock_path = envs.join(format!("{key}.lock"));
+    let lock = File::create(&lock_path)
+        .with_context(|| format!("creating lock `{}`", lock_path.display()))?;
+    lock.lock()
+        .with_context(|| format!("locking `{}`", lock_path.display()))?;
+    if dir.join(READY_MARKER).is_file() {
+        return Ok(python);
+    }
+    if dir.exists() {
+        // A build that died half-way: start over.
+        fs::remove_dir_all(&dir).with_context(|| format!("removing `{}`", dir.display()))?;
+    }
+    anstream::eprintln!(
+        "opsgate: provisioning {} ({}) in {}; later runs reuse it",
+        spec.label,
+        spec.tools.join(", "),
+        dir.display()
+    );
+    build(base, &dir, spec, root).inspect_err(|_| {
+        let _ = fs::remove_dir_all(&dir);
+    })?;
+    fs::write(dir.join(READY_MARKER), &key)
+        .with_context(|| format!("marking `{}` ready", dir.display()))?;
+    Ok(python)
+}
+
+fn env_key(base: &Path, spec: &EnvSpec, root: &Path) -> Result<String> {
+    let version = Command::new(base)
+        .args(["-c", "import sys; print(sys.version)"])
+        .output()
+        .with_context(|| {
+            format!(
+                "cannot run `{}` to build the tool environment: install Python 3 or pass --python",
+                base.display()
+            )
+        })?;
+    let mut parts: Vec<Vec<u8>> = vec![
+        ENV_LAYOUT.into(),
+        base.as_os_str().as_encoded_bytes().to_vec(),
+        version.stdout,
+    ];
+    parts.extend(
+        spec.tools
+            .iter()
+            .chain(&spec.requirements.packages)
+            .map(|s| s.clone().into_bytes()),
+    );
+    for file in &spec.requirements.files {
+        let content = fs::read(root.join(file)).with_context(|| format!("reading `{file}`"))?;
+        parts.push(file.clone().into_bytes());
+        parts.push(content);
+    }
+    Ok(short_digest(&parts, 8))
+}
+
+fn build(base: &Path, dir: &Path, spec: &EnvSpec, root: &Path) -> Result<()> {
+    let python = dir.join("bin").join("python");
+    let uv = find_on_path("uv");
+    let mut create = if let Some(uv) = &uv {
+        let mut c = Command::new(uv);
+        c.arg("venv").arg("--python").arg(base).arg(dir);
+        c
+    } else {
+        let mut c = Command::new(base);
+        c.args(["-m", "venv"]).arg(dir);
+        c
+    };
+    create.current_dir(root);
+    run_step(create, "create the virtual environment")?;
+
+    let mut install = if let Some(uv) = &uv {
+        let mut c = Command::new(uv);
+        c.args(["pip", "install", "--python"]).arg(&python);
+        c
+    } else {
+        let mut c = Command::new(&python);
+        c.args([
+            "-m",
+            "pip",
+            "install",
+            "--disable-pip-version-check",
+            "--no-input",
+        ]);
+        c
+    };
+    install.args(spec.tools).args(&spec.requirements.packages);
+    for file in &spec.requirements.files {
+        install.arg("-r").arg(file);
+    }
+    install.current_dir(root);
+    run_step(
+        install,
+        "install the tools and the repository's requirements",
+    )
+}
+
+fn run_step(command: Command, what: &str) -> Result<()> {
+    let shown = format!("{command:?}");
+    match runners::run_process(command, PROVISION_TIMEOUT) {
+        Ok(output) if output.code == Some(0) => Ok(()),
+        Ok(output) => bail!(
+            "could not {what} ({}); the command was:\n  {shown}\n{}\n\
+             Fix the requirement it names, or pass --python with an interpreter that has the tools",
+            output.describe_exit(),
+            output.stderr_tail(20)
+        ),
+        Err(ProcessError::Spawn(err)) => bail!("could not {what}: cannot start {shown}: {err}"),
+        Err(_) => bail!("could not {what}: {shown} did not finish"),
+    }
+}
+
+fn find_on_path(program: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(program))
+        .find(|candidate| candidate.is_file())
+}
