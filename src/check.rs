@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use crate::ci::CiContext;
 use crate::cli::CheckArgs;
+use crate::cli::ReportFormat;
 use crate::config::{ConfigSource, Settings};
 use crate::finding::{self, Finding};
 use crate::fingerprint;
@@ -30,9 +32,11 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let outcomes = runners::run_all(&enabled, &repo, &toolbox, settings.jobs, scratch.path());
 
     let mut findings: Vec<Finding> = repo.unreadable.clone();
+    let mut tests = Vec::new();
     let mut tools = Vec::with_capacity(outcomes.len());
-    for (record, tool_findings) in outcomes {
-        findings.extend(tool_findings);
+    for (record, interpreted) in outcomes {
+        findings.extend(interpreted.findings);
+        tests.extend(interpreted.tests);
         tools.push(record);
     }
     fingerprint::assign(&mut findings, &repo);
@@ -48,6 +52,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         verdict,
         fail_on: settings.fail_on,
         findings,
+        tests,
         tools,
         python: toolbox.python.display().to_string(),
         python_version: toolbox.python_version.clone(),
@@ -58,9 +63,27 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         },
         domains: repo.domains.clone(),
         tool_folders: repo.tools.iter().map(|t| t.path.clone()).collect(),
+        ci: CiContext::from_env(&settings.root),
     };
-    let mut stdout = anstream::stdout().lock();
-    report::emit(settings.format, &mut stdout, &result)?;
-    stdout.flush().context("writing the report to stdout")?;
+    write_reports(&settings, &result)?;
     Ok(verdict)
+}
+
+/// The stdout report, the `--output` files, and on GitHub Actions the
+/// annotations and step summary.
+fn write_reports(settings: &Settings, result: &RunResult) -> Result<()> {
+    for output in &settings.outputs {
+        report::write_file(output.format, &output.path, result)?;
+    }
+    if let Some(summary) = &result.ci.step_summary {
+        report::append_step_summary(summary, result)?;
+    }
+    let mut stdout = anstream::stdout().lock();
+    report::emit(settings.format, &mut stdout, result)?;
+    // On GitHub Actions the default report also annotates the diff.
+    if result.ci.github_actions && !settings.format_given {
+        report::emit(ReportFormat::Github, &mut stdout, result)?;
+    }
+    stdout.flush().context("writing the report to stdout")?;
+    Ok(())
 }

@@ -47,9 +47,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
 
-    /// Report written to stdout
-    #[arg(long, value_name = "FMT", default_value = "terminal")]
-    pub format: ReportFormat,
+    /// Report written to stdout [default: terminal]
+    #[arg(long, value_name = "FMT")]
+    pub format: Option<ReportFormat>,
+
+    /// Also write a report to a file, atomically; repeatable (e.g. --output sarif=opsgate.sarif)
+    #[arg(long, value_name = "FMT=FILE", value_parser = parse_output)]
+    pub output: Vec<OutputArg>,
 
     /// Lowest severity that fails the gate [default: from configuration, else warning]
     #[arg(long, value_name = "SEVERITY")]
@@ -64,8 +68,46 @@ pub struct CheckArgs {
 pub enum ReportFormat {
     /// Grouped by file, for people; colour on a terminal
     Terminal,
-    /// `{"version":1,"verdict":…,"findings":[…],"tools":[…]}`
+    /// `{"version":1,"verdict":…,"findings":[…],"tools":[…],"tests":[…]}`
     Json,
+    /// `JUnit` XML: every pytest test and every finding a testcase
+    Junit,
+    /// SARIF 2.1.0, one run per tool, for code scanning
+    Sarif,
+    /// GitLab Code Quality JSON
+    Gitlab,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
+}
+
+/// One `--output FMT=FILE`.
+#[derive(Debug, Clone)]
+pub struct OutputArg {
+    pub format: ReportFormat,
+    pub path: PathBuf,
+}
+
+fn parse_output(value: &str) -> Result<OutputArg, String> {
+    let (format, path) = value
+        .split_once('=')
+        .ok_or_else(|| format!("expected FMT=FILE (e.g. sarif=opsgate.sarif), got `{value}`"))?;
+    let format = ReportFormat::from_str(format, true).map_err(|_| {
+        let names: Vec<String> = ReportFormat::value_variants()
+            .iter()
+            .filter_map(|v| v.to_possible_value().map(|p| p.get_name().to_owned()))
+            .collect();
+        format!(
+            "unknown format `{format}`; expected one of {}",
+            names.join(", ")
+        )
+    })?;
+    if path.is_empty() {
+        return Err(format!("no file named after `{format:?}=`").to_lowercase());
+    }
+    Ok(OutputArg {
+        format,
+        path: PathBuf::from(path),
+    })
 }
 
 #[derive(Debug, clap::Args)]

@@ -74,6 +74,9 @@ pub(crate) struct Finding {
     pub(crate) tool: String,
     /// The tool's own code (`F401`, `W0702`) or an opsgate rule id.
     pub(crate) rule: String,
+    /// The rule's readable name where the tool has one (`unused-import`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) rule_name: Option<String>,
     pub(crate) severity: Severity,
     pub(crate) message: String,
     /// Relative to the repository root, forward slashes.
@@ -101,6 +104,7 @@ impl Finding {
         Finding {
             tool: tool.to_owned(),
             rule: rule.into(),
+            rule_name: None,
             severity,
             message: message.into(),
             path: path.into(),

@@ -2,6 +2,7 @@
 //! `run` is the whole program; `main.rs` only maps its result to an exit code.
 
 mod check;
+mod ci;
 pub mod cli;
 mod config;
 mod finding;
@@ -11,6 +12,7 @@ mod init;
 mod repo;
 mod report;
 mod runners;
+mod test_result;
 mod toolenv;
 mod verdict;
 mod walk;

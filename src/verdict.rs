@@ -32,14 +32,8 @@ mod tests {
 
     fn tool(status: ToolStatus) -> ToolRun {
         ToolRun {
-            name: "pylint",
-            version: Some("4.1.4".into()),
-            pinned_version: "4.1.4".into(),
             status,
-            duration_ms: 1,
-            files: 1,
-            findings: 0,
-            error: None,
+            ..crate::report::fixtures::tool("pylint", 0)
         }
     }
 

@@ -12,7 +12,7 @@ use anyhow::{Context, Result, bail};
 pub(crate) use file::DEFAULTS_TOML;
 use file::{ConfigFile, ToolTable};
 
-use crate::cli::{CheckArgs, ReportFormat};
+use crate::cli::{CheckArgs, OutputArg, ReportFormat};
 use crate::finding::Severity;
 use crate::runners::ToolKind;
 
@@ -32,7 +32,12 @@ pub(crate) struct Settings {
     pub(crate) python: Option<PathBuf>,
     pub(crate) fail_on: Severity,
     pub(crate) jobs: usize,
+    /// The report on stdout.
     pub(crate) format: ReportFormat,
+    /// Whether `--format` was given (GitHub annotations join the default terminal report).
+    pub(crate) format_given: bool,
+    /// More reports, each to its file.
+    pub(crate) outputs: Vec<OutputArg>,
     pub(crate) layout: Layout,
     pub(crate) tools: Vec<ToolSettings>,
 }
@@ -100,7 +105,9 @@ impl Settings {
                 .or(defaults.gate.fail_on)
                 .expect("defaults set fail_on"),
             jobs,
-            format: args.format,
+            format: args.format.unwrap_or(ReportFormat::Terminal),
+            format_given: args.format.is_some(),
+            outputs: validate_outputs(&args.output)?,
             layout: Layout {
                 libraries: user
                     .layout
@@ -150,6 +157,34 @@ fn merge_tool(kind: ToolKind, defaults: &ToolTable, user: &ToolTable) -> ToolSet
             .expect("defaults set every timeout"),
         severity: SeverityMap(severity),
     }
+}
+
+/// Each `--output` must name a file in an existing folder, once.
+fn validate_outputs(outputs: &[OutputArg]) -> Result<Vec<OutputArg>> {
+    for (index, output) in outputs.iter().enumerate() {
+        let parent = output
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            bail!(
+                "--output `{}`: the folder `{}` does not exist; create it first",
+                output.path.display(),
+                parent.display()
+            );
+        }
+        if output.path.is_dir() {
+            bail!(
+                "--output `{}` is a folder; name a file",
+                output.path.display()
+            );
+        }
+        if outputs[..index].iter().any(|o| o.path == output.path) {
+            bail!("--output `{}` is named twice", output.path.display());
+        }
+    }
+    Ok(outputs.to_vec())
 }
 
 /// Finds and reads the configuration: `--config`, else `opsgate.toml`, else

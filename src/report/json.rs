@@ -1,4 +1,5 @@
-//! `--format json`: `{"version":1,"verdict":…,"findings":[…],"tools":[…]}`.
+//! `--format json`: `{"version":1,"verdict":…,"findings":[…],"tools":[…],
+//! "tests":[…]}` — everything the other formats are made from.
 
 use std::io::Write;
 
@@ -8,6 +9,7 @@ use serde::Serialize;
 use super::{Emitter, RunResult};
 use crate::finding::{Finding, Severity};
 use crate::runners::ToolRun;
+use crate::test_result::TestResult;
 use crate::verdict::Verdict;
 
 pub(crate) struct Json;
@@ -28,6 +30,7 @@ struct Report<'a> {
     tool_folders: &'a [String],
     findings: &'a [Finding],
     tools: &'a [ToolRun],
+    tests: &'a [TestResult],
 }
 
 impl Emitter for Json {
@@ -44,6 +47,7 @@ impl Emitter for Json {
             tool_folders: &run.tool_folders,
             findings: &run.findings,
             tools: &run.tools,
+            tests: &run.tests,
         };
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;

@@ -1,17 +1,30 @@
 //! Reports: one emitter per format, each a view of the same `RunResult`.
-//! Emitters write to the writer they are given and never print or open files.
+//! Emitters write to the writer they are given and never print or open
+//! files; `write_file` makes a file report atomic.
 
+mod github;
+mod gitlab;
 mod json;
+mod junit;
+mod sarif;
+mod sarif_fix;
+mod summary;
 mod terminal;
 
 use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
+pub(crate) use summary::append_step_summary;
+
+use crate::ci::CiContext;
 use crate::cli::ReportFormat;
 use crate::finding::{Finding, Severity};
 use crate::runners::ToolRun;
+use crate::test_result::TestResult;
 use crate::verdict::Verdict;
 
 /// Everything a report may show about one run.
@@ -19,6 +32,7 @@ pub(crate) struct RunResult {
     pub(crate) verdict: Verdict,
     pub(crate) fail_on: Severity,
     pub(crate) findings: Vec<Finding>,
+    pub(crate) tests: Vec<TestResult>,
     pub(crate) tools: Vec<ToolRun>,
     pub(crate) python: String,
     pub(crate) python_version: String,
@@ -27,15 +41,17 @@ pub(crate) struct RunResult {
     pub(crate) config: Option<String>,
     pub(crate) domains: Vec<String>,
     pub(crate) tool_folders: Vec<String>,
+    pub(crate) ci: CiContext,
 }
 
 impl RunResult {
     /// Findings at or above the threshold: the ones that fail the gate.
     pub(crate) fn blocking(&self) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity >= self.fail_on)
-            .count()
+        self.findings.iter().filter(|f| self.is_blocking(f)).count()
+    }
+
+    pub(crate) fn is_blocking(&self, finding: &Finding) -> bool {
+        finding.severity >= self.fail_on
     }
 
     pub(crate) fn count(&self, severity: Severity) -> usize {
@@ -43,6 +59,12 @@ impl RunResult {
             .iter()
             .filter(|f| f.severity == severity)
             .count()
+    }
+
+    /// A finding's path as the CI platform sees it: relative to the
+    /// workspace when opsgate checked a folder inside it.
+    pub(crate) fn platform_path(&self, path: &str) -> String {
+        self.ci.platform_path(path)
     }
 }
 
@@ -54,5 +76,127 @@ pub(crate) fn emit(format: ReportFormat, out: &mut dyn Write, run: &RunResult) -
     match format {
         ReportFormat::Terminal => terminal::Terminal.emit(out, run),
         ReportFormat::Json => json::Json.emit(out, run),
+        ReportFormat::Junit => junit::Junit.emit(out, run),
+        ReportFormat::Sarif => sarif::Sarif.emit(out, run),
+        ReportFormat::Gitlab => gitlab::Gitlab.emit(out, run),
+        ReportFormat::Github => github::Github.emit(out, run),
+    }
+}
+
+/// Writes a report next to `path` and renames it into place, so that a run
+/// that fails half-way never leaves half a file.
+pub(crate) fn write_file(format: ReportFormat, path: &Path, run: &RunResult) -> Result<()> {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new()
+        .prefix(".opsgate-report-")
+        .tempfile_in(folder)
+        .with_context(|| format!("creating a temporary file in `{}`", folder.display()))?;
+    {
+        let mut writer = std::io::BufWriter::new(file.as_file_mut());
+        emit(format, &mut writer, run)
+            .and_then(|()| writer.flush().map_err(Into::into))
+            .with_context(|| format!("writing `{}`", path.display()))?;
+    }
+    // Temporary files are private; a report is an ordinary file.
+    file.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(0o644))
+        .and_then(|()| file.as_file().sync_all())
+        .with_context(|| format!("writing `{}`", path.display()))?;
+    file.persist(path)
+        .with_context(|| format!("moving the report into `{}`", path.display()))?;
+    Ok(())
+}
+
+/// Test fixtures shared by the emitters' tests.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+    use crate::finding::Span;
+    use crate::runners::ToolStatus;
+    use crate::test_result::TestOutcome;
+
+    pub(crate) fn tool(name: &'static str, findings: usize) -> ToolRun {
+        ToolRun {
+            name,
+            version: Some("1.0.0".into()),
+            pinned_version: "1.0.0".into(),
+            status: ToolStatus::Ok,
+            duration_ms: 1500,
+            files: 2,
+            findings,
+            exit_code: Some(i32::from(findings > 0)),
+            checked_files: vec!["net/a.py".into(), "net/b.py".into()],
+            error: None,
+        }
+    }
+
+    pub(crate) fn finding(tool: &str, rule: &str, severity: Severity, line: u32) -> Finding {
+        let mut finding = Finding::new(
+            tool,
+            rule,
+            severity,
+            "net/a.py",
+            Span::at(line, Some(5)),
+            format!("{rule} says <this> & \"that\"\nsecond line"),
+        );
+        finding.fingerprint = format!("{tool}{rule}{line}");
+        finding
+    }
+
+    /// Three findings from two tools, one passed and one failed test.
+    pub(crate) fn run() -> RunResult {
+        let mut black = finding("black", "would-reformat", Severity::Error, 3);
+        black.message = "Black would reformat this file".into();
+        black.fix = Some(
+            "--- net/a.py\n+++ net/a.py\n@@ -1,3 +1,3 @@\n a = 1\n-b=2\n+b = 2\n c = 3\n".into(),
+        );
+        RunResult {
+            verdict: Verdict::Failed,
+            fail_on: Severity::Warning,
+            findings: vec![
+                black,
+                finding("flake8", "F401", Severity::Error, 1),
+                finding("flake8", "E501", Severity::Note, 7),
+            ],
+            tests: vec![
+                TestResult {
+                    tool: "pytest",
+                    classname: "net.test_a".into(),
+                    name: "test_ok".into(),
+                    file: Some("net/test_a.py".into()),
+                    line: Some(3),
+                    time: 0.25,
+                    outcome: TestOutcome::Passed,
+                    message: None,
+                    details: None,
+                    system_out: Some("hello".into()),
+                    system_err: None,
+                },
+                TestResult {
+                    tool: "pytest",
+                    classname: "net.test_a".into(),
+                    name: "test_bad".into(),
+                    file: Some("net/test_a.py".into()),
+                    line: Some(9),
+                    time: 0.5,
+                    outcome: TestOutcome::Failed,
+                    message: Some("assert 1 == 2".into()),
+                    details: Some("E   assert 1 == 2 ]]> \u{1b}[0m".into()),
+                    system_out: None,
+                    system_err: None,
+                },
+            ],
+            tools: vec![tool("black", 1), tool("flake8", 2), tool("pytest", 0)],
+            python: "/venv/bin/python".into(),
+            python_version: "3.11.7".into(),
+            duration: Duration::from_millis(2500),
+            config: None,
+            domains: vec!["net".into()],
+            tool_folders: vec![],
+            ci: CiContext::default(),
+        }
     }
 }

@@ -68,9 +68,9 @@ impl Runner for Black {
         let reformats = findings.iter().filter(|f| f.rule == WOULD_REFORMAT).count();
         let errors = findings.len() - reformats;
         match output.code {
-            Some(0) if findings.is_empty() => Ok(findings),
-            Some(1) if reformats > 0 && errors == 0 => Ok(findings),
-            Some(123) if errors > 0 => Ok(findings),
+            Some(0) if findings.is_empty() => Ok(findings.into()),
+            Some(1) if reformats > 0 && errors == 0 => Ok(findings.into()),
+            Some(123) if errors > 0 => Ok(findings.into()),
             _ => Err(format!(
                 "unexpected result: {reformats} files to reformat and {errors} unparsable files"
             )),

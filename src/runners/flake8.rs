@@ -52,8 +52,8 @@ impl Runner for Flake8 {
             ));
         }
         match output.code {
-            Some(0) => Ok(findings),
-            Some(1) if !findings.is_empty() => Ok(findings),
+            Some(0) => Ok(findings.into()),
+            Some(1) if !findings.is_empty() => Ok(findings.into()),
             Some(1) => Err("exit code 1 without any finding".to_owned()),
             _ => Err("unexpected exit".to_owned()),
         }

@@ -20,6 +20,7 @@ pub(crate) use process::{ProcessError, ProcessOutput, run as run_process, tail};
 use crate::config::{SeverityMap, ToolSettings};
 use crate::finding::Finding;
 use crate::repo::Repo;
+use crate::test_result::TestResult;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum ToolKind {
@@ -66,8 +67,24 @@ pub(crate) struct RunContext<'a> {
     pub(crate) scratch: &'a Path,
 }
 
-/// How a tool's process ended, as far as the gate is concerned.
-pub(crate) type Interpretation = Result<Vec<Finding>, String>;
+/// What a tool's output says: its findings, and for test runners every test.
+#[derive(Debug, Default)]
+pub(crate) struct Interpreted {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) tests: Vec<TestResult>,
+}
+
+impl From<Vec<Finding>> for Interpreted {
+    fn from(findings: Vec<Finding>) -> Self {
+        Interpreted {
+            findings,
+            tests: Vec::new(),
+        }
+    }
+}
+
+/// The tool's output understood, or why it shows the tool did not do its job.
+pub(crate) type Interpretation = Result<Interpreted, String>;
 
 trait Runner: Sync {
     /// The files this tool checks, relative to the root.
@@ -118,6 +135,13 @@ pub(crate) struct ToolRun {
     pub(crate) duration_ms: u64,
     pub(crate) files: usize,
     pub(crate) findings: usize,
+    /// The exit code of its (last) process; `None` when it did not run or a
+    /// signal ended it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) exit_code: Option<i32>,
+    /// The files it checked, relative to the root: reports count those
+    /// that passed.
+    pub(crate) checked_files: Vec<String>,
     /// Why the tool failed, with the tail of its stderr.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<String>,
@@ -148,7 +172,7 @@ pub(crate) fn run_all(
     toolbox: &Toolbox,
     jobs: usize,
     scratch: &Path,
-) -> Vec<(ToolRun, Vec<Finding>)> {
+) -> Vec<(ToolRun, Interpreted)> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = tools
             .iter()
@@ -167,7 +191,7 @@ fn run_one(
     toolbox: &Toolbox,
     jobs: usize,
     scratch: &Path,
-) -> (ToolRun, Vec<Finding>) {
+) -> (ToolRun, Interpreted) {
     let name = tool.kind.name();
     let runner = tool.kind.runner();
     let files = runner.files(repo);
@@ -180,11 +204,13 @@ fn run_one(
         duration_ms: 0,
         files: files.len(),
         findings: 0,
+        exit_code: None,
+        checked_files: Vec::new(),
         error: None,
     };
     if !tool.enabled {
         record.status = ToolStatus::Disabled;
-        return (record, Vec::new());
+        return (record, Interpreted::default());
     }
     if version.is_none() {
         record.status = ToolStatus::NotInstalled;
@@ -194,14 +220,14 @@ fn run_one(
             python = toolbox.python.display(),
             pinned = tool.version,
         ));
-        return (record, Vec::new());
+        return (record, Interpreted::default());
     }
     if files.is_empty() {
         record.status = ToolStatus::Skipped;
-        return (record, Vec::new());
+        return (record, Interpreted::default());
     }
 
-    let mut findings = Vec::new();
+    let mut interpreted = Interpreted::default();
     let mut duration = Duration::ZERO;
     for (index, (python, group)) in groups(runner, toolbox, &files).into_iter().enumerate() {
         let invocation = Invocation {
@@ -218,21 +244,31 @@ fn run_one(
             scratch: &scratch.join(format!("{name}-{index}")),
         };
         match invocation.run(&ctx, &group) {
-            Ok((group_findings, elapsed)) => {
-                duration += elapsed;
-                findings.extend(group_findings);
+            Ok(ran) => {
+                duration += ran.duration;
+                record.exit_code = ran.exit_code;
+                interpreted.findings.extend(ran.interpreted.findings);
+                interpreted.tests.extend(ran.interpreted.tests);
             }
             Err((status, error, elapsed)) => {
                 record.duration_ms = millis(duration + elapsed);
                 record.status = status;
                 record.error = Some(error);
-                return (record, Vec::new());
+                return (record, Interpreted::default());
             }
         }
     }
     record.duration_ms = millis(duration);
-    record.findings = findings.len();
-    (record, findings)
+    record.findings = interpreted.findings.len();
+    record.checked_files = files.iter().map(|f| (*f).to_owned()).collect();
+    (record, interpreted)
+}
+
+/// A process that ran and whose output was understood.
+struct Ran {
+    interpreted: Interpreted,
+    duration: Duration,
+    exit_code: Option<i32>,
 }
 
 /// The files per interpreter: tools that run the repository's code run the
@@ -279,7 +315,7 @@ struct Invocation<'a> {
 type Failure = (ToolStatus, String, Duration);
 
 impl Invocation<'_> {
-    fn run(&self, ctx: &RunContext, files: &[&str]) -> Result<(Vec<Finding>, Duration), Failure> {
+    fn run(&self, ctx: &RunContext, files: &[&str]) -> Result<Ran, Failure> {
         let name = self.name;
         std::fs::create_dir_all(ctx.scratch).map_err(|err| {
             (
@@ -300,7 +336,11 @@ impl Invocation<'_> {
             .envs(self.env.iter().map(|(k, v)| (k, v)));
         match process::run(command, self.timeout) {
             Ok(output) => match self.runner.interpret(ctx, &output) {
-                Ok(findings) => Ok((findings, output.duration)),
+                Ok(interpreted) => Ok(Ran {
+                    interpreted,
+                    duration: output.duration,
+                    exit_code: output.code,
+                }),
                 Err(reason) => Err((
                     ToolStatus::Failed,
                     failure_message(name, &reason, &output),
@@ -373,4 +413,10 @@ impl RunContext<'_> {
 /// `["--", files…]`, so that no file name is ever read as an option.
 fn file_args(files: &[&str]) -> impl Iterator<Item = OsString> {
     std::iter::once(OsString::from("--")).chain(files.iter().map(OsString::from))
+}
+
+/// How many testcases a `JUnit` document holds, read with pytest's parser.
+#[cfg(test)]
+pub(crate) fn parse_junit_cases(xml: &str) -> Result<usize, quick_xml::DeError> {
+    pytest::parse_junit(xml).map(|cases| cases.len())
 }

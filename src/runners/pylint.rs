@@ -81,7 +81,8 @@ impl Runner for Pylint {
                 "exit code {code} says it found problems, but its report lists none"
             ));
         }
-        Ok(report.messages.iter().map(|m| to_finding(ctx, m)).collect())
+        let findings: Vec<Finding> = report.messages.iter().map(|m| to_finding(ctx, m)).collect();
+        Ok(findings.into())
     }
 }
 
@@ -101,6 +102,7 @@ fn to_finding(ctx: &RunContext, message: &Message) -> Finding {
         span,
         format!("{} ({})", message.message, message.symbol),
     );
+    finding.rule_name = Some(message.symbol.clone());
     finding.help_url = Some(format!(
         "https://pylint.readthedocs.io/en/stable/user_guide/messages/{}/{}.html",
         message.kind, message.symbol

@@ -9,9 +9,10 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args};
+use super::{Interpretation, Interpreted, ProcessOutput, RunContext, Runner, file_args};
 use crate::finding::{Finding, Span};
 use crate::repo::Repo;
+use crate::test_result::{TestOutcome, TestResult};
 
 pub(crate) struct Pytest;
 
@@ -37,6 +38,9 @@ impl Runner for Pytest {
             // xunit1 carries each test's file and line.
             "-o".into(),
             "junit_family=xunit1".into(),
+            // Captured output goes into the report, for the JUnit we write.
+            "-o".into(),
+            "junit_logging=all".into(),
             junit,
             rootdir,
         ];
@@ -51,7 +55,7 @@ impl Runner for Pytest {
     fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
         let code = output.code;
         if code == Some(5) {
-            return Ok(Vec::new()); // the test files hold no tests
+            return Ok(Interpreted::default()); // the test files hold no tests
         }
         if !matches!(code, Some(0..=2)) {
             return Err(describe_code(code).to_owned());
@@ -67,10 +71,15 @@ impl Runner for Pytest {
             .collect();
         let failures = findings.iter().filter(|f| f.rule == TEST_FAILED).count();
         let errors = findings.len() - failures;
+        let tests = cases
+            .iter()
+            .map(|case| to_test_result(case, &test_files))
+            .collect();
+        let interpreted = Interpreted { findings, tests };
         match code {
-            Some(0) if findings.is_empty() => Ok(findings),
-            Some(1) if !findings.is_empty() => Ok(findings),
-            Some(2) if errors > 0 => Ok(findings),
+            Some(0) if failures + errors == 0 => Ok(interpreted),
+            Some(1) if failures + errors > 0 => Ok(interpreted),
+            Some(2) if errors > 0 => Ok(interpreted),
             _ => Err(format!(
                 "{}, but its report lists {failures} failures and {errors} errors",
                 describe_code(code)
@@ -113,8 +122,15 @@ pub(crate) struct TestCase {
     /// 0-based in pytest's xunit1 output.
     #[serde(rename = "@line")]
     pub(crate) line: Option<u32>,
+    #[serde(rename = "@time", default)]
+    pub(crate) time: f64,
     pub(crate) failure: Option<Outcome>,
     pub(crate) error: Option<Outcome>,
+    pub(crate) skipped: Option<Outcome>,
+    #[serde(rename = "system-out")]
+    pub(crate) system_out: Option<String>,
+    #[serde(rename = "system-err")]
+    pub(crate) system_err: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -130,17 +146,43 @@ pub(crate) fn parse_junit(xml: &str) -> Result<Vec<TestCase>, quick_xml::DeError
     Ok(suites.suites.into_iter().flat_map(|s| s.cases).collect())
 }
 
+fn to_test_result(case: &TestCase, test_files: &[&str]) -> TestResult {
+    let (outcome, detail) = match (&case.failure, &case.error, &case.skipped) {
+        (Some(failure), _, _) => (TestOutcome::Failed, Some(failure)),
+        (None, Some(error), _) => (TestOutcome::Error, Some(error)),
+        (None, None, Some(skipped)) => (TestOutcome::Skipped, Some(skipped)),
+        (None, None, None) => (TestOutcome::Passed, None),
+    };
+    let non_empty = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
+    TestResult {
+        tool: TOOL,
+        classname: case.classname.clone(),
+        name: case.name.clone(),
+        file: test_file(case, test_files),
+        line: case.line.map(|l| l + 1),
+        time: case.time,
+        outcome,
+        message: detail.and_then(|d| non_empty(&d.message)),
+        details: detail.and_then(|d| non_empty(&d.text)),
+        system_out: case.system_out.as_deref().and_then(non_empty),
+        system_err: case.system_err.as_deref().and_then(non_empty),
+    }
+}
+
+/// The test's file; a collection error names only the module.
+fn test_file(case: &TestCase, test_files: &[&str]) -> Option<String> {
+    case.file
+        .clone()
+        .or_else(|| file_of_collection_error(case, test_files))
+}
+
 fn to_finding(ctx: &RunContext, case: &TestCase, test_files: &[&str]) -> Option<Finding> {
     let (rule, outcome, verb) = match (&case.failure, &case.error) {
         (Some(failure), _) => (TEST_FAILED, failure, "failed"),
         (None, Some(error)) => (TEST_ERROR, error, "errored"),
         (None, None) => return None,
     };
-    let path = case
-        .file
-        .clone()
-        .or_else(|| file_of_collection_error(case, test_files))
-        .unwrap_or_default();
+    let path = test_file(case, test_files).unwrap_or_default();
     let span = case.line.map(|l| Span::at(l + 1, None)).unwrap_or_default();
     // The first line of pytest's message; the full text stays in its report.
     let detail = if outcome.message.trim().is_empty() {

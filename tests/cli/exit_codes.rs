@@ -106,13 +106,16 @@ fn an_unknown_format_exits_2_with_the_accepted_ones() {
         .command()
         .arg("check")
         .arg(test.root())
-        .args(["--format", "sarif"])
+        .args(["--format", "html"])
         .output()
         .unwrap();
     assert_eq!(exit_code(&output), 2);
     let err = stderr(&output);
-    assert!(err.contains("invalid value 'sarif'"), "{err}");
-    assert!(err.contains("terminal, json"), "{err}");
+    assert!(err.contains("invalid value 'html'"), "{err}");
+    assert!(
+        err.contains("terminal, json, junit, sarif, gitlab, github"),
+        "{err}"
+    );
 }
 
 #[test]

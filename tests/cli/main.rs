@@ -7,6 +7,7 @@
 mod config;
 mod exit_codes;
 mod readonly;
+mod reports;
 mod toolenv;
 mod tools;
 

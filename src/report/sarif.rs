@@ -1,0 +1,443 @@
+//! `--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF
+//! readers. One run per tool, each with its own `automationDetails.id`
+//! (code scanning rejects two runs of one category in an upload), the rules
+//! that fired, results with repository-relative locations under
+//! `%SRCROOT%`, fingerprints that survive line shifts, the tool's exit status
+//! as an invocation, and Black's reformatting as a fix. Output is the same
+//! bytes for the same run: no timestamps, no absolute paths.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use super::sarif_fix;
+use super::{Emitter, RunResult};
+use crate::finding::{Finding, Severity};
+use crate::runners::{ToolRun, ToolStatus};
+
+pub(crate) struct Sarif;
+
+const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// GitHub code scanning keeps at most this many results per run.
+const MAX_RESULTS_PER_RUN: usize = 25_000;
+const FINGERPRINT_KEY: &str = "opsgate/v1";
+
+#[derive(Serialize)]
+struct Log<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Run<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Run<'a> {
+    tool: Tool<'a>,
+    automation_details: AutomationDetails,
+    invocations: Vec<Invocation>,
+    results: Vec<SarifResult<'a>>,
+}
+
+#[derive(Serialize)]
+struct Tool<'a> {
+    driver: Driver<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Driver<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    semantic_version: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    information_uri: Option<&'static str>,
+    rules: Vec<Rule>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Rule {
+    id: String,
+    name: String,
+    short_description: Text,
+    full_description: Text,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
+    default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Configuration {
+    level: &'static str,
+}
+
+#[derive(Serialize)]
+struct Text {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct AutomationDetails {
+    id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    exit_code: Option<i32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification>,
+}
+
+#[derive(Serialize)]
+struct Notification {
+    level: &'static str,
+    message: Text,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifResult<'a> {
+    rule_id: &'a str,
+    rule_index: usize,
+    level: &'static str,
+    message: Text,
+    locations: Vec<Location>,
+    partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<Fix>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Location {
+    physical_location: PhysicalLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhysicalLocation {
+    artifact_location: ArtifactLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<Region>,
+}
+
+#[derive(Serialize, Clone)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactLocation {
+    uri: String,
+    uri_base_id: &'static str,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Region {
+    start_line: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_column: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_line: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_column: Option<u32>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fix {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    inserted_content: Text,
+}
+
+impl Emitter for Sarif {
+    fn emit(&self, out: &mut dyn Write, run: &RunResult) -> Result<()> {
+        let mut names: Vec<&str> = run
+            .tools
+            .iter()
+            .filter(|t| t.status != ToolStatus::Disabled)
+            .map(|t| t.name)
+            .collect();
+        for finding in &run.findings {
+            if !names.contains(&finding.tool.as_str()) {
+                names.push(&finding.tool);
+            }
+        }
+        let runs = names
+            .into_iter()
+            .map(|name| {
+                let record = run.tools.iter().find(|t| t.name == name);
+                let findings: Vec<&Finding> =
+                    run.findings.iter().filter(|f| f.tool == name).collect();
+                sarif_run(run, name, record, findings)
+            })
+            .collect();
+        let log = Log {
+            schema: SCHEMA,
+            version: "2.1.0",
+            runs,
+        };
+        serde_json::to_writer_pretty(&mut *out, &log)?;
+        writeln!(out)?;
+        Ok(())
+    }
+}
+
+fn sarif_run<'a>(
+    run: &'a RunResult,
+    name: &'a str,
+    record: Option<&'a ToolRun>,
+    mut findings: Vec<&'a Finding>,
+) -> Run<'a> {
+    let mut notifications = Vec::new();
+    if findings.len() > MAX_RESULTS_PER_RUN {
+        // Keep the most severe; the order within a severity stays stable.
+        findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        notifications.push(Notification {
+            level: "warning",
+            message: Text {
+                text: format!(
+                    "{} of {} results omitted: GitHub code scanning accepts {MAX_RESULTS_PER_RUN} \
+                     per run; the most severe are kept",
+                    findings.len() - MAX_RESULTS_PER_RUN,
+                    findings.len()
+                ),
+            },
+        });
+        findings.truncate(MAX_RESULTS_PER_RUN);
+    }
+    if let Some(error) = record.and_then(|r| r.error.as_deref()) {
+        notifications.push(Notification {
+            level: "error",
+            message: Text {
+                text: error.to_owned(),
+            },
+        });
+    }
+
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut index_of: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut results = Vec::with_capacity(findings.len());
+    for finding in findings {
+        let rule_index = *index_of.entry(&finding.rule).or_insert_with(|| {
+            rules.push(rule(finding));
+            rules.len() - 1
+        });
+        results.push(result(run, finding, rule_index));
+    }
+    let version = record.and_then(|r| r.version.as_deref());
+    Run {
+        tool: Tool {
+            driver: Driver {
+                name,
+                version,
+                semantic_version: version.filter(|v| is_semver(v)),
+                information_uri: information_uri(name),
+                rules,
+            },
+        },
+        automation_details: AutomationDetails {
+            id: format!("opsgate/{name}/"),
+        },
+        invocations: vec![Invocation {
+            execution_successful: record.is_none_or(|r| !r.status.is_error()),
+            exit_code: record.and_then(|r| r.exit_code),
+            tool_execution_notifications: notifications,
+        }],
+        results,
+    }
+}
+
+fn rule(finding: &Finding) -> Rule {
+    let summary = first_line(&finding.message);
+    Rule {
+        id: finding.rule.clone(),
+        name: finding
+            .rule_name
+            .clone()
+            .unwrap_or_else(|| finding.rule.clone()),
+        short_description: Text {
+            text: summary.clone(),
+        },
+        full_description: Text {
+            text: format!("{}: {summary}", finding.rule),
+        },
+        help_uri: finding.help_url.clone(),
+        default_configuration: Configuration {
+            level: level(finding.severity),
+        },
+    }
+}
+
+fn result<'a>(run: &RunResult, finding: &'a Finding, rule_index: usize) -> SarifResult<'a> {
+    let artifact = ArtifactLocation {
+        uri: if finding.path.is_empty() {
+            ".".to_owned()
+        } else {
+            run.platform_path(&finding.path)
+        },
+        uri_base_id: "%SRCROOT%",
+    };
+    let region = finding.span.line.map(|start_line| Region {
+        start_line,
+        start_column: finding.span.column,
+        end_line: finding.span.end_line,
+        end_column: finding.span.end_column,
+    });
+    let fixes = finding
+        .fix
+        .as_deref()
+        .and_then(sarif_fix::replacements)
+        .filter(|r| !r.is_empty())
+        .map(|replacements| Fix {
+            description: Text {
+                text: format!("Reformat with {}", finding.tool),
+            },
+            artifact_changes: vec![ArtifactChange {
+                artifact_location: artifact.clone(),
+                replacements: replacements.into_iter().map(replacement).collect(),
+            }],
+        })
+        .into_iter()
+        .collect();
+    SarifResult {
+        rule_id: &finding.rule,
+        rule_index,
+        level: level(finding.severity),
+        message: Text {
+            text: finding.message.clone(),
+        },
+        locations: vec![Location {
+            physical_location: PhysicalLocation {
+                artifact_location: artifact,
+                region,
+            },
+        }],
+        partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint.as_str())]),
+        fixes,
+    }
+}
+
+fn replacement(replacement: sarif_fix::Replacement) -> Replacement {
+    let line = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Replacement {
+        deleted_region: Region {
+            start_line: line(replacement.start_line),
+            start_column: Some(1),
+            end_line: Some(line(replacement.end_line)),
+            end_column: Some(1),
+        },
+        inserted_content: Text {
+            text: replacement.text,
+        },
+    }
+}
+
+fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Note => "note",
+    }
+}
+
+fn information_uri(tool: &str) -> Option<&'static str> {
+    match tool {
+        "black" => Some("https://black.readthedocs.io/"),
+        "flake8" => Some("https://flake8.pycqa.org/"),
+        "pylint" => Some("https://pylint.readthedocs.io/"),
+        "pytest" => Some("https://docs.pytest.org/"),
+        _ => None,
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_owned()
+}
+
+fn is_semver(version: &str) -> bool {
+    let parts: Vec<&str> = version.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    fn render() -> serde_json::Value {
+        let mut out = Vec::new();
+        Sarif.emit(&mut out, &fixtures::run()).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn one_run_per_tool_with_its_own_category() {
+        let log = render();
+        let runs = log["runs"].as_array().unwrap();
+        let ids: Vec<&str> = runs
+            .iter()
+            .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            ["opsgate/black/", "opsgate/flake8/", "opsgate/pytest/"]
+        );
+        assert_eq!(runs[1]["results"].as_array().unwrap().len(), 2);
+        assert_eq!(runs[2]["results"].as_array().unwrap().len(), 0);
+    }
+
+    #[test]
+    fn results_point_at_rules_and_carry_locations() {
+        let log = render();
+        let flake8 = &log["runs"][1];
+        let rules = flake8["tool"]["driver"]["rules"].as_array().unwrap();
+        for result in flake8["results"].as_array().unwrap() {
+            let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
+            assert_eq!(rules[index]["id"], result["ruleId"]);
+            let location = &result["locations"][0]["physicalLocation"];
+            assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
+            assert!(location["region"]["startLine"].as_u64().unwrap() >= 1);
+            assert!(result["partialFingerprints"][FINGERPRINT_KEY].is_string());
+        }
+    }
+
+    #[test]
+    fn black_diff_becomes_a_fix() {
+        let log = render();
+        let fix = &log["runs"][0]["results"][0]["fixes"][0];
+        let replacement = &fix["artifactChanges"][0]["replacements"][0];
+        assert_eq!(replacement["deletedRegion"]["startLine"], 2);
+        assert_eq!(replacement["deletedRegion"]["endLine"], 3);
+        assert_eq!(replacement["insertedContent"]["text"], "b = 2\n");
+    }
+
+    #[test]
+    fn semver_is_only_three_numbers() {
+        assert!(is_semver("26.10.1"));
+        assert!(!is_semver("7.5"));
+        assert!(!is_semver("1.0.0rc1"));
+    }
+}

@@ -1,0 +1,406 @@
+//! Reports: every format from one run of the `problems` fixture, validated
+//! with the consumers' own schemas and parsers (`tests/fixtures/validators`),
+//! and the same findings in every format.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::{CliTest, exit_code, fixture_path, in_ci, stderr, tools_python};
+
+/// One run writing every format, shared by the tests below.
+struct Reports {
+    _test: CliTest,
+    dir: PathBuf,
+    json: Value,
+}
+
+impl Reports {
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+}
+
+const FORMATS: [(&str, &str); 4] = [
+    ("junit", "report.xml"),
+    ("sarif", "report.sarif"),
+    ("gitlab", "gl-code-quality.json"),
+    ("github", "annotations.txt"),
+];
+
+fn reports() -> Option<&'static Reports> {
+    static REPORTS: OnceLock<Option<Reports>> = OnceLock::new();
+    REPORTS
+        .get_or_init(|| {
+            tools_python()?;
+            let test = CliTest::with_fixture("problems");
+            let dir = test.outside().join("reports");
+            std::fs::create_dir(&dir).unwrap();
+            let outputs: Vec<String> = FORMATS
+                .iter()
+                .map(|(format, file)| format!("{format}={}", dir.join(file).display()))
+                .collect();
+            let mut extra = Vec::new();
+            for output in &outputs {
+                extra.extend(["--output", output.as_str()]);
+            }
+            let (output, json) = test.check_json(&extra);
+            assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
+            Some(Reports {
+                _test: test,
+                dir,
+                json,
+            })
+        })
+        .as_ref()
+}
+
+/// A venv with the consumers' Python libraries, built once per target dir.
+fn validator_python() -> Option<PathBuf> {
+    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-validators-v1");
+            let python = venv.join("bin/python");
+            let ready = venv.join("ready");
+            if ready.is_file() {
+                return Some(python);
+            }
+            let built = Command::new("python3")
+                .arg("-m")
+                .arg("venv")
+                .arg(&venv)
+                .status();
+            let installed = built.is_ok_and(|s| s.success())
+                && Command::new(&python)
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                    ])
+                    .args([
+                        "jsonschema==4.26.0",
+                        "xmlschema==4.3.2",
+                        "junitparser==4.0.2",
+                        "sarif-tools==3.0.5",
+                    ])
+                    .status()
+                    .is_ok_and(|s| s.success());
+            if installed {
+                std::fs::write(&ready, "").unwrap();
+                Some(python)
+            } else {
+                assert!(
+                    !in_ci(),
+                    "CI=true and the report validators could not be installed"
+                );
+                None
+            }
+        })
+        .clone()
+}
+
+/// Runs `validate.py KIND REPORT [SCHEMA]`; panics with its output if invalid.
+fn validate(kind: &str, report: &Path, schema: Option<&str>) -> Option<Value> {
+    let python = validator_python()?;
+    let mut command = Command::new(python);
+    command
+        .arg(fixture_path("../validators/validate.py"))
+        .arg(kind)
+        .arg(report);
+    if let Some(schema) = schema {
+        command.arg(fixture_path("../schemas").join(schema));
+    }
+    let output = command.output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{kind} rejects {}:\n{text}\n{}",
+        report.display(),
+        stderr(&output)
+    );
+    Some(serde_json::from_str(&text).unwrap())
+}
+
+fn findings(reports: &Reports) -> usize {
+    reports.json["findings"].as_array().unwrap().len()
+}
+
+#[test]
+fn sarif_passes_the_official_schema_and_the_upload_actions_schema() {
+    let Some(reports) = reports() else { return };
+    let sarif = reports.path("report.sarif");
+    validate("sarif-schema", &sarif, Some("sarif-schema-2.1.0.json"));
+    validate(
+        "sarif-schema",
+        &sarif,
+        Some("codeql-action-sarif-schema-2.1.0.json"),
+    );
+}
+
+#[test]
+fn sarif_is_read_by_sarif_tools_with_every_finding() {
+    let Some(reports) = reports() else { return };
+    let Some(read) = validate("sarif-tools", &reports.path("report.sarif"), None) else {
+        return;
+    };
+    assert_eq!(read["results"], findings(reports));
+    assert_eq!(
+        read["tools"],
+        serde_json::json!(["black", "flake8", "pylint", "pytest"])
+    );
+}
+
+#[test]
+fn sarif_has_one_category_per_run_and_stable_fingerprints() {
+    let Some(reports) = reports() else { return };
+    let log: Value =
+        serde_json::from_str(&std::fs::read_to_string(reports.path("report.sarif")).unwrap())
+            .unwrap();
+    let runs = log["runs"].as_array().unwrap();
+    let mut categories: Vec<&str> = runs
+        .iter()
+        .map(|r| r["automationDetails"]["id"].as_str().unwrap())
+        .collect();
+    categories.dedup();
+    assert_eq!(categories.len(), runs.len());
+    let json_fingerprints: Vec<&str> = reports.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["fingerprint"].as_str().unwrap())
+        .collect();
+    for result in runs.iter().flat_map(|r| r["results"].as_array().unwrap()) {
+        let fingerprint = result["partialFingerprints"]["opsgate/v1"]
+            .as_str()
+            .unwrap();
+        assert!(json_fingerprints.contains(&fingerprint));
+    }
+    // Black's reformatting travels as a fix.
+    let black = &runs[0];
+    assert_eq!(black["tool"]["driver"]["name"], "black");
+    assert!(
+        black["results"][0]["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]
+            ["text"]
+            .is_string()
+    );
+}
+
+#[test]
+fn junit_passes_the_jenkins_schema_and_junitparser_reads_every_test() {
+    let Some(reports) = reports() else { return };
+    let junit = reports.path("report.xml");
+    validate("junit-xsd", &junit, Some("junit-10.xsd"));
+    let Some(read) = validate("junitparser", &junit, None) else {
+        return;
+    };
+    let pytest = &read["suites"]["pytest"];
+    // The fixture's suite: 3 passed, 1 failed, 1 errored in setup.
+    assert_eq!(pytest["cases"], 5, "{read}");
+    assert_eq!(pytest["failures"], 1);
+    assert_eq!(pytest["errors"], 1);
+    // Each linter finding is its own failing testcase, with a unique name.
+    let flake8 = &read["suites"]["flake8"];
+    let flake8_findings = reports.json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["tool"] == "flake8")
+        .count();
+    assert_eq!(flake8["failures"], flake8_findings);
+    let names: Vec<&str> = flake8["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    let mut unique = names.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), names.len());
+    assert!(names.contains(&"networking/vlan-audit/vlan_audit.py:13:1 F401"));
+}
+
+#[test]
+fn gitlab_report_passes_gitlabs_schema_with_every_finding() {
+    let Some(reports) = reports() else { return };
+    let Some(read) = validate(
+        "gitlab-schema",
+        &reports.path("gl-code-quality.json"),
+        Some("gitlab-codeclimate.json"),
+    ) else {
+        return;
+    };
+    assert_eq!(read["entries"], findings(reports));
+    assert_eq!(read["bom"], false);
+}
+
+#[test]
+fn github_annotations_cover_every_finding_or_say_how_many_more() {
+    let Some(reports) = reports() else { return };
+    let text = std::fs::read_to_string(reports.path("annotations.txt")).unwrap();
+    let annotations = text
+        .lines()
+        .filter(|l| !l.starts_with("::notice title=opsgate::"))
+        .count();
+    let more: usize = text
+        .lines()
+        .find_map(|l| l.strip_prefix("::notice title=opsgate::"))
+        .map_or(0, |l| l.split(' ').next().unwrap().parse().unwrap());
+    assert_eq!(annotations + more, findings(reports));
+    assert!(text.contains(
+        "::error file=networking/vlan-audit/vlan_audit.py,line=13,col=1,title=flake8 F401::"
+    ));
+}
+
+#[test]
+fn report_files_are_ordinary_files_and_no_temporary_file_is_left() {
+    let Some(reports) = reports() else { return };
+    let mut names: Vec<String> = std::fs::read_dir(&reports.dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "annotations.txt",
+            "gl-code-quality.json",
+            "report.sarif",
+            "report.xml"
+        ]
+    );
+    let mode = std::fs::metadata(reports.path("report.xml"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o644);
+}
+
+#[test]
+fn on_github_actions_the_default_report_annotates_and_summarises() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("problems");
+    let summary = test.outside().join("summary.md");
+    let output = test
+        .command()
+        .arg("check")
+        .arg(test.root())
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .env("GITHUB_SERVER_URL", "https://github.com")
+        .env("GITHUB_REPOSITORY", "acme/ops")
+        .env("GITHUB_SHA", "0123abc")
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("FAILED"), "{stdout}");
+    assert!(
+        stdout.contains("\n::error file=networking/vlan-audit/vlan_audit.py,line=13"),
+        "{stdout}"
+    );
+    let summary = std::fs::read_to_string(summary).unwrap();
+    assert!(summary.starts_with("## opsgate: ❌ failed"), "{summary}");
+    assert!(summary.contains("| pytest | 9.2.0 | ok |"), "{summary}");
+    assert!(
+        summary.contains("Tests: 3 passed, 1 failed, 1 errors, 0 skipped"),
+        "{summary}"
+    );
+    assert!(summary.contains(
+        "(https://github.com/acme/ops/blob/0123abc/networking/vlan-audit/vlan_audit.py#L13)"
+    ));
+}
+
+#[test]
+fn an_output_into_a_missing_folder_exits_2_before_any_tool_runs() {
+    let test = CliTest::with_fixture("clean");
+    let output = test
+        .command()
+        .arg("check")
+        .arg(test.root())
+        .args(["--output", "sarif=no/such/folder/out.sarif"])
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 2);
+    assert!(stderr(&output).contains("the folder `no/such/folder` does not exist"));
+}
+
+#[test]
+fn a_malformed_output_argument_names_the_accepted_formats() {
+    let test = CliTest::empty();
+    for (argument, expected) in [
+        ("sarif", "expected FMT=FILE"),
+        (
+            "xml=out.xml",
+            "unknown format `xml`; expected one of terminal, json, junit, sarif, gitlab, github",
+        ),
+    ] {
+        let output = test
+            .command()
+            .arg("check")
+            .arg(test.root())
+            .args(["--output", argument])
+            .output()
+            .unwrap();
+        assert_eq!(exit_code(&output), 2);
+        assert!(stderr(&output).contains(expected), "{}", stderr(&output));
+    }
+}
+
+/// npm's `jsonschema` 1.5.0, the library GitHub's upload action validates with.
+fn github_validator() -> Option<PathBuf> {
+    static MODULES: OnceLock<Option<PathBuf>> = OnceLock::new();
+    MODULES
+        .get_or_init(|| {
+            let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("github-upload-check-v1");
+            let modules = prefix.join("node_modules");
+            if modules.join("jsonschema/package.json").is_file() {
+                return Some(modules);
+            }
+            let installed = Command::new("npm")
+                .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .arg("jsonschema@1.5.0")
+                .status()
+                .is_ok_and(|s| s.success());
+            if installed {
+                Some(modules)
+            } else {
+                assert!(
+                    !in_ci(),
+                    "CI=true and npm could not install jsonschema@1.5.0"
+                );
+                None
+            }
+        })
+        .clone()
+}
+
+#[test]
+fn sarif_passes_the_upload_actions_own_validation() {
+    let Some(reports) = reports() else { return };
+    let Some(modules) = github_validator() else {
+        return;
+    };
+    let output = Command::new("node")
+        .arg(fixture_path("../validators/github-upload-check.js"))
+        .arg(modules)
+        .arg(reports.path("report.sarif"))
+        .arg(fixture_path(
+            "../schemas/codeql-action-sarif-schema-2.1.0.json",
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+}
