@@ -8,6 +8,8 @@ mod json;
 mod junit;
 mod sarif;
 mod sarif_fix;
+#[cfg(test)]
+mod snapshots;
 mod summary;
 mod terminal;
 

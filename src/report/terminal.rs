@@ -54,7 +54,11 @@ impl Emitter for Terminal {
             writeln!(
                 out,
                 "  {position:>8}  {style}{:<7}{style:#}  {DIM}{} {}{DIM:#}  {}",
-                finding.severity, finding.tool, finding.rule, finding.message
+                finding.severity,
+                finding.tool,
+                finding.rule,
+                // Continuation lines of a long message stay under it.
+                finding.message.trim_end().replace('\n', "\n            ")
             )?;
         }
         if !run.findings.is_empty() {

@@ -1,0 +1,32 @@
+//! Snapshots of every format rendered from one fixed run, so that any change
+//! to what a report says shows up in review.
+
+use super::{RunResult, emit, fixtures};
+use crate::cli::ReportFormat;
+
+fn render(format: ReportFormat, run: &RunResult) -> String {
+    let mut out = Vec::new();
+    emit(format, &mut out, run).unwrap();
+    anstream::adapter::strip_str(&String::from_utf8(out).unwrap()).to_string()
+}
+
+#[test]
+fn every_format() {
+    let run = fixtures::run();
+    for format in [
+        ReportFormat::Terminal,
+        ReportFormat::Json,
+        ReportFormat::Junit,
+        ReportFormat::Sarif,
+        ReportFormat::Gitlab,
+        ReportFormat::Github,
+    ] {
+        let name = format!("{format:?}").to_lowercase();
+        insta::with_settings!({
+            snapshot_suffix => name,
+            filters => vec![(r#"timestamp="[^"]+""#, r#"timestamp="[redacted]""#)],
+        }, {
+            insta::assert_snapshot!(render(format, &run));
+        });
+    }
+}
