@@ -66,9 +66,16 @@ struct Rule {
     name: String,
     short_description: Text,
     full_description: Text,
+    help: Help,
     #[serde(skip_serializing_if = "Option::is_none")]
     help_uri: Option<String>,
     default_configuration: Configuration,
+}
+
+#[derive(Serialize)]
+struct Help {
+    text: String,
+    markdown: String,
 }
 
 #[derive(Serialize)]
@@ -269,18 +276,28 @@ fn sarif_run<'a>(
 
 fn rule(finding: &Finding) -> Rule {
     let summary = first_line(&finding.message);
+    let full = format!("{} {}: {summary}", finding.tool, finding.rule);
+    let help = match &finding.help_url {
+        Some(url) => Help {
+            text: format!("{full}. Documentation: {url}"),
+            markdown: format!("{full}. [Documentation]({url})"),
+        },
+        None => Help {
+            text: full.clone(),
+            markdown: full.clone(),
+        },
+    };
     Rule {
         id: finding.rule.clone(),
+        // A readable name, never the id itself (SARIF 3.49.7).
         name: finding
             .rule_name
             .clone()
-            .unwrap_or_else(|| finding.rule.clone()),
-        short_description: Text {
-            text: summary.clone(),
-        },
-        full_description: Text {
-            text: format!("{}: {summary}", finding.rule),
-        },
+            .filter(|name| *name != finding.rule)
+            .unwrap_or_else(|| format!("{}-{}", finding.tool, finding.rule).to_lowercase()),
+        short_description: Text { text: summary },
+        full_description: Text { text: full },
+        help,
         help_uri: finding.help_url.clone(),
         default_configuration: Configuration {
             level: level(finding.severity),

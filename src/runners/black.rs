@@ -14,6 +14,8 @@ pub(crate) struct Black;
 const TOOL: &str = "black";
 pub(crate) const WOULD_REFORMAT: &str = "would-reformat";
 pub(crate) const PARSE_ERROR: &str = "parse-error";
+const STYLE_URL: &str =
+    "https://black.readthedocs.io/en/stable/the_black_code_style/current_style.html";
 
 impl Runner for Black {
     fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
@@ -48,6 +50,7 @@ impl Runner for Black {
                     ),
                 );
                 finding.fix = Some(file.diff);
+                finding.help_url = Some(STYLE_URL.to_owned());
                 finding
             })
             .collect();

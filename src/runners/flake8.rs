@@ -42,14 +42,16 @@ impl Runner for Flake8 {
             let finding = parse_record(record)
                 .ok_or_else(|| format!("cannot parse this output line: {record:?}"))?;
             let (path, line, column, code, text) = finding;
-            findings.push(Finding::new(
+            let mut finding = Finding::new(
                 TOOL,
                 code,
                 ctx.severity.severity_of(code),
                 ctx.relative_path(path),
                 Span::at(line, Some(column)),
                 text,
-            ));
+            );
+            finding.help_url = help_url(code).map(str::to_owned);
+            findings.push(finding);
         }
         match output.code {
             Some(0) => Ok(findings.into()),
@@ -57,6 +59,16 @@ impl Runner for Flake8 {
             Some(1) => Err("exit code 1 without any finding".to_owned()),
             _ => Err("unexpected exit".to_owned()),
         }
+    }
+}
+
+/// Where the codes of Flake8's own checkers are documented.
+fn help_url(code: &str) -> Option<&'static str> {
+    match code.chars().next() {
+        Some('F') => Some("https://flake8.pycqa.org/en/latest/user/error-codes.html"),
+        Some('E' | 'W') => Some("https://pycodestyle.pycqa.org/en/latest/intro.html#error-codes"),
+        Some('C') if code.starts_with("C90") => Some("https://github.com/PyCQA/mccabe#readme"),
+        _ => None,
     }
 }
 

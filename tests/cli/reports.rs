@@ -404,3 +404,60 @@ fn sarif_passes_the_upload_actions_own_validation() {
         stderr(&output)
     );
 }
+
+/// Microsoft's SARIF multitool, whose `validate` applies the SARIF and
+/// GitHub rule sets (`--rule-kind "Gh;Sarif"`).
+fn sarif_multitool() -> Option<PathBuf> {
+    static TOOL: OnceLock<Option<PathBuf>> = OnceLock::new();
+    TOOL.get_or_init(|| {
+        let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sarif-multitool-v5.7.0");
+        let binary = prefix.join("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
+        if !binary.is_file() {
+            let installed = Command::new("npm")
+                .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+                .arg(&prefix)
+                .arg("@microsoft/sarif-multitool@5.7.0")
+                .status()
+                .is_ok_and(|s| s.success());
+            if !installed || !binary.is_file() {
+                assert!(
+                    !in_ci(),
+                    "CI=true and npm could not install the SARIF multitool"
+                );
+                return None;
+            }
+        }
+        // npm 11 skips the package's postinstall, which would make it executable.
+        let mut permissions = std::fs::metadata(&binary).unwrap().permissions();
+        permissions.set_mode(0o755);
+        std::fs::set_permissions(&binary, permissions).unwrap();
+        Some(binary)
+    })
+    .clone()
+}
+
+#[test]
+fn sarif_passes_the_sarif_multitool_with_github_rules() {
+    let Some(reports) = reports() else { return };
+    let Some(multitool) = sarif_multitool() else {
+        return;
+    };
+    let out = reports.dir.parent().unwrap().join("multitool.sarif");
+    let status = Command::new(multitool)
+        .arg("validate")
+        .arg(reports.path("report.sarif"))
+        .args(["--rule-kind", "Gh;Sarif", "--level", "Error;Warning", "-o"])
+        .arg(&out)
+        .args(["--log", "ForceOverwrite"])
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", stderr(&status));
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let problems: Vec<&Value> = log["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|run| run["results"].as_array().into_iter().flatten())
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
