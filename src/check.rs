@@ -78,6 +78,9 @@ fn write_reports(settings: &Settings, result: &RunResult) -> Result<()> {
     if let Some(summary) = &result.ci.step_summary {
         report::append_step_summary(summary, result)?;
     }
+    if let Some(outputs) = &result.ci.step_outputs {
+        report::append_step_outputs(outputs, result, &settings.outputs)?;
+    }
     let mut stdout = anstream::stdout().lock();
     report::emit(settings.format, &mut stdout, result)?;
     // On GitHub Actions the default report also annotates the diff.

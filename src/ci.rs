@@ -4,17 +4,35 @@
 
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct CiContext {
     /// `GITHUB_ACTIONS=true`.
     pub(crate) github_actions: bool,
     /// `GITHUB_STEP_SUMMARY`: the Markdown file a step appends its summary to.
     pub(crate) step_summary: Option<PathBuf>,
+    /// `GITHUB_OUTPUT`: the file a step appends its outputs to.
+    pub(crate) step_outputs: Option<PathBuf>,
+    /// `OPSGATE_SARIF_CATEGORY`: prefix of each SARIF run's category
+    /// (`opsgate` by default), distinct per gate when one workflow runs several.
+    pub(crate) sarif_category: String,
     /// `…/blob/<sha>` on GitHub, for links to a file and line.
     pub(crate) blob_url: Option<String>,
     /// The checked folder relative to the workspace (`GITHUB_WORKSPACE` or
     /// `CI_PROJECT_DIR`), with a trailing `/`; empty when it is the workspace.
     pub(crate) workspace_prefix: String,
+}
+
+impl Default for CiContext {
+    fn default() -> Self {
+        CiContext {
+            github_actions: false,
+            step_summary: None,
+            step_outputs: None,
+            blob_url: None,
+            workspace_prefix: String::new(),
+            sarif_category: "opsgate".to_owned(),
+        }
+    }
 }
 
 impl CiContext {
@@ -48,6 +66,11 @@ impl CiContext {
         CiContext {
             github_actions: var("GITHUB_ACTIONS").as_deref() == Some("true"),
             step_summary: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+            step_outputs: var("GITHUB_OUTPUT").map(PathBuf::from),
+            sarif_category: var("OPSGATE_SARIF_CATEGORY").map_or_else(
+                || "opsgate".to_owned(),
+                |c| c.trim_end_matches('/').to_owned(),
+            ),
             blob_url,
             workspace_prefix,
         }

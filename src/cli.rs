@@ -31,6 +31,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Write an opsgate.toml holding the embedded defaults, commented
     Init(InitArgs),
+    /// Install a git pre-push hook that runs the gate on the commits being pushed
+    InstallHook(HookArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -108,6 +110,21 @@ fn parse_output(value: &str) -> Result<OutputArg, String> {
         format,
         path: PathBuf::from(path),
     })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct HookArgs {
+    /// A folder of the repository to install the hook into
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Replace a pre-push hook opsgate did not write (it is kept as pre-push.opsgate-backup)
+    #[arg(long, conflicts_with = "uninstall")]
+    pub force: bool,
+
+    /// Remove opsgate's hook (a hook opsgate did not write is left alone)
+    #[arg(long)]
+    pub uninstall: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -8,6 +8,7 @@ mod config;
 mod finding;
 mod fingerprint;
 mod hash;
+mod hook;
 mod init;
 mod repo;
 mod report;
@@ -61,6 +62,10 @@ pub fn run(cli: &Cli) -> Result<ExitStatus> {
         }),
         Command::Init(args) => {
             init::run(args)?;
+            Ok(ExitStatus::Passed)
+        }
+        Command::InstallHook(args) => {
+            hook::run(args)?;
             Ok(ExitStatus::Passed)
         }
     }

@@ -15,6 +15,7 @@ use crate::repo::{FileKind, RepoFile};
 /// Folder names never worth entering: version control, caches, environments.
 const SKIPPED_DIRS: &[&str] = &[
     ".git",
+    ".cache",
     ".hg",
     ".svn",
     "__pycache__",

@@ -10,6 +10,7 @@ mod sarif;
 mod sarif_fix;
 #[cfg(test)]
 mod snapshots;
+mod step_outputs;
 mod summary;
 mod terminal;
 
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+pub(crate) use step_outputs::append_step_outputs;
 pub(crate) use summary::append_step_summary;
 
 use crate::ci::CiContext;

@@ -263,7 +263,7 @@ fn sarif_run<'a>(
             },
         },
         automation_details: AutomationDetails {
-            id: format!("opsgate/{name}/"),
+            id: format!("{}/{name}/", run.ci.sarif_category),
         },
         invocations: vec![Invocation {
             execution_successful: record.is_none_or(|r| !r.status.is_error()),

@@ -6,6 +6,8 @@
 
 mod config;
 mod exit_codes;
+mod hook;
+mod platforms;
 mod readonly;
 mod reports;
 mod toolenv;
@@ -101,7 +103,7 @@ pub(crate) fn fixture_path(name: &str) -> PathBuf {
     }
 }
 
-fn cache_dir() -> PathBuf {
+pub(crate) fn cache_dir() -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join("opsgate-cache")
 }
 
@@ -179,4 +181,75 @@ pub(crate) fn tool_status(report: &Value, tool: &str) -> String {
         .find(|t| t["name"] == tool)
         .map(|t| t["status"].as_str().unwrap().to_owned())
         .unwrap_or_default()
+}
+
+/// A venv with the consumers' Python libraries (report validators,
+/// pre-commit), built once per target folder. `None` (skip) only outside CI.
+pub(crate) fn validator_python() -> Option<PathBuf> {
+    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
+    PYTHON
+        .get_or_init(|| {
+            let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("validators-v2");
+            let python = venv.join("bin/python");
+            let ready = venv.join("ready");
+            if ready.is_file() {
+                return Some(python);
+            }
+            let created = std::process::Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .is_ok_and(|s| s.success());
+            let installed = created
+                && std::process::Command::new(&python)
+                    .args([
+                        "-m",
+                        "pip",
+                        "install",
+                        "--quiet",
+                        "--disable-pip-version-check",
+                    ])
+                    .args([
+                        "jsonschema==4.26.0",
+                        "xmlschema==4.3.2",
+                        "junitparser==4.0.2",
+                        "sarif-tools==3.0.5",
+                        "pre-commit==4.7.0",
+                    ])
+                    .status()
+                    .is_ok_and(|s| s.success());
+            if installed {
+                std::fs::write(&ready, "").unwrap();
+                Some(python)
+            } else {
+                assert!(
+                    !in_ci(),
+                    "CI=true and the validators could not be installed"
+                );
+                None
+            }
+        })
+        .clone()
+}
+
+/// Installs an npm package into its own folder under `target/tmp` once and
+/// returns `node_modules/<inside>`. `None` (skip) only outside CI.
+pub(crate) fn npm_package(folder: &str, package: &str, inside: &str) -> Option<PathBuf> {
+    let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join(folder);
+    let path = prefix.join("node_modules").join(inside);
+    if path.exists() {
+        return Some(path);
+    }
+    let installed = std::process::Command::new("npm")
+        .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
+        .arg(&prefix)
+        .arg(package)
+        .status()
+        .is_ok_and(|s| s.success());
+    if installed && path.exists() {
+        Some(path)
+    } else {
+        assert!(!in_ci(), "CI=true and npm could not install {package}");
+        None
+    }
 }

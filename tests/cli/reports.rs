@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::{CliTest, exit_code, fixture_path, in_ci, stderr, tools_python};
+use crate::{
+    CliTest, exit_code, fixture_path, npm_package, stderr, tools_python, validator_python,
+};
 
 /// One run writing every format, shared by the tests below.
 struct Reports {
@@ -56,53 +58,6 @@ fn reports() -> Option<&'static Reports> {
             })
         })
         .as_ref()
-}
-
-/// A venv with the consumers' Python libraries, built once per target dir.
-fn validator_python() -> Option<PathBuf> {
-    static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
-    PYTHON
-        .get_or_init(|| {
-            let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-validators-v1");
-            let python = venv.join("bin/python");
-            let ready = venv.join("ready");
-            if ready.is_file() {
-                return Some(python);
-            }
-            let built = Command::new("python3")
-                .arg("-m")
-                .arg("venv")
-                .arg(&venv)
-                .status();
-            let installed = built.is_ok_and(|s| s.success())
-                && Command::new(&python)
-                    .args([
-                        "-m",
-                        "pip",
-                        "install",
-                        "--quiet",
-                        "--disable-pip-version-check",
-                    ])
-                    .args([
-                        "jsonschema==4.26.0",
-                        "xmlschema==4.3.2",
-                        "junitparser==4.0.2",
-                        "sarif-tools==3.0.5",
-                    ])
-                    .status()
-                    .is_ok_and(|s| s.success());
-            if installed {
-                std::fs::write(&ready, "").unwrap();
-                Some(python)
-            } else {
-                assert!(
-                    !in_ci(),
-                    "CI=true and the report validators could not be installed"
-                );
-                None
-            }
-        })
-        .clone()
 }
 
 /// Runs `validate.py KIND REPORT [SCHEMA]`; panics with its output if invalid.
@@ -358,26 +313,11 @@ fn github_validator() -> Option<PathBuf> {
     static MODULES: OnceLock<Option<PathBuf>> = OnceLock::new();
     MODULES
         .get_or_init(|| {
-            let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("github-upload-check-v1");
-            let modules = prefix.join("node_modules");
-            if modules.join("jsonschema/package.json").is_file() {
-                return Some(modules);
-            }
-            let installed = Command::new("npm")
-                .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&prefix)
-                .arg("jsonschema@1.5.0")
-                .status()
-                .is_ok_and(|s| s.success());
-            if installed {
-                Some(modules)
-            } else {
-                assert!(
-                    !in_ci(),
-                    "CI=true and npm could not install jsonschema@1.5.0"
-                );
-                None
-            }
+            npm_package(
+                "github-upload-check-v1",
+                "jsonschema@1.5.0",
+                "jsonschema/package.json",
+            )
         })
         .clone()
 }
@@ -385,9 +325,11 @@ fn github_validator() -> Option<PathBuf> {
 #[test]
 fn sarif_passes_the_upload_actions_own_validation() {
     let Some(reports) = reports() else { return };
-    let Some(modules) = github_validator() else {
+    let Some(package) = github_validator() else {
         return;
     };
+    // `node_modules/jsonschema/package.json` -> `node_modules`.
+    let modules = package.parent().unwrap().parent().unwrap();
     let output = Command::new("node")
         .arg(fixture_path("../validators/github-upload-check.js"))
         .arg(modules)
@@ -410,27 +352,13 @@ fn sarif_passes_the_upload_actions_own_validation() {
 fn sarif_multitool() -> Option<PathBuf> {
     static TOOL: OnceLock<Option<PathBuf>> = OnceLock::new();
     TOOL.get_or_init(|| {
-        let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sarif-multitool-v5.7.0");
-        let binary = prefix.join("node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool");
-        if !binary.is_file() {
-            let installed = Command::new("npm")
-                .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
-                .arg(&prefix)
-                .arg("@microsoft/sarif-multitool@5.7.0")
-                .status()
-                .is_ok_and(|s| s.success());
-            if !installed || !binary.is_file() {
-                assert!(
-                    !in_ci(),
-                    "CI=true and npm could not install the SARIF multitool"
-                );
-                return None;
-            }
-        }
+        let binary = npm_package(
+            "sarif-multitool-v5.7.0",
+            "@microsoft/sarif-multitool@5.7.0",
+            "@microsoft/sarif-multitool-linux/Sarif.Multitool",
+        )?;
         // npm 11 skips the package's postinstall, which would make it executable.
-        let mut permissions = std::fs::metadata(&binary).unwrap().permissions();
-        permissions.set_mode(0o755);
-        std::fs::set_permissions(&binary, permissions).unwrap();
+        std::fs::set_permissions(&binary, std::fs::Permissions::from_mode(0o755)).unwrap();
         Some(binary)
     })
     .clone()

@@ -1,0 +1,250 @@
+//! Where opsgate runs: the GitHub Action (validated, and its run step
+//! exercised with GitHub's environment), the README workflow, the GitLab CI
+//! job (run by gitlab-ci-local with its shell executor) and the pre-commit
+//! manifest.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+use crate::{CliTest, cache_dir, exit_code, npm_package, stderr, tools_python, validator_python};
+
+fn repo_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
+}
+
+/// The fenced block that follows `<!-- opsgate:NAME -->` in README.md.
+fn readme_block(name: &str) -> String {
+    let readme = std::fs::read_to_string(repo_file("README.md")).unwrap();
+    let marker = format!("<!-- opsgate:{name} -->\n```yaml\n");
+    let start = readme.find(&marker).expect("README holds the block") + marker.len();
+    let end = start + readme[start..].find("```\n").unwrap();
+    readme[start..end].to_owned()
+}
+
+fn action_validator() -> Option<PathBuf> {
+    static TOOL: OnceLock<Option<PathBuf>> = OnceLock::new();
+    TOOL.get_or_init(|| {
+        npm_package(
+            "action-validator-v0.6.0",
+            "@action-validator/cli@0.6.0 @action-validator/core@0.6.0",
+            ".bin/action-validator",
+        )
+    })
+    .clone()
+}
+
+fn validate_with_action_validator(file: &Path) {
+    let Some(validator) = action_validator() else {
+        return;
+    };
+    let output = Command::new(validator).arg(file).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{} is rejected:\n{}{}",
+        file.display(),
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+}
+
+#[test]
+fn action_yml_passes_action_validator() {
+    validate_with_action_validator(&repo_file("action.yml"));
+}
+
+#[test]
+fn the_readme_workflow_passes_action_validator_and_uses_the_action() {
+    let workflow = readme_block("github-workflow");
+    assert!(workflow.contains("uses: your-org/opsgate@"));
+    assert!(workflow.contains("security-events: write"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".github/workflows/opsgate.yml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, workflow).unwrap();
+    validate_with_action_validator(&path);
+}
+
+/// Runs `action/run.sh` as the action's gate step runs it.
+fn run_action_step(test: &CliTest, fail_on: &str) -> (Output, PathBuf) {
+    let github = test.outside().join("github");
+    std::fs::create_dir_all(github.join("temp")).unwrap();
+    let output = Command::new("bash")
+        .arg(repo_file("action/run.sh"))
+        .current_dir(test.outside())
+        .env("OPSGATE", assert_cmd::cargo::cargo_bin("opsgate"))
+        .env("OPSGATE_CACHE_DIR", cache_dir())
+        .env_remove("PYTHONPATH")
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", test.outside())
+        .env("GITHUB_OUTPUT", github.join("output"))
+        .env("GITHUB_STEP_SUMMARY", github.join("summary.md"))
+        .env("RUNNER_TEMP", github.join("temp"))
+        .env("INPUT_PATH", "repo")
+        .env("INPUT_ARGS", "--jobs 2")
+        .env("INPUT_FAIL_ON", fail_on)
+        .env("OPSGATE_SARIF_CATEGORY", "ops-gate")
+        .output()
+        .unwrap();
+    (output, github)
+}
+
+fn step_outputs(github: &Path) -> Vec<(String, String)> {
+    std::fs::read_to_string(github.join("output"))
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect()
+}
+
+fn output_value<'a>(outputs: &'a [(String, String)], key: &str) -> &'a str {
+    &outputs.iter().find(|(k, _)| k == key).unwrap().1
+}
+
+#[test]
+fn the_action_step_reports_and_sets_outputs_without_failing_itself() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("problems");
+    let (output, github) = run_action_step(&test, "");
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Annotations carry paths relative to the workspace.
+    assert!(
+        stdout.contains("::error file=repo/networking/vlan-audit/vlan_audit.py,line=13"),
+        "{stdout}"
+    );
+    let outputs = step_outputs(&github);
+    assert_eq!(output_value(&outputs, "verdict"), "failed");
+    assert_eq!(output_value(&outputs, "exit-code"), "1");
+    assert_eq!(output_value(&outputs, "errors"), "6");
+    let sarif = PathBuf::from(output_value(&outputs, "sarif-file"));
+    let sarif: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(sarif).unwrap()).unwrap();
+    assert_eq!(
+        sarif["runs"][0]["automationDetails"]["id"],
+        "ops-gate/black/"
+    );
+    assert!(PathBuf::from(output_value(&outputs, "junit-file")).is_file());
+    assert!(PathBuf::from(output_value(&outputs, "json-file")).is_file());
+    let summary = std::fs::read_to_string(github.join("summary.md")).unwrap();
+    assert!(summary.contains("## opsgate: ❌ failed"));
+}
+
+#[test]
+fn the_action_step_passes_fail_on_through() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("example");
+    let (output, github) = run_action_step(&test, "note");
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    let outputs = step_outputs(&github);
+    // The example has Pylint notes: at `note` they fail the gate.
+    assert_eq!(output_value(&outputs, "exit-code"), "1");
+    assert_eq!(output_value(&outputs, "verdict"), "failed");
+}
+
+#[test]
+fn the_readme_gitlab_job_is_the_example_file() {
+    let example = std::fs::read_to_string(repo_file(".gitlab-ci.example.yml")).unwrap();
+    assert_eq!(readme_block("gitlab-ci"), example);
+}
+
+#[test]
+fn the_gitlab_job_runs_in_gitlab_ci_local_and_keeps_its_reports() {
+    let Some(_) = tools_python() else { return };
+    let Some(gcl) = npm_package(
+        "gitlab-ci-local-v4.60.1",
+        "gitlab-ci-local@4.60.1",
+        ".bin/gitlab-ci-local",
+    ) else {
+        return;
+    };
+    let test = CliTest::with_fixture("problems");
+    let repo = test.root();
+    std::fs::copy(
+        repo_file(".gitlab-ci.example.yml"),
+        repo.join(".gitlab-ci.yml"),
+    )
+    .unwrap();
+    let git = |args: &[&str]| {
+        let output = Command::new("git")
+            .arg("-C")
+            .arg(&repo)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "ci")
+            .env("GIT_AUTHOR_EMAIL", "ci@example.com")
+            .env("GIT_COMMITTER_NAME", "ci")
+            .env("GIT_COMMITTER_EMAIL", "ci@example.com")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A", "-f"]);
+    git(&["commit", "-q", "-m", "ops repository"]);
+
+    // opsgate is on PATH, so the job skips installing it.
+    let bin = assert_cmd::cargo::cargo_bin("opsgate");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let gitlab = |args: &[&str]| {
+        Command::new(&gcl)
+            .args(args)
+            .current_dir(&repo)
+            .env("PATH", &path)
+            .env_remove("PYTHONPATH")
+            .output()
+            .unwrap()
+    };
+    let both = |output: &Output| {
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            stderr(output)
+        )
+    };
+    let list = gitlab(&["--list"]);
+    assert!(list.status.success(), "{}", both(&list));
+    assert!(
+        both(&list).contains("json schema validated"),
+        "{}",
+        both(&list)
+    );
+
+    let job = gitlab(&["opsgate", "--force-shell-executor"]);
+    let log = both(&job);
+    assert!(!job.status.success(), "the gate must fail this job:\n{log}");
+    assert!(log.contains("FAILED"), "{log}");
+    // `when: always`: the reports are kept although the job failed.
+    let artifacts = repo.join(".gitlab-ci-local/artifacts/opsgate");
+    let junit = std::fs::read_to_string(artifacts.join("opsgate-junit.xml")).unwrap();
+    assert!(junit.contains("test_detects_duplicate_vlan"));
+    let quality: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(artifacts.join("gl-code-quality-report.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(quality.as_array().is_some_and(|a| a.len() > 5));
+}
+
+#[test]
+fn the_pre_commit_manifest_is_valid() {
+    let Some(python) = validator_python() else {
+        return;
+    };
+    let output = Command::new(python)
+        .args(["-m", "pre_commit", "validate-manifest"])
+        .arg(repo_file(".pre-commit-hooks.yaml"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output)
+    );
+}
