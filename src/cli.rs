@@ -31,6 +31,13 @@ pub enum Command {
     Check(CheckArgs),
     /// Write an opsgate.toml holding the embedded defaults, commented
     Init(InitArgs),
+    /// List every built-in rule: id, name, default severity, one line
+    Rules,
+    /// Print a built-in rule's documentation: why, example, configuration
+    Explain {
+        /// Rule id (e.g. OG203) or name (e.g. tool-owners)
+        rule: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]

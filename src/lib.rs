@@ -10,6 +10,7 @@ mod hash;
 mod init;
 mod repo;
 mod report;
+mod rules;
 mod runners;
 mod toolenv;
 mod verdict;
@@ -59,6 +60,14 @@ pub fn run(cli: &Cli) -> Result<ExitStatus> {
         }),
         Command::Init(args) => {
             init::run(args)?;
+            Ok(ExitStatus::Passed)
+        }
+        Command::Rules => {
+            rules::list(&mut anstream::stdout().lock())?;
+            Ok(ExitStatus::Passed)
+        }
+        Command::Explain { rule } => {
+            rules::explain(&mut anstream::stdout().lock(), rule)?;
             Ok(ExitStatus::Passed)
         }
     }
