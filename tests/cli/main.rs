@@ -7,6 +7,7 @@
 mod config;
 mod exit_codes;
 mod readonly;
+mod rules;
 mod toolenv;
 mod tools;
 
@@ -67,6 +68,15 @@ impl CliTest {
             .env_remove("PYTHONPATH")
             .env("NO_COLOR", "1")
             .current_dir(self.dir.path());
+        // The CI these tests run in is not the CI of the fixture (OG204).
+        for name in [
+            "GITHUB_ACTIONS",
+            "GITHUB_EVENT_PATH",
+            "GITLAB_CI",
+            "CI_MERGE_REQUEST_IID",
+        ] {
+            command.env_remove(name);
+        }
         command
     }
 
