@@ -48,16 +48,21 @@ impl Rule for CodeownersSyntax {
         DOCS
     }
     fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
-        ws.files_of(|k| k == FileKind::Codeowners)
-            .filter_map(|file| Some((file, ws.text(&file.path)?)))
-            .flat_map(|(file, text)| {
-                Codeowners::parse(text)
-                    .problems
-                    .into_iter()
-                    .map(|(line, column, message)| {
-                        Violation::at(file.path.clone(), line, Some(column), message)
-                    })
-            })
-            .collect()
+        let mut found = Vec::new();
+        for file in ws.files_of(|k| k == FileKind::Codeowners) {
+            let Some(text) = ws.text(&file.path) else {
+                found.push(Violation::whole(
+                    file.path.clone(),
+                    "not a text file (it holds NUL bytes): the platforms cannot read it, so nothing is owned",
+                ));
+                continue;
+            };
+            found.extend(Codeowners::parse(text).problems.into_iter().map(
+                |(line, column, message)| {
+                    Violation::at(file.path.clone(), line, Some(column), message)
+                },
+            ));
+        }
+        found
     }
 }

@@ -63,9 +63,12 @@ impl Rule for ToolOwners {
     }
     fn check(&self, ws: &Workspace<'_>, options: &RuleTable) -> Vec<Violation> {
         let min = options.min_owners.unwrap_or(2) as usize;
-        let Some((path, text)) = LOCATIONS.iter().find_map(|p| Some((*p, ws.text(p)?))) else {
+        let present = |p: &str| ws.repo.files.iter().any(|f| f.path == p);
+        let Some(path) = LOCATIONS.iter().copied().find(|p| present(p)) else {
             return Vec::new(); // OG201 reports the missing file
         };
+        // A file that is not text owns nothing (OG202 says why).
+        let text = ws.text(path).unwrap_or("");
         let codeowners = Codeowners::parse(text);
         let mut found = Vec::new();
         for tool in ws.tools() {
