@@ -89,11 +89,9 @@ fn suppressions_of(ws: &Workspace<'_>, path: &str) -> Vec<Suppression> {
     let Some(text) = ws.text(path) else {
         return Vec::new();
     };
-    let markdown = ws
-        .repo
-        .files
-        .iter()
-        .any(|f| f.path == path && f.kind == FileKind::Readme);
+    // READMEs take HTML comments; everything else `#` comments.
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let markdown = name == "readme" || name.starts_with("readme.");
     parse(text, markdown)
 }
 
