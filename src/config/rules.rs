@@ -276,6 +276,36 @@ mod tests {
     }
 
     #[test]
+    fn the_defaults_file_states_every_rule_default() {
+        let defaults = super::super::file::parse_defaults().rules;
+        for rule in rules::RULES {
+            let table = defaults
+                .0
+                .get(rule.id())
+                .unwrap_or_else(|| panic!("{} missing", rule.id()));
+            assert_eq!(table.severity, Some(rule.default_level()), "{}", rule.id());
+        }
+        assert_eq!(defaults.0.len(), rules::RULES.len());
+        let owners = &defaults.0["OG203"];
+        assert_eq!(owners.min_owners, Some(2));
+        let sections = &defaults.0["OG102"];
+        assert_eq!(
+            sections.required.as_deref(),
+            Some(
+                &[
+                    "purpose".to_owned(),
+                    "usage".to_owned(),
+                    "output".to_owned()
+                ][..]
+            )
+        );
+        assert_eq!(
+            sections.synonyms.as_ref().unwrap()["usage"],
+            ["arguments", "options", "parameters"]
+        );
+    }
+
+    #[test]
     fn an_invalid_glob_names_the_rule_and_key() {
         let table = parse("[rules.OG301]\npaths = [\"a/[\"]\n").unwrap();
         let err = format!("{:#}", RuleSettings::resolve(&table).unwrap_err());
