@@ -12,6 +12,8 @@ use anyhow::{Context, Result, bail};
 
 pub(crate) use file::DEFAULTS_TOML;
 use file::{ConfigFile, ToolTable};
+#[cfg(test)]
+pub(crate) use rules::RulesTable;
 pub(crate) use rules::{RuleLevel, RuleSettings, RuleTable};
 
 use crate::cli::{CheckArgs, ReportFormat};

@@ -57,3 +57,33 @@ impl Rule for UnreadablePath {
         walked.chain(read).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::{RuleSettings, RulesTable};
+    use crate::finding::{Finding, Severity, Span};
+    use crate::rules::workspace::testing::repo;
+
+    #[test]
+    fn the_walks_unreadable_paths_become_configurable_findings() {
+        let (_dir, mut repo) = repo(&[("net/t/t.py", "")]);
+        repo.unreadable.push(Finding::new(
+            "opsgate",
+            "OG001",
+            Severity::Error,
+            "",
+            Span::default(),
+            "cannot be read, so it is not checked: File system loop found",
+        ));
+        let settings = RuleSettings::resolve(&RulesTable::default()).unwrap();
+        let found: Vec<Finding> = crate::rules::run(&repo, &settings)
+            .into_iter()
+            .filter(|f| f.rule == "OG001")
+            .collect();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].path.as_str(), found[0].severity),
+            (".", Severity::Error)
+        );
+    }
+}
