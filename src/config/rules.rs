@@ -189,7 +189,7 @@ impl RuleSettings {
                     .transpose()
             };
             let config = RuleConfig {
-                level: table.severity.unwrap_or(rule.default_level()),
+                level: table.severity.unwrap_or(rule.default_severity()),
                 paths: globs("paths", &table.paths)?,
                 exclude: globs("exclude", &table.exclude)?,
                 options: table,
@@ -283,7 +283,12 @@ mod tests {
                 .0
                 .get(rule.id())
                 .unwrap_or_else(|| panic!("{} missing", rule.id()));
-            assert_eq!(table.severity, Some(rule.default_level()), "{}", rule.id());
+            assert_eq!(
+                table.severity,
+                Some(rule.default_severity()),
+                "{}",
+                rule.id()
+            );
         }
         assert_eq!(defaults.0.len(), rules::RULES.len());
         let owners = &defaults.0["OG203"];

@@ -38,7 +38,7 @@ impl Rule for CodeownersMissing {
     fn name(&self) -> &'static str {
         "codeowners-missing"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

@@ -38,7 +38,7 @@ impl Rule for CodeownersSyntax {
     fn name(&self) -> &'static str {
         "codeowners-syntax"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Error
     }
     fn summary(&self) -> &'static str {

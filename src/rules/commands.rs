@@ -35,7 +35,7 @@ pub(crate) fn list(out: &mut dyn Write) -> Result<()> {
             "{}  {:width$}  {:7}  {}",
             rule.id(),
             rule.name(),
-            rule.default_level().as_str(),
+            rule.default_severity().as_str(),
             rule.summary()
         )?;
     }
@@ -52,7 +52,7 @@ pub(crate) fn explain(out: &mut dyn Write, id: &str) -> Result<()> {
         "# {} {}\n\nDefault severity: {}. {}\n\n{}\n\n{}",
         rule.id(),
         rule.name(),
-        rule.default_level().as_str(),
+        rule.default_severity().as_str(),
         rule.summary(),
         rule.docs().trim(),
         COMMON.replace("{ID}", rule.id()).trim_end()

@@ -37,7 +37,7 @@ impl Rule for InvalidSuppression {
     fn name(&self) -> &'static str {
         "invalid-suppression"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

@@ -38,7 +38,7 @@ impl Rule for LooseScript {
     fn name(&self) -> &'static str {
         "script-outside-tool"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Note
     }
     fn summary(&self) -> &'static str {

@@ -126,7 +126,7 @@ impl Rule for MachinePath {
     fn name(&self) -> &'static str {
         "machine-specific-path"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

@@ -54,7 +54,7 @@ impl Rule for ManifestMissing {
     fn name(&self) -> &'static str {
         "dependency-manifest-missing"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

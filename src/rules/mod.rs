@@ -50,7 +50,7 @@ pub(crate) trait Rule: Sync {
     fn id(&self) -> &'static str;
     /// kebab-case.
     fn name(&self) -> &'static str;
-    fn default_level(&self) -> RuleLevel;
+    fn default_severity(&self) -> RuleLevel;
     /// One line for `opsgate rules`.
     fn summary(&self) -> &'static str;
     /// Markdown with What it does / Why it matters / Example / Configuration.

@@ -32,7 +32,7 @@ impl Rule for ReadmeMissing {
     fn name(&self) -> &'static str {
         "readme-missing"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

@@ -142,7 +142,7 @@ impl Rule for ReadmeOptions {
     fn name(&self) -> &'static str {
         "readme-options"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

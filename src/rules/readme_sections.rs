@@ -112,7 +112,7 @@ impl Rule for ReadmeSections {
     fn name(&self) -> &'static str {
         "readme-sections"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

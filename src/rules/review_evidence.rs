@@ -110,7 +110,7 @@ impl Rule for ReviewEvidence {
     fn name(&self) -> &'static str {
         "review-evidence"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Note
     }
     fn summary(&self) -> &'static str {

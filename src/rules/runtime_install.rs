@@ -108,7 +108,7 @@ impl Rule for RuntimeInstall {
     fn name(&self) -> &'static str {
         "runtime-install"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

@@ -228,7 +228,7 @@ impl Rule for SecretLiteral {
     fn name(&self) -> &'static str {
         "secret-literal"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Error
     }
     fn summary(&self) -> &'static str {

@@ -52,7 +52,7 @@ impl Rule for ToolMetadataInvalid {
     fn name(&self) -> &'static str {
         "tool-metadata"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

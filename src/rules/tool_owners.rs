@@ -49,7 +49,7 @@ impl Rule for ToolOwners {
     fn name(&self) -> &'static str {
         "tool-owners"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

@@ -52,7 +52,7 @@ impl Rule for UnpinnedRequirement {
     fn name(&self) -> &'static str {
         "unpinned-requirement"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {

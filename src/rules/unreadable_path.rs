@@ -34,7 +34,7 @@ impl Rule for UnreadablePath {
     fn name(&self) -> &'static str {
         "unreadable-path"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Error
     }
     fn summary(&self) -> &'static str {

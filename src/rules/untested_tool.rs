@@ -36,7 +36,7 @@ impl Rule for UntestedTool {
     fn name(&self) -> &'static str {
         "production-tool-untested"
     }
-    fn default_level(&self) -> RuleLevel {
+    fn default_severity(&self) -> RuleLevel {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {
