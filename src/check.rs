@@ -13,6 +13,7 @@ use crate::finding::{self, Finding};
 use crate::fingerprint;
 use crate::repo::Repo;
 use crate::report::{self, RunResult};
+use crate::rules;
 use crate::runners;
 use crate::toolenv;
 use crate::verdict::{self, Verdict};
@@ -31,7 +32,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let enabled: Vec<_> = settings.tools.clone();
     let outcomes = runners::run_all(&enabled, &repo, &toolbox, settings.jobs, scratch.path());
 
-    let mut findings: Vec<Finding> = repo.unreadable.clone();
+    // The built-in rules report unreadable paths too (OG001), as configured.
+    let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules);
     let mut tests = Vec::new();
     let mut tools = Vec::with_capacity(outcomes.len());
     for (record, interpreted) in outcomes {

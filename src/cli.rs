@@ -33,6 +33,13 @@ pub enum Command {
     Init(InitArgs),
     /// Install a git pre-push hook that runs the gate on the commits being pushed
     InstallHook(HookArgs),
+    /// List every built-in rule: id, name, default severity, one line
+    Rules,
+    /// Print a built-in rule's documentation: why, example, configuration
+    Explain {
+        /// Rule id (e.g. OG203) or name (e.g. tool-owners)
+        rule: String,
+    },
 }
 
 #[derive(Debug, clap::Args)]

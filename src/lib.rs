@@ -12,6 +12,7 @@ mod hook;
 mod init;
 mod repo;
 mod report;
+mod rules;
 mod runners;
 mod test_result;
 mod toolenv;
@@ -66,6 +67,14 @@ pub fn run(cli: &Cli) -> Result<ExitStatus> {
         }
         Command::InstallHook(args) => {
             hook::run(args)?;
+            Ok(ExitStatus::Passed)
+        }
+        Command::Rules => {
+            rules::list(&mut anstream::stdout().lock())?;
+            Ok(ExitStatus::Passed)
+        }
+        Command::Explain { rule } => {
+            rules::explain(&mut anstream::stdout().lock(), rule)?;
             Ok(ExitStatus::Passed)
         }
     }

@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Deserializer};
 
+use super::rules::RulesTable;
 use crate::finding::Severity;
 
 #[derive(Debug, Default, Deserialize)]
@@ -21,6 +22,8 @@ pub(crate) struct ConfigFile {
     pub(crate) layout: LayoutTable,
     #[serde(default)]
     pub(crate) tools: ToolsTable,
+    #[serde(default)]
+    pub(crate) rules: RulesTable,
 }
 
 #[derive(Debug, Default, Deserialize)]

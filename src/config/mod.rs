@@ -2,6 +2,7 @@
 //! overlaid by the command line, validated once before any work starts.
 
 mod file;
+mod rules;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,6 +12,9 @@ use anyhow::{Context, Result, bail};
 
 pub(crate) use file::DEFAULTS_TOML;
 use file::{ConfigFile, ToolTable};
+#[cfg(test)]
+pub(crate) use rules::RulesTable;
+pub(crate) use rules::{RuleLevel, RuleSettings, RuleTable};
 
 use crate::cli::{CheckArgs, OutputArg, ReportFormat};
 use crate::finding::Severity;
@@ -40,6 +44,7 @@ pub(crate) struct Settings {
     pub(crate) outputs: Vec<OutputArg>,
     pub(crate) layout: Layout,
     pub(crate) tools: Vec<ToolSettings>,
+    pub(crate) rules: RuleSettings,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +86,10 @@ impl Settings {
         }
         let (user, source) = load(&root, args.config.as_deref())?;
         let defaults = file::parse_defaults();
+        let rules = RuleSettings::resolve(&user.rules).with_context(|| match &source {
+            ConfigSource::File(path) => format!("invalid configuration in `{}`", path.display()),
+            ConfigSource::Defaults => "invalid configuration".to_owned(),
+        })?;
 
         let python = args
             .python
@@ -121,6 +130,7 @@ impl Settings {
                     .expect("defaults set not_domains"),
             },
             tools,
+            rules,
         })
     }
 

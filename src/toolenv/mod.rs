@@ -58,6 +58,19 @@ pub(crate) fn cache_dir() -> Result<PathBuf> {
 pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
     let cache = cache_dir()?;
     let tools: Vec<&ToolSettings> = settings.enabled_tools().collect();
+    if tools.is_empty() {
+        // Nothing to run: no environment to build, no interpreter to ask.
+        return Ok(Toolbox {
+            python: settings
+                .python
+                .clone()
+                .unwrap_or_else(provision::base_python),
+            python_version: String::new(),
+            versions: BTreeMap::new(),
+            env: Vec::new(),
+            isolated: Vec::new(),
+        });
+    }
     let (python, isolated) = match &settings.python {
         Some(python) => (python.clone(), Vec::new()),
         None => provision_managed(&cache, &tools, repo)?,

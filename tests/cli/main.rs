@@ -10,6 +10,7 @@ mod hook;
 mod platforms;
 mod readonly;
 mod reports;
+mod rules;
 mod toolenv;
 mod tools;
 
@@ -70,6 +71,15 @@ impl CliTest {
             .env_remove("PYTHONPATH")
             .env("NO_COLOR", "1")
             .current_dir(self.dir.path());
+        // The CI these tests run in is not the CI of the fixture (OG204).
+        for name in [
+            "GITHUB_ACTIONS",
+            "GITHUB_EVENT_PATH",
+            "GITLAB_CI",
+            "CI_MERGE_REQUEST_IID",
+        ] {
+            command.env_remove(name);
+        }
         command
     }
 

@@ -1,0 +1,265 @@
+//! opsgate's own repository rules: the standards of an ops repository that
+//! no linter checks. Every rule is a unit struct behind the `Rule` trait,
+//! registered once in `RULES` with its id, name, default severity and docs;
+//! `run` applies them in parallel to the repository model of the one walk.
+
+mod codeowners;
+mod codeowners_missing;
+mod codeowners_syntax;
+mod commands;
+mod invalid_suppression;
+mod loose_script;
+mod machine_path;
+mod manifest_missing;
+mod metadata;
+mod readme;
+mod readme_missing;
+mod readme_options;
+mod readme_sections;
+mod requirements;
+mod review_evidence;
+mod runtime_install;
+mod secret_literal;
+mod source;
+mod suppress;
+mod text;
+mod tool_metadata;
+mod tool_owners;
+mod unpinned_requirement;
+mod unreadable_path;
+mod untested_tool;
+mod workspace;
+
+use rayon::prelude::*;
+
+use crate::config::{RuleLevel, RuleSettings, RuleTable};
+use crate::finding::{Finding, Span};
+use crate::repo::Repo;
+
+pub(crate) use commands::{explain, list};
+#[allow(unused_imports)] // the parsed metadata is for later features, e.g. reports
+pub(crate) use metadata::{Maturity, ToolMetadata};
+pub(crate) use workspace::Workspace;
+
+/// The tool name of every finding a built-in rule reports.
+pub(crate) const TOOL: &str = "opsgate";
+
+/// A built-in rule. `check` reads the shared workspace and never the disk.
+pub(crate) trait Rule: Sync {
+    /// `OG` and three digits, grouped by hundreds; never reused.
+    fn id(&self) -> &'static str;
+    /// kebab-case.
+    fn name(&self) -> &'static str;
+    fn default_severity(&self) -> RuleLevel;
+    /// One line for `opsgate rules`.
+    fn summary(&self) -> &'static str;
+    /// Markdown with What it does / Why it matters / Example / Configuration.
+    fn docs(&self) -> &'static str;
+    /// Rule-specific keys its `[rules.ID]` table accepts.
+    fn options(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn check(&self, ws: &Workspace<'_>, options: &RuleTable) -> Vec<Violation>;
+}
+
+/// Every built-in rule, in id order.
+pub(crate) const RULES: &[&dyn Rule] = &[
+    &unreadable_path::UnreadablePath,
+    &invalid_suppression::InvalidSuppression,
+    &readme_missing::ReadmeMissing,
+    &readme_sections::ReadmeSections,
+    &readme_options::ReadmeOptions,
+    &tool_metadata::ToolMetadataInvalid,
+    &codeowners_missing::CodeownersMissing,
+    &codeowners_syntax::CodeownersSyntax,
+    &tool_owners::ToolOwners,
+    &review_evidence::ReviewEvidence,
+    &machine_path::MachinePath,
+    &secret_literal::SecretLiteral,
+    &manifest_missing::ManifestMissing,
+    &unpinned_requirement::UnpinnedRequirement,
+    &runtime_install::RuntimeInstall,
+    &untested_tool::UntestedTool,
+    &loose_script::LooseScript,
+];
+
+/// The rule with this id (or name), case-insensitive.
+pub(crate) fn find(id: &str) -> Option<&'static dyn Rule> {
+    RULES
+        .iter()
+        .find(|rule| rule.id().eq_ignore_ascii_case(id) || rule.name() == id)
+        .copied()
+}
+
+/// "unknown rule `X`", with the closest id or name when there is one.
+pub(crate) fn unknown_rule_message(id: &str) -> String {
+    let closest = RULES
+        .iter()
+        .flat_map(|rule| [rule.id(), rule.name()])
+        .map(|candidate| {
+            (
+                text::edit_distance(&id.to_ascii_lowercase(), &candidate.to_ascii_lowercase()),
+                candidate,
+            )
+        })
+        .min_by_key(|(distance, _)| *distance)
+        .filter(|(distance, candidate)| *distance <= candidate.len() / 3 + 1);
+    match closest {
+        Some((_, candidate)) => format!(
+            "unknown rule `{id}`; did you mean `{candidate}`? (`opsgate rules` lists them all)"
+        ),
+        None => format!("unknown rule `{id}` (`opsgate rules` lists them all)"),
+    }
+}
+
+/// What a rule found, before the runner adds its id and severity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Violation {
+    pub(crate) path: String,
+    pub(crate) line: Option<u32>,
+    pub(crate) column: Option<u32>,
+    pub(crate) message: String,
+    /// What `paths`/`exclude` match when it is not `path`: the tool folder
+    /// a CODEOWNERS finding is about, say.
+    pub(crate) scope: Option<String>,
+}
+
+impl Violation {
+    pub(crate) fn at(
+        path: impl Into<String>,
+        line: u32,
+        column: Option<u32>,
+        message: impl Into<String>,
+    ) -> Violation {
+        Violation {
+            path: path.into(),
+            line: Some(line),
+            column,
+            message: message.into(),
+            scope: None,
+        }
+    }
+
+    /// A finding about a whole file or folder.
+    pub(crate) fn whole(path: impl Into<String>, message: impl Into<String>) -> Violation {
+        Violation {
+            path: path.into(),
+            line: None,
+            column: None,
+            message: message.into(),
+            scope: None,
+        }
+    }
+
+    pub(crate) fn scoped(mut self, scope: impl Into<String>) -> Violation {
+        self.scope = Some(scope.into());
+        self
+    }
+}
+
+/// Runs every enabled rule in parallel over the repository model; each file
+/// is read once into the workspace, which all rules share.
+pub(crate) fn run(repo: &Repo, settings: &RuleSettings) -> Vec<Finding> {
+    let ws = Workspace::load(repo);
+    let mut findings: Vec<Finding> = RULES
+        .par_iter()
+        .flat_map_iter(|rule| {
+            let config = settings.get(rule.id());
+            let severity = config.and_then(|c| c.level.severity());
+            let violations = match (config, severity) {
+                (Some(config), Some(_)) => rule.check(&ws, &config.options),
+                _ => Vec::new(),
+            };
+            violations.into_iter().filter_map(move |v| {
+                let config = config?;
+                if !config.in_scope(v.scope.as_deref().unwrap_or(&v.path)) {
+                    return None;
+                }
+                let span = v
+                    .line
+                    .map_or_else(Span::default, |line| Span::at(line, v.column));
+                Some(Finding::new(
+                    TOOL,
+                    rule.id(),
+                    severity?,
+                    v.path,
+                    span,
+                    v.message,
+                ))
+            })
+        })
+        .collect();
+    suppress::apply(&ws, &mut findings);
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn ids_and_names_are_unique_and_well_formed() {
+        let ids: BTreeSet<&str> = RULES.iter().map(|r| r.id()).collect();
+        let names: BTreeSet<&str> = RULES.iter().map(|r| r.name()).collect();
+        assert_eq!(ids.len(), RULES.len());
+        assert_eq!(names.len(), RULES.len());
+        for rule in RULES {
+            let id = rule.id();
+            assert!(
+                id.len() == 5
+                    && id.starts_with("OG")
+                    && id[2..].bytes().all(|b| b.is_ascii_digit()),
+                "{id}"
+            );
+            assert!(
+                rule.name()
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                rule.name()
+            );
+        }
+        let mut sorted: Vec<&str> = RULES.iter().map(|r| r.id()).collect();
+        sorted.sort_unstable();
+        assert_eq!(sorted, RULES.iter().map(|r| r.id()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn every_rule_is_documented_with_every_section() {
+        for rule in RULES {
+            assert!(
+                !rule.summary().is_empty() && !rule.summary().contains('\n'),
+                "{}",
+                rule.id()
+            );
+            for section in [
+                "## What it does",
+                "## Why it matters",
+                "## Example",
+                "## Configuration",
+            ] {
+                assert!(
+                    rule.docs().contains(section),
+                    "{} lacks {section}",
+                    rule.id()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_ids_suggest_the_closest() {
+        assert!(unknown_rule_message("OG10").contains("did you mean `OG101`"));
+        assert!(unknown_rule_message("readme-missin").contains("`readme-missing`"));
+        assert!(!unknown_rule_message("something-else-entirely").contains("did you mean"));
+    }
+
+    #[test]
+    fn find_accepts_id_in_any_case_or_name() {
+        assert_eq!(find("og203").map(super::Rule::id), Some("OG203"));
+        assert_eq!(find("tool-owners").map(super::Rule::id), Some("OG203"));
+        assert!(find("OG999").is_none());
+    }
+}

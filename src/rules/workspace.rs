@@ -1,0 +1,177 @@
+//! What every rule reads: the repository model of the one walk, the text of
+//! each file a rule needs (read once, in parallel, before any rule runs) and
+//! each tool's README outline and metadata (parsed once).
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::metadata::{self, FrontMatter, ToolMetadata};
+use super::readme::{self, Flavor, Heading};
+use super::source::{self, Source};
+use crate::repo::{FileKind, Repo, RepoFile, ToolFolder};
+
+/// A tool folder with what the rules know about it.
+#[derive(Debug)]
+pub(crate) struct Tool<'a> {
+    pub(crate) folder: &'a ToolFolder,
+    /// The README directly in the folder, with its outline.
+    pub(crate) readme: Option<Readme<'a>>,
+}
+
+impl Tool<'_> {
+    /// `user-provisioning/onboard-user`.
+    pub(crate) fn path(&self) -> &str {
+        &self.folder.path
+    }
+
+    pub(crate) fn metadata(&self) -> ToolMetadata {
+        self.readme
+            .as_ref()
+            .map(|r| r.front.metadata.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Readme<'a> {
+    pub(crate) path: &'a str,
+    pub(crate) headings: Vec<Heading>,
+    pub(crate) front: FrontMatter,
+}
+
+pub(crate) struct Workspace<'a> {
+    pub(crate) repo: &'a Repo,
+    sources: HashMap<&'a str, Source>,
+    tools: Vec<Tool<'a>>,
+    /// Files the rules wanted but could not read: (path, reason).
+    pub(crate) unreadable: Vec<(String, String)>,
+}
+
+impl<'a> Workspace<'a> {
+    /// Reads every script, README, manifest and CODEOWNERS file once.
+    pub(crate) fn load(repo: &'a Repo) -> Workspace<'a> {
+        let results: Vec<(&str, Result<Source, String>)> = repo
+            .files
+            .par_iter()
+            .filter(|f| f.kind != FileKind::Other)
+            .map(|f| {
+                let read = source::read(&repo.root.join(&f.path)).map_err(|e| format!("{e:#}"));
+                (f.path.as_str(), read)
+            })
+            .collect();
+        let mut sources = HashMap::new();
+        let mut unreadable = Vec::new();
+        for (path, result) in results {
+            match result {
+                Ok(source) => {
+                    sources.insert(path, source);
+                }
+                Err(reason) => unreadable.push((path.to_owned(), reason)),
+            }
+        }
+        let mut ws = Workspace {
+            repo,
+            sources,
+            tools: Vec::new(),
+            unreadable,
+        };
+        ws.tools = repo
+            .tools
+            .iter()
+            .map(|folder| Tool {
+                folder,
+                readme: ws.readme_of(folder),
+            })
+            .collect();
+        ws
+    }
+
+    /// The text of a file the walk classified as anything but `Other`;
+    /// `None` for binary or unreadable files.
+    pub(crate) fn text(&self, path: &str) -> Option<&str> {
+        self.sources.get(path).and_then(Source::text)
+    }
+
+    pub(crate) fn files_of(
+        &self,
+        kind: impl Fn(FileKind) -> bool,
+    ) -> impl Iterator<Item = &'a RepoFile> {
+        self.repo.files.iter().filter(move |f| kind(f.kind))
+    }
+
+    /// Scripts (Python and shell) with their text.
+    pub(crate) fn scripts(&self) -> impl Iterator<Item = (&'a RepoFile, &str)> {
+        self.files_of(FileKind::is_script)
+            .filter_map(|f| Some((f, self.text(&f.path)?)))
+    }
+
+    /// Files below `folder` (a relative path, no trailing slash).
+    pub(crate) fn files_in(&self, folder: &'a str) -> impl Iterator<Item = &'a RepoFile> {
+        self.repo.files.iter().filter(move |f| {
+            f.path
+                .strip_prefix(folder)
+                .is_some_and(|r| r.starts_with('/'))
+        })
+    }
+
+    /// Every tool folder, with its README parsed.
+    pub(crate) fn tools(&self) -> &[Tool<'a>] {
+        &self.tools
+    }
+
+    fn readme_of(&self, folder: &ToolFolder) -> Option<Readme<'a>> {
+        let repo: &'a Repo = self.repo;
+        let candidates = repo.files.iter().filter(|f| {
+            f.kind == FileKind::Readme
+                && f.path.rsplit_once('/').map(|(dir, _)| dir) == Some(folder.path.as_str())
+        });
+        // README.md before .rst before .txt before anything else.
+        let file = candidates.min_by_key(|f| {
+            let lower = f.path.to_ascii_lowercase();
+            ["md", "rst", "txt"]
+                .iter()
+                .position(|ext| lower.ends_with(&format!(".{ext}")))
+                .unwrap_or(3)
+        })?;
+        let text = self.text(&file.path).unwrap_or("");
+        let front = metadata::parse(text);
+        let headings = readme::outline(text, Flavor::of(&file.path), front.lines);
+        Some(Readme {
+            path: &file.path,
+            headings,
+            front,
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Builds a workspace from files in a temporary folder, for rule tests.
+
+    use std::path::Path;
+
+    use crate::config::Layout;
+    use crate::repo::Repo;
+
+    /// Writes `files` under a new temporary folder and discovers it.
+    pub(crate) fn repo(files: &[(&str, &str)]) -> (tempfile::TempDir, Repo) {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in files {
+            let full = dir.path().join(path);
+            std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+            std::fs::write(full, content).unwrap();
+        }
+        let layout = Layout {
+            libraries: vec!["lib".into()],
+            not_domains: vec![
+                "tests".into(),
+                "docs".into(),
+                ".github".into(),
+                ".gitlab".into(),
+            ],
+        };
+        let repo = Repo::discover(Path::new(dir.path()), &layout, 1);
+        (dir, repo)
+    }
+}
