@@ -15,6 +15,7 @@ use serde::Serialize;
 use super::sarif_fix;
 use super::{Emitter, RunResult};
 use crate::finding::{Finding, Severity};
+use crate::rules;
 use crate::runners::{ToolRun, ToolStatus};
 
 pub(crate) struct Sarif;
@@ -251,7 +252,10 @@ fn sarif_run<'a>(
         });
         results.push(result(run, finding, rule_index));
     }
-    let version = record.and_then(|r| r.version.as_deref());
+    // The built-in rules are opsgate itself.
+    let version = record
+        .and_then(|r| r.version.as_deref())
+        .or((name == rules::TOOL).then_some(env!("CARGO_PKG_VERSION")));
     Run {
         tool: Tool {
             driver: Driver {
@@ -275,6 +279,11 @@ fn sarif_run<'a>(
 }
 
 fn rule(finding: &Finding) -> Rule {
+    if finding.tool == rules::TOOL
+        && let Some(builtin) = rules::find(&finding.rule)
+    {
+        return builtin_rule(builtin, finding);
+    }
     let summary = first_line(&finding.message);
     let full = format!("{} {}: {summary}", finding.tool, finding.rule);
     let help = match &finding.help_url {
@@ -305,6 +314,28 @@ fn rule(finding: &Finding) -> Rule {
     }
 }
 
+/// A built-in rule is described by the registry: its name, summary and docs.
+fn builtin_rule(builtin: &dyn rules::Rule, finding: &Finding) -> Rule {
+    Rule {
+        id: builtin.id().to_owned(),
+        name: builtin.name().to_owned(),
+        short_description: Text {
+            text: builtin.summary().to_owned(),
+        },
+        full_description: Text {
+            text: format!("{} {}: {}", builtin.id(), builtin.name(), builtin.summary()),
+        },
+        help: Help {
+            text: builtin.docs().to_owned(),
+            markdown: builtin.docs().to_owned(),
+        },
+        help_uri: finding.help_url.clone(),
+        default_configuration: Configuration {
+            level: level(finding.severity),
+        },
+    }
+}
+
 fn result<'a>(run: &RunResult, finding: &'a Finding, rule_index: usize) -> SarifResult<'a> {
     let artifact = ArtifactLocation {
         uri: if finding.path.is_empty() {
@@ -314,11 +345,21 @@ fn result<'a>(run: &RunResult, finding: &'a Finding, rule_index: usize) -> Sarif
         },
         uri_base_id: "%SRCROOT%",
     };
-    let region = finding.span.line.map(|start_line| Region {
-        start_line,
-        start_column: finding.span.column,
-        end_line: finding.span.end_line,
-        end_column: finding.span.end_column,
+    // Whole-file findings point at the first line: code scanning places
+    // annotations by region and warns about results without one.
+    let region = Some(match finding.span.line {
+        Some(start_line) => Region {
+            start_line,
+            start_column: finding.span.column,
+            end_line: finding.span.end_line,
+            end_column: finding.span.end_column,
+        },
+        None => Region {
+            start_line: 1,
+            start_column: None,
+            end_line: None,
+            end_column: None,
+        },
     });
     let fixes = finding
         .fix
@@ -449,6 +490,14 @@ mod tests {
         assert_eq!(replacement["deletedRegion"]["startLine"], 2);
         assert_eq!(replacement["deletedRegion"]["endLine"], 3);
         assert_eq!(replacement["insertedContent"]["text"], "b = 2\n");
+    }
+
+    #[test]
+    fn built_in_rules_are_described_by_the_registry() {
+        let finding = fixtures::finding("opsgate", "OG203", Severity::Warning, 1);
+        let described = rule(&finding);
+        assert_eq!(described.name, "tool-owners");
+        assert!(described.help.markdown.contains("Why it matters"));
     }
 
     #[test]

@@ -389,3 +389,51 @@ fn sarif_passes_the_sarif_multitool_with_github_rules() {
         .collect();
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+#[test]
+fn sarif_of_the_built_in_rules_passes_the_schema_and_the_multitool() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("rules-planted");
+    let sarif = test.outside().join("rules.sarif");
+    let output = test
+        .command()
+        .arg("check")
+        .arg(test.root())
+        .arg("--output")
+        .arg(format!("sarif={}", sarif.display()))
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
+    validate("sarif-schema", &sarif, Some("sarif-schema-2.1.0.json"));
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let opsgate = log["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|run| run["tool"]["driver"]["name"] == "opsgate")
+        .expect("a run for the built-in rules");
+    assert!(opsgate["results"].as_array().unwrap().len() >= 10);
+    let Some(multitool) = sarif_multitool() else {
+        return;
+    };
+    let out = test.outside().join("multitool.sarif");
+    let status = Command::new(multitool)
+        .arg("validate")
+        .arg(&sarif)
+        .args(["--rule-kind", "Gh;Sarif", "--level", "Error;Warning", "-o"])
+        .arg(&out)
+        .args(["--log", "ForceOverwrite"])
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", stderr(&status));
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let problems: Vec<String> = log["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|run| run["results"].as_array().into_iter().flatten())
+        .map(|r| r["message"].to_string())
+        .filter(|m| !m.contains("Warning_ProvideToolnformationUri"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
