@@ -4,12 +4,7 @@
 use crate::{CliTest, exit_code, stderr, tool_status, tools_python};
 
 fn check_stderr(test: &CliTest) -> (i32, String) {
-    let output = test
-        .command()
-        .arg("check")
-        .arg(test.root())
-        .output()
-        .unwrap();
+    let output = test.check(&[]);
     (exit_code(&output), stderr(&output))
 }
 
@@ -54,13 +49,7 @@ fn malformed_toml_exits_2() {
 #[test]
 fn a_missing_config_file_exits_2() {
     let test = CliTest::with_fixture("clean");
-    let output = test
-        .command()
-        .arg("check")
-        .arg(test.root())
-        .args(["--config", "nowhere.toml"])
-        .output()
-        .unwrap();
+    let output = test.check(&["--config", "nowhere.toml"]);
     assert_eq!(exit_code(&output), 2);
     assert!(stderr(&output).contains("reading configuration `nowhere.toml`"));
 }

@@ -102,13 +102,7 @@ fn a_tool_past_its_timeout_is_killed_and_exits_2() {
 #[test]
 fn an_unknown_format_exits_2_with_the_accepted_ones() {
     let test = CliTest::empty();
-    let output = test
-        .command()
-        .arg("check")
-        .arg(test.root())
-        .args(["--format", "html"])
-        .output()
-        .unwrap();
+    let output = test.check(&["--format", "html"]);
     assert_eq!(exit_code(&output), 2);
     let err = stderr(&output);
     assert!(err.contains("invalid value 'html'"), "{err}");
@@ -133,13 +127,7 @@ fn a_missing_repository_exits_2() {
 #[test]
 fn an_interpreter_that_does_not_exist_exits_2() {
     let test = CliTest::with_fixture("clean");
-    let output = test
-        .command()
-        .arg("check")
-        .arg(test.root())
-        .args(["--python", "/no/such/python"])
-        .output()
-        .unwrap();
+    let output = test.check(&["--python", "/no/such/python"]);
     assert_eq!(exit_code(&output), 2);
     let err = stderr(&output);
     assert!(

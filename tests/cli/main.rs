@@ -83,16 +83,21 @@ impl CliTest {
         command
     }
 
-    /// `opsgate check repo --format json` with the given extra arguments.
-    pub(crate) fn check_json(&self, extra: &[&str]) -> (Output, Value) {
-        let output = self
-            .command()
+    /// `opsgate check repo` with the given extra arguments.
+    pub(crate) fn check(&self, extra: &[&str]) -> Output {
+        self.command()
             .arg("check")
             .arg(self.root())
-            .args(["--format", "json"])
             .args(extra)
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// `opsgate check repo --format json` with the given extra arguments.
+    pub(crate) fn check_json(&self, extra: &[&str]) -> (Output, Value) {
+        let mut args = vec!["--format", "json"];
+        args.extend_from_slice(extra);
+        let output = self.check(&args);
         let report = serde_json::from_slice(&output.stdout).unwrap_or_else(|err| {
             panic!(
                 "stdout is not JSON ({err}):\nstdout: {}\nstderr: {}",

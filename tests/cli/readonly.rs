@@ -48,12 +48,7 @@ fn the_tree_is_unchanged_after_a_passing_run() {
     let Some(_) = tools_python() else { return };
     let test = CliTest::with_fixture("example");
     let before = listing(&test.root());
-    let output = test
-        .command()
-        .arg("check")
-        .arg(test.root())
-        .output()
-        .unwrap();
+    let output = test.check(&[]);
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
     assert_eq!(listing(&test.root()), before);
 }

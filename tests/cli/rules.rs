@@ -280,12 +280,7 @@ fn a_secret_never_appears_in_any_output() {
     ];
     let test = CliTest::with_fixture("rules-planted");
     let (json, _) = test.check_json(&[]);
-    let terminal = test
-        .command()
-        .arg("check")
-        .arg(test.root())
-        .output()
-        .unwrap();
+    let terminal = test.check(&[]);
     for output in [&json, &terminal] {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = stderr(output);
@@ -344,12 +339,7 @@ fn a_rule_table_error_names_file_line_and_key() {
         "opsgate.toml",
         "[gate]\nfail_on = \"error\"\n\n[rules.OG999]\nseverity = \"off\"\n",
     );
-    let output = test
-        .command()
-        .arg("check")
-        .arg(test.root())
-        .output()
-        .unwrap();
+    let output = test.check(&[]);
     assert_eq!(exit_code(&output), 2);
     let err = stderr(&output);
     assert!(err.contains("opsgate.toml"), "{err}");
@@ -357,12 +347,7 @@ fn a_rule_table_error_names_file_line_and_key() {
     assert!(err.contains("unknown rule `OG999`"), "{err}");
 
     test.write("opsgate.toml", "[rules.OG101]\nmin_owners = 3\n");
-    let output = test
-        .command()
-        .arg("check")
-        .arg(test.root())
-        .output()
-        .unwrap();
+    let output = test.check(&[]);
     assert_eq!(exit_code(&output), 2);
     let err = stderr(&output);
     assert!(err.contains("line 1"), "{err}");

@@ -42,12 +42,7 @@ fn an_uninstallable_requirement_exits_2_naming_the_command() {
         "networking/ping-sweep/requirements.txt",
         "opsgate-test-no-such-package==0.0.1\n",
     );
-    let output = test
-        .command()
-        .arg("check")
-        .arg(test.root())
-        .output()
-        .unwrap();
+    let output = test.check(&[]);
     assert_eq!(exit_code(&output), 2);
     let err = stderr(&output);
     assert!(
