@@ -11,6 +11,7 @@ use crate::cli::ReportFormat;
 use crate::config::{ConfigSource, Settings};
 use crate::finding::{self, Finding};
 use crate::fingerprint;
+use crate::pytest_config::TestPatterns;
 use crate::repo::Repo;
 use crate::report::{self, RunResult};
 use crate::rules;
@@ -21,7 +22,8 @@ use crate::verdict::{self, Verdict};
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
     let settings = Settings::from_check_args(args)?;
-    let repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
+    let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
+    repo.apply_test_patterns(&TestPatterns::from_repo(&settings.root)?);
     let toolbox = toolenv::prepare(&settings, &repo)?;
 
     // Tool reports (pytest's JUnit) go to a private folder, never the repo.

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Layout;
 use crate::finding::Finding;
+use crate::pytest_config::TestPatterns;
 use crate::walk;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,6 +124,16 @@ impl Repo {
             tools: model.tools,
             import_roots: model.import_roots,
             unreadable: walked.unreadable,
+        }
+    }
+
+    /// Marks as tests the Python files pytest's `python_files` names (the
+    /// walk knows only pytest's defaults).
+    pub(crate) fn apply_test_patterns(&mut self, patterns: &TestPatterns) {
+        for file in &mut self.files {
+            if let FileKind::Python { test } = &mut file.kind {
+                *test = patterns.is_test(&file.path);
+            }
         }
     }
 

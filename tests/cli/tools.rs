@@ -323,3 +323,42 @@ fn findings_carry_the_json_contract_fields() {
             .any(|f| f["path"].as_str().unwrap().starts_with("ignored_dir"))
     );
 }
+
+#[test]
+fn pytest_collects_what_the_repositorys_python_files_names() {
+    let Some(python) = tools_python() else { return };
+    let test = CliTest::with_fixture("clean");
+    test.write(
+        "setup.cfg",
+        "[tool:pytest]\npython_files =\n    test_*.py\n    check_*.py\n",
+    );
+    test.write(
+        "networking/ping-sweep/check_ping_sweep.py",
+        "\"\"\"Checks named the team's way.\"\"\"\n\n\ndef test_named_the_teams_way():\n    \"\"\"Fails on purpose.\"\"\"\n    assert 1 + 1 == 3\n",
+    );
+    let (output, report) = test.check_json(&[]);
+    assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
+    let direct = direct(
+        &python,
+        &test.root(),
+        &["pytest", "-p", "no:cacheprovider", "-q", "-rf"],
+    );
+    let direct_out = String::from_utf8_lossy(&direct.stdout);
+    assert!(
+        direct_out
+            .contains("FAILED networking/ping-sweep/check_ping_sweep.py::test_named_the_teams_way"),
+        "{direct_out}"
+    );
+    let failed: Vec<String> = findings_of(&report, "pytest")
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(failed, ["networking/ping-sweep/check_ping_sweep.py"]);
+    let passed = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["outcome"] == "passed")
+        .count();
+    assert!(passed >= 3, "the usual test_*.py files still run");
+}
