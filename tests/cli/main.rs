@@ -249,7 +249,7 @@ pub(crate) fn validator_python() -> Option<PathBuf> {
 
 /// Installs an npm package into its own folder under `target/tmp` once and
 /// returns `node_modules/<inside>`. `None` (skip) only outside CI.
-pub(crate) fn npm_package(folder: &str, package: &str, inside: &str) -> Option<PathBuf> {
+pub(crate) fn npm_package(folder: &str, packages: &[&str], inside: &str) -> Option<PathBuf> {
     let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join(folder);
     let path = prefix.join("node_modules").join(inside);
     if path.exists() {
@@ -258,13 +258,13 @@ pub(crate) fn npm_package(folder: &str, package: &str, inside: &str) -> Option<P
     let installed = std::process::Command::new("npm")
         .args(["install", "--silent", "--no-audit", "--no-fund", "--prefix"])
         .arg(&prefix)
-        .arg(package)
+        .args(packages)
         .status()
         .is_ok_and(|s| s.success());
     if installed && path.exists() {
         Some(path)
     } else {
-        assert!(!in_ci(), "CI=true and npm could not install {package}");
+        assert!(!in_ci(), "CI=true and npm could not install {packages:?}");
         None
     }
 }

@@ -27,7 +27,10 @@ fn action_validator() -> Option<PathBuf> {
     TOOL.get_or_init(|| {
         npm_package(
             "action-validator-v0.6.0",
-            "@action-validator/cli@0.6.0 @action-validator/core@0.6.0",
+            &[
+                "@action-validator/cli@0.6.0",
+                "@action-validator/core@0.6.0",
+            ],
             ".bin/action-validator",
         )
     })
@@ -156,7 +159,7 @@ fn the_gitlab_job_runs_in_gitlab_ci_local_and_keeps_its_reports() {
     let Some(_) = tools_python() else { return };
     let Some(gcl) = npm_package(
         "gitlab-ci-local-v4.60.1",
-        "gitlab-ci-local@4.60.1",
+        &["gitlab-ci-local@4.60.1"],
         ".bin/gitlab-ci-local",
     ) else {
         return;

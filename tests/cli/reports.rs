@@ -303,7 +303,7 @@ fn github_validator() -> Option<PathBuf> {
         .get_or_init(|| {
             npm_package(
                 "github-upload-check-v1",
-                "jsonschema@1.5.0",
+                &["jsonschema@1.5.0"],
                 "jsonschema/package.json",
             )
         })
@@ -342,7 +342,7 @@ fn sarif_multitool() -> Option<PathBuf> {
     TOOL.get_or_init(|| {
         let binary = npm_package(
             "sarif-multitool-v5.7.0",
-            "@microsoft/sarif-multitool@5.7.0",
+            &["@microsoft/sarif-multitool@5.7.0"],
             "@microsoft/sarif-multitool-linux/Sarif.Multitool",
         )?;
         // npm 11 skips the package's postinstall, which would make it executable.
