@@ -1,0 +1,264 @@
+#!/usr/bin/env python3
+"""Benchmark: opsgate against the ways teams run the same tools today.
+
+    python3 bench/run.py [--corpora netmiko,synthetic-100,synthetic-1000,synthetic-10000]
+
+Prepares its corpora itself under bench/.corpora (git-ignored): the pinned
+source distribution of netmiko 4.8.0 from PyPI (350 modules of real network
+automation code) and synthetic ops repositories generated deterministically.
+For each corpus it prints, side by side: opsgate cold, opsgate warm (no
+change), opsgate after one file changed, the sequential script (black --check;
+flake8; pylint; pytest, one after another) and `pre-commit run --all-files`
+with local hooks running the same tools at the same versions. Each row gives
+wall time, CPU time (user + system of every process), peak memory (the
+largest process) and the ratio of wall time to the ideal: the tools' total CPU
+time, each run alone at its defaults, divided by the cores.
+
+netmiko's own tests need network devices, so pytest is left out on that
+corpus (for every contender alike); the synthetic corpora include it.
+"""
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPORA = ROOT / "bench" / ".corpora"
+OPSGATE = ROOT / "target" / "release" / "opsgate"
+REAL = ("netmiko", "4.8.0")
+
+MEASURE = r"""
+import json, resource, subprocess, sys, time
+start = time.monotonic()
+code = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode
+wall = time.monotonic() - start
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                  "rss_mb": usage.ru_maxrss / 1024, "code": code}))
+"""
+
+
+def measure(cwd, argv, env):
+    """Runs argv in a fresh measuring process, so rusage covers only it."""
+    out = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(cwd), *map(str, argv)],
+        env=env, capture_output=True, text=True, check=True,
+    )
+    return json.loads(out.stdout)
+
+
+def shell(script):
+    return ["bash", "-c", script]
+
+
+def tools_python(env):
+    """The interpreter of opsgate's managed environment (provisioned on first use)."""
+    with tempfile.TemporaryDirectory() as empty:
+        out = subprocess.run(
+            [OPSGATE, "check", empty, "--format", "json"],
+            env=env, capture_output=True, text=True,
+        )
+    return json.loads(out.stdout)["python"]
+
+
+def real_corpus():
+    name, version = REAL
+    target = CORPORA / f"{name}-{version}"
+    if not target.is_dir():
+        CORPORA.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+             "--no-binary", ":all:", "-d", CORPORA, f"{name}=={version}"],
+            check=True,
+        )
+        shutil.unpack_archive(CORPORA / f"{name}-{version}.tar.gz", CORPORA)
+    return target
+
+
+SCRIPT = '''"""Rotate {what} for {domain}."""
+
+import argparse
+
+from opslib import settings
+
+
+def plan(items, keep={keep}):
+    """Return the {what} to keep, newest first."""
+    ordered = sorted(items, reverse=True)
+    return ordered[:keep]
+
+
+def describe(items):
+    """Summarise the plan for the log."""
+    kept = plan(items)
+    return f"{{len(kept)}} of {{len(items)}} kept in {{settings()['region']}}"
+
+
+def main(argv=None):
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--keep", type=int, default={keep})
+    args = parser.parse_args(argv)
+    print(plan(list(range(args.keep * 2)), args.keep))
+
+
+if __name__ == "__main__":
+    main()
+'''
+
+TEST = '''"""Tests for {module}."""
+
+import {module}
+
+
+def test_plan_keeps_the_newest():
+    """The newest items are kept."""
+    assert {module}.plan([1, 3, 2], keep=2) == [3, 2]
+
+
+def test_describe_counts():
+    """The summary counts what is kept."""
+    assert {module}.describe([1, 2]).startswith("2 of 2")
+'''
+
+
+def synthetic_corpus(files):
+    """A deterministic ops repository of about `files` Python files."""
+    target = CORPORA / f"synthetic-{files}"
+    if target.is_dir():
+        return target
+    rng = random.Random(files)
+    lib = target / "lib" / "opslib"
+    lib.mkdir(parents=True)
+    (lib / "__init__.py").write_text(
+        '"""Shared helpers."""\n\n\ndef settings():\n    """Return the settings."""\n'
+        '    return {"region": "eu-west-1"}\n'
+    )
+    domains = ["networking", "database-management", "user-provisioning", "storage"]
+    tools = max(1, (files - 1) // 2)
+    for index in range(tools):
+        domain = domains[index % len(domains)]
+        module = f"tool_{index:05d}"
+        folder = target / domain / module.replace("_", "-")
+        folder.mkdir(parents=True)
+        what = rng.choice(["backups", "snapshots", "log files", "certificates"])
+        (folder / f"{module}.py").write_text(
+            SCRIPT.format(what=what, domain=domain, keep=rng.randint(2, 9))
+        )
+        (folder / f"test_{module}.py").write_text(TEST.format(module=module))
+        (folder / "README.md").write_text(
+            f"# {module}\n\n## Purpose\nRotates {what}.\n\n## Usage\n`--keep N`\n\n"
+            "## Output\nThe kept items.\n"
+        )
+    return target
+
+
+def contenders(corpus, python, with_pytest):
+    bindir = Path(python).parent
+    steps = [
+        f"{python} -m black --check -q .",
+        f"{python} -m flake8 .",
+        f"{python} -m pylint --recursive=y . >/dev/null",
+    ]
+    if with_pytest:
+        steps.append(f"{python} -m pytest -q -p no:cacheprovider")
+    hooks = "\n".join(
+        f"      - id: {name}\n        name: {name}\n        entry: {bindir}/{name}\n"
+        f"        language: system\n        types: [python]\n{extra}"
+        for name, extra in [
+            ("black", "        args: [--check]\n"),
+            ("flake8", ""),
+            ("pylint", ""),
+        ]
+    )
+    if with_pytest:
+        hooks += (
+            f"\n      - id: pytest\n        name: pytest\n        entry: {bindir}/pytest -p no:cacheprovider\n"
+            "        language: system\n        pass_filenames: false\n        always_run: true\n"
+        )
+    (corpus / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: local\n    hooks:\n{hooks}\n"
+    )
+    return {
+        "sequential": shell("; ".join(steps)),
+        "pre-commit": [bindir / "pre-commit", "run", "--all-files"],
+        "tools alone": steps,
+    }
+
+
+def git_commit(corpus):
+    """pre-commit wants a repository with its configuration committed."""
+    if not (corpus / ".git").is_dir():
+        subprocess.run(["git", "init", "-q"], cwd=corpus, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=corpus, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com",
+         "commit", "-q", "--allow-empty", "-m", "corpus"], cwd=corpus, check=True,
+    )
+
+
+def bench(name, corpus, python, env, cores):
+    with_pytest = not name.startswith("netmiko")
+    config = corpus.parent / f"{name}.opsgate.toml"
+    config.write_text("" if with_pytest else "[tools.pytest]\nenabled = false\n")
+    plan = contenders(corpus, python, with_pytest)
+    git_commit(corpus)
+    # The shared library is importable, as a team's script would arrange.
+    env = dict(env, PYTHONPATH=str(corpus / "lib"))
+    ideal_cpu = sum(measure(corpus, shell(step), env)["cpu"] for step in plan["tools alone"])
+    ideal = ideal_cpu / cores
+    gate = [OPSGATE, "check", ".", "--config", config, "--format", "json"]
+    rows = [("opsgate cold", measure(corpus, gate, env))]
+    rows.append(("opsgate warm, no change", measure(corpus, gate, env)))
+    changed = sorted(corpus.rglob("*.py"))[len(list(corpus.rglob("*.py"))) // 2]
+    original = changed.read_text()
+    changed.write_text(original + "\n# touched\n")
+    try:
+        rows.append(("opsgate, one file changed", measure(corpus, gate, env)))
+    finally:
+        changed.write_text(original)
+    rows.append(("sequential script", measure(corpus, plan["sequential"], env)))
+    rows.append(("pre-commit run --all-files", measure(corpus, plan["pre-commit"], env)))
+    files = len(list(corpus.rglob("*.py")))
+    print(f"\n### {name} ({files} Python files{'' if with_pytest else ', no pytest'})\n")
+    print(f"ideal: {ideal:.1f} s (tools' CPU {ideal_cpu:.1f} s / {cores} cores)\n")
+    print("| run | wall s | CPU s | peak MB | × ideal | exit |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, m in rows:
+        print(f"| {label} | {m['wall']:.1f} | {m['cpu']:.1f} | {m['rss_mb']:.0f} | "
+              f"{m['wall'] / ideal:.2f} | {m['code']} |")
+    sys.stdout.flush()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--corpora", default="netmiko,synthetic-100,synthetic-1000,synthetic-10000",
+        help="comma-separated: netmiko, synthetic-N",
+    )
+    args = parser.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    env = dict(os.environ, NO_COLOR="1")
+    env.setdefault("OPSGATE_CACHE_DIR", str(CORPORA / "opsgate-cache"))
+    python = tools_python(env)
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "pre-commit==4.7.0"], check=True,
+    )
+    cores = os.cpu_count() or 1
+    print(f"machine: {cores} cores, {os.uname().sysname} {os.uname().machine}; "
+          f"opsgate {subprocess.run([OPSGATE, '--version'], capture_output=True, text=True).stdout.strip()}")
+    for name in args.corpora.split(","):
+        corpus = real_corpus() if name == "netmiko" else synthetic_corpus(int(name.split("-")[1]))
+        bench(name, corpus, python, env, cores)
+
+
+if __name__ == "__main__":
+    main()
