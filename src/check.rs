@@ -11,6 +11,7 @@ use crate::cli::ReportFormat;
 use crate::config::{ConfigSource, Settings};
 use crate::finding::{self, Finding};
 use crate::fingerprint;
+use crate::progress::Progress;
 use crate::pytest_config::TestPatterns;
 use crate::repo::Repo;
 use crate::report::{self, RunResult};
@@ -32,7 +33,16 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         .tempdir()
         .context("creating a temporary folder for tool reports")?;
     let enabled: Vec<_> = settings.tools.clone();
-    let outcomes = runners::run_all(&enabled, &repo, &toolbox, settings.jobs, scratch.path());
+    let progress = Progress::for_terminal();
+    let outcomes = runners::run_all(
+        &enabled,
+        &repo,
+        &toolbox,
+        settings.jobs,
+        scratch.path(),
+        &progress,
+    );
+    progress.done();
 
     // The built-in rules report unreadable paths too (OG001), as configured.
     let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules);

@@ -10,6 +10,7 @@ mod fingerprint;
 mod hash;
 mod hook;
 mod init;
+mod progress;
 mod pytest_config;
 mod repo;
 mod report;

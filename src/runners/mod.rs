@@ -19,6 +19,7 @@ pub(crate) use process::{ProcessError, ProcessOutput, run as run_process, tail};
 
 use crate::config::{SeverityMap, ToolSettings};
 use crate::finding::Finding;
+use crate::progress::Progress;
 use crate::repo::Repo;
 use crate::test_result::TestResult;
 
@@ -172,11 +173,20 @@ pub(crate) fn run_all(
     toolbox: &Toolbox,
     jobs: usize,
     scratch: &Path,
+    progress: &Progress,
 ) -> Vec<(ToolRun, Interpreted)> {
     std::thread::scope(|scope| {
         let handles: Vec<_> = tools
             .iter()
-            .map(|tool| scope.spawn(move || run_one(tool, repo, toolbox, jobs, scratch)))
+            .map(|tool| {
+                scope.spawn(move || {
+                    let name = tool.kind.name();
+                    progress.started(name);
+                    let outcome = run_one(tool, repo, toolbox, jobs, scratch);
+                    progress.finished(name);
+                    outcome
+                })
+            })
             .collect();
         handles
             .into_iter()
