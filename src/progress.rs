@@ -50,7 +50,8 @@ impl Progress {
         let mut running = self.running.lock().expect("progress updates do not panic");
         change(&mut running);
         let names: Vec<&str> = running.iter().copied().collect();
-        self.bar.set_message(format!("running {}", names.join(", ")));
+        self.bar
+            .set_message(format!("running {}", names.join(", ")));
     }
 
     /// Clears the line before the report is printed.

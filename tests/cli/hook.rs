@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::{CliTest, cache_dir, exit_code, stderr, tools_python};
+use crate::{CliTest, all_output, cache_dir, exit_code, stderr, tools_python};
 
 fn git(dir: &Path, args: &[&str]) -> Output {
     Command::new("git")
@@ -79,7 +79,7 @@ fn a_bad_push_is_refused_with_its_findings_and_a_good_one_goes_through() {
         "the bad commit must not land"
     );
     // The findings themselves are on the push's output.
-    let all = format!("{}{}", String::from_utf8_lossy(&push.stdout), err);
+    let all = all_output(&push);
     assert!(all.contains("'os' imported but unused"), "{all}");
 
     // Uncommitted fixes do not count: the hook checks the pushed commit.

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use crate::{CliTest, cache_dir, exit_code, npm_package, stderr, tools_python, validator_python};
+use crate::{
+    CliTest, all_output, cache_dir, exit_code, npm_package, stderr, tools_python, validator_python,
+};
 
 fn repo_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
@@ -204,23 +206,16 @@ fn the_gitlab_job_runs_in_gitlab_ci_local_and_keeps_its_reports() {
             .output()
             .unwrap()
     };
-    let both = |output: &Output| {
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&output.stdout),
-            stderr(output)
-        )
-    };
     let list = gitlab(&["--list"]);
-    assert!(list.status.success(), "{}", both(&list));
+    assert!(list.status.success(), "{}", all_output(&list));
     assert!(
-        both(&list).contains("json schema validated"),
+        all_output(&list).contains("json schema validated"),
         "{}",
-        both(&list)
+        all_output(&list)
     );
 
     let job = gitlab(&["opsgate", "--force-shell-executor"]);
-    let log = both(&job);
+    let log = all_output(&job);
     assert!(!job.status.success(), "the gate must fail this job:\n{log}");
     assert!(log.contains("FAILED"), "{log}");
     // `when: always`: the reports are kept although the job failed.
@@ -244,10 +239,5 @@ fn the_pre_commit_manifest_is_valid() {
         .arg(repo_file(".pre-commit-hooks.yaml"))
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        stderr(&output)
-    );
+    assert!(output.status.success(), "{}", all_output(&output));
 }

@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::{
-    CliTest, exit_code, fixture_path, npm_package, stderr, tools_python, validator_python,
+    CliTest, all_output, exit_code, fixture_path, npm_package, stderr, tools_python,
+    validator_python,
 };
 
 /// One run writing every format, shared by the tests below.
@@ -327,12 +328,7 @@ fn sarif_passes_the_upload_actions_own_validation() {
         ))
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        stderr(&output)
-    );
+    assert!(output.status.success(), "{}", all_output(&output));
 }
 
 /// Microsoft's SARIF multitool, whose `validate` applies the SARIF and
