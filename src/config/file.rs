@@ -61,6 +61,23 @@ pub(crate) struct ToolTable {
     pub(crate) timeout: Option<Duration>,
     #[serde(default)]
     pub(crate) severity: BTreeMap<String, Severity>,
+    #[serde(default, deserialize_with = "pass_env")]
+    pub(crate) pass_env: Option<Vec<String>>,
+}
+
+/// Variable names, or prefixes ending in `*`; the error lands on the key's line.
+fn pass_env<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+    let names = Vec::<String>::deserialize(deserializer)?;
+    for name in &names {
+        let stem = name.strip_suffix('*').unwrap_or(name);
+        let valid = !stem.is_empty() && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(serde::de::Error::custom(format!(
+                "invalid pass_env entry `{name}`: write a variable name (\"AWS_REGION\") or a prefix ending in `*` (\"MY_APP_*\")"
+            )));
+        }
+    }
+    Ok(Some(names))
 }
 
 /// Parses `"90s"`, `"10m"`, `"1h 30m"`; the error lands on the key's line.
@@ -162,6 +179,19 @@ mod tests {
     #[test]
     fn wrong_type_is_rejected() {
         let err = toml::from_str::<ConfigFile>("[tools.black]\nenabled = \"yes\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn bad_pass_env_names_line_and_fix() {
+        let err = toml::from_str::<ConfigFile>("[tools.pytest]\npass_env = [\"A B\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("invalid pass_env entry `A B`"), "{err}");
+        let err = toml::from_str::<ConfigFile>("[tools.pytest]\npass_env = \"AWS_REGION\"\n")
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2"), "{err}");

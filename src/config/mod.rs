@@ -60,6 +60,8 @@ pub(crate) struct ToolSettings {
     pub(crate) version: String,
     pub(crate) timeout: Duration,
     pub(crate) severity: SeverityMap,
+    /// Credential variables a tool that runs repository code still gets.
+    pub(crate) pass_env: Vec<String>,
 }
 
 /// Tool code prefix -> severity; the longest matching prefix wins.
@@ -166,6 +168,11 @@ fn merge_tool(kind: ToolKind, defaults: &ToolTable, user: &ToolTable) -> ToolSet
             .or(defaults.timeout)
             .expect("defaults set every timeout"),
         severity: SeverityMap(severity),
+        pass_env: user
+            .pass_env
+            .clone()
+            .or_else(|| defaults.pass_env.clone())
+            .unwrap_or_default(),
     }
 }
 
