@@ -7,6 +7,8 @@ pub mod cli;
 mod config;
 mod finding;
 mod fingerprint;
+#[cfg(test)]
+mod fuzz;
 mod hash;
 mod hook;
 mod init;

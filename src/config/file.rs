@@ -197,6 +197,32 @@ mod tests {
         assert!(err.contains("line 2"), "{err}");
     }
 
+    fn config_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            ".{0,30}",
+            "\\[(gate|layout|tools\\.[a-z0-9]{0,7}|rules\\.OG[0-9]{0,4}|tools\\.pytest\\.severity)\\]",
+            "(python|fail_on|enabled|version|timeout|severity|pass_env|paths|exclude|min_owners|required|libraries) = (\"[a-z0-9 *_.]{0,8}\"|-?[0-9]{1,12}|true|\\[(\"[A-Z_*a-z ]{0,6}\", ?){0,3}\\]|\\{)",
+            Just(String::new()),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        #[test]
+        fn any_configuration_parses_or_names_its_line(lines in proptest::collection::vec(config_line(), 0..10)) {
+            let text = lines.join("\n");
+            match toml::from_str::<ConfigFile>(&text) {
+                Ok(config) => {
+                    // Validation after parsing answers too, without panicking.
+                    let _ = super::super::RuleSettings::resolve(&config.rules);
+                }
+                Err(err) => proptest::prop_assert!(err.to_string().contains("line "), "{err}"),
+            }
+        }
+    }
+
     #[test]
     fn pyproject_without_our_table_is_none() {
         let parsed: PyProject = toml::from_str("[tool.black]\nline-length = 100\n").unwrap();

@@ -69,6 +69,12 @@ pub(crate) struct ToolSettings {
 pub(crate) struct SeverityMap(BTreeMap<String, Severity>);
 
 impl SeverityMap {
+    /// One severity for every code.
+    #[cfg(test)]
+    pub(crate) fn uniform(severity: Severity) -> SeverityMap {
+        SeverityMap(BTreeMap::from([("*".to_owned(), severity)]))
+    }
+
     pub(crate) fn severity_of(&self, code: &str) -> Severity {
         self.0
             .iter()

@@ -5,6 +5,8 @@
 mod black;
 mod credentials;
 mod flake8;
+#[cfg(test)]
+mod fuzz;
 mod process;
 mod pylint;
 mod pytest;
