@@ -34,6 +34,9 @@ impl Runner for Flake8 {
     }
 
     fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
+        if !is_text(&output.stdout) {
+            return Err("it printed bytes that are not Flake8's text output".to_owned());
+        }
         let mut findings = Vec::new();
         for line in output.stdout_text().lines() {
             let Some(record) = line.strip_prefix(MARKER) else {
@@ -60,6 +63,16 @@ impl Runner for Flake8 {
             _ => Err("unexpected exit".to_owned()),
         }
     }
+}
+
+/// Flake8 prints UTF-8 text: its findings, and the `--count`, `--statistics`
+/// or `--benchmark` lines a configuration may add. Anything else (binary
+/// output, control characters besides our separators) is not Flake8 talking.
+fn is_text(stdout: &[u8]) -> bool {
+    std::str::from_utf8(stdout).is_ok_and(|text| {
+        text.chars()
+            .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{1e}' | '\u{1f}'))
+    })
 }
 
 /// Where the codes of Flake8's own checkers are documented.
@@ -101,6 +114,16 @@ mod tests {
                 "'os.path' imported but unused: really"
             ))
         );
+    }
+
+    #[test]
+    fn text_output_is_told_from_garbage() {
+        assert!(is_text(
+            b"\x1eopsgate\x1fa.py\x1f1\x1f1\x1fF401\x1fm\n3     F401 x\n"
+        ));
+        assert!(is_text("\u{e9}t\u{e9}\r\n".as_bytes()));
+        assert!(!is_text(b"\x00\x01"));
+        assert!(!is_text(b"\xff\xfe"));
     }
 
     #[test]
