@@ -11,6 +11,7 @@ use crate::cli::ReportFormat;
 use crate::config::{ConfigSource, Settings};
 use crate::finding::{self, Finding};
 use crate::fingerprint;
+use crate::guard::{self, TreeGuard};
 use crate::repo::Repo;
 use crate::report::{self, RunResult};
 use crate::rules;
@@ -30,7 +31,10 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         .tempdir()
         .context("creating a temporary folder for tool reports")?;
     let enabled: Vec<_> = settings.tools.clone();
+    let guard = TreeGuard::new(&repo);
     let outcomes = runners::run_all(&enabled, &repo, &toolbox, settings.jobs, scratch.path());
+    // The repository's tests may have written into it: then the run cannot judge.
+    let changes = guard.changes(&repo.root, settings.jobs);
 
     // The built-in rules report unreadable paths too (OG001), as configured.
     let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules);
@@ -41,6 +45,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         tests.extend(interpreted.tests);
         tools.push(record);
     }
+    guard::blame(&mut tools, &changes);
     fingerprint::assign(&mut findings, &repo);
     finding::sort(&mut findings);
 

@@ -9,6 +9,7 @@ mod finding;
 mod fingerprint;
 #[cfg(test)]
 mod fuzz;
+mod guard;
 mod hash;
 mod hook;
 mod init;
