@@ -117,6 +117,10 @@ fn interpret(
             (ToolKind::Pytest, Some(code)) => matches!(code, 0 | 1 | 2 | 5),
         };
         assert!(completed, "{} accepted {code:?}", kind.name());
+        // Regression: Black's exit 0 with output that is not a diff was a pass.
+        if kind == ToolKind::Black && interpreted.findings.is_empty() {
+            assert!(stdout.trim().is_empty(), "black accepted {stdout:?}");
+        }
         for finding in &interpreted.findings {
             assert!(!finding.rule.is_empty());
         }
