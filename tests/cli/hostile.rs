@@ -564,3 +564,34 @@ fn a_garbage_lock_file_in_the_cache_does_not_stop_a_run() {
     judged(&output);
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
 }
+
+/// As root, `chmod 000` does not stop a read; a folder deeper than
+/// `PATH_MAX` does (`ENAMETOOLONG`): it is an OG001 finding, not a crash.
+#[test]
+fn a_folder_that_cannot_be_opened_is_a_finding() {
+    let test = CliTest::with_fixture("clean");
+    // Relative steps: no single path handed to the kernel is too long.
+    let script = "import os, sys\nos.chdir(sys.argv[1])\nfor _ in range(25):\n    \
+        os.mkdir('d' * 200)\n    os.chdir('d' * 200)\nopen('deep.py', 'w').write('x = 1\\n')\n";
+    let made = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(test.root().join("networking/ping-sweep"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (output, report) = test.check_json(&["--config", &config(&test, NO_TOOLS)]);
+    judged(&output);
+    assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
+    let unreadable: Vec<Value> = findings_of(&report, "opsgate")
+        .into_iter()
+        .filter(|f| f["rule"] == "OG001")
+        .collect();
+    assert!(!unreadable.is_empty(), "{report}");
+    assert!(
+        unreadable[0]["path"]
+            .as_str()
+            .unwrap()
+            .starts_with("networking/ping-sweep/ddd"),
+        "{unreadable:?}"
+    );
+}
