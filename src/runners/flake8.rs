@@ -38,12 +38,33 @@ impl Runner for Flake8 {
             return Err("it printed bytes that are not Flake8's text output".to_owned());
         }
         let mut findings = Vec::new();
-        for line in output.stdout_text().lines() {
-            let Some(record) = line.strip_prefix(MARKER) else {
+        let stdout = output.stdout_text();
+        let lines: Vec<&str> = stdout.lines().collect();
+        // No record spans more lines than the file names checked hold.
+        let spread = python_paths(ctx.repo)
+            .iter()
+            .map(|path| path.matches('\n').count())
+            .max()
+            .unwrap_or(0);
+        let mut next = 0;
+        while let Some(line) = lines.get(next) {
+            next += 1;
+            let Some(first) = line.strip_prefix(MARKER) else {
                 continue;
             };
-            let finding = parse_record(record)
-                .ok_or_else(|| format!("cannot parse this output line: {record:?}"))?;
+            // A file name holding newlines spreads its record over several lines.
+            let mut record = first.to_owned();
+            let last = next + spread;
+            while parse_record(&record).is_none()
+                && next < last
+                && let Some(more) = lines.get(next).filter(|l| !l.starts_with(MARKER))
+            {
+                record.push('\n');
+                record.push_str(more);
+                next += 1;
+            }
+            let finding = parse_record(&record)
+                .ok_or_else(|| format!("cannot parse this output line: {first:?}"))?;
             let (path, line, column, code, text) = finding;
             let mut finding = Finding::new(
                 TOOL,
@@ -124,6 +145,39 @@ mod tests {
         assert!(is_text("\u{e9}t\u{e9}\r\n".as_bytes()));
         assert!(!is_text(b"\x00\x01"));
         assert!(!is_text(b"\xff\xfe"));
+    }
+
+    #[test]
+    fn a_file_name_with_newlines_is_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/two\nlines\n.py"), "import os\n").unwrap();
+        let layout = crate::config::Layout {
+            libraries: Vec::new(),
+            not_domains: Vec::new(),
+        };
+        let repo = Repo::discover(dir.path(), &layout, 1);
+        let severity = crate::config::SeverityMap::uniform(crate::finding::Severity::Error);
+        let ctx = RunContext {
+            repo: &repo,
+            jobs: 1,
+            severity: &severity,
+            scratch: dir.path(),
+        };
+        let output = ProcessOutput {
+            code: Some(1),
+            signal: None,
+            stdout: format!(
+                "{MARKER}a/two\nlines\n.py{SEP}1{SEP}1{SEP}F401{SEP}'os' imported but unused\n\
+                 {MARKER}b.py{SEP}2{SEP}1{SEP}E225{SEP}m\n"
+            )
+            .into_bytes(),
+            stderr: Vec::new(),
+            duration: std::time::Duration::ZERO,
+        };
+        let findings = Flake8.interpret(&ctx, &output).unwrap().findings;
+        let paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["a/two\nlines\n.py", "b.py"]);
     }
 
     #[test]
