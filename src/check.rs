@@ -11,6 +11,7 @@ use crate::cli::ReportFormat;
 use crate::config::{ConfigSource, Settings};
 use crate::finding::{self, Finding};
 use crate::fingerprint;
+use crate::guard::{self, TreeGuard};
 use crate::progress::Progress;
 use crate::pytest_config::TestPatterns;
 use crate::repo::Repo;
@@ -33,6 +34,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         .tempdir()
         .context("creating a temporary folder for tool reports")?;
     let enabled: Vec<_> = settings.tools.clone();
+    let guard = TreeGuard::new(&repo);
     let progress = Progress::for_terminal();
     let outcomes = runners::run_all(
         &enabled,
@@ -43,6 +45,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         &progress,
     );
     progress.done();
+    // The repository's tests may have written into it: then the run cannot judge.
+    let changes = guard.changes(&repo.root, settings.jobs);
 
     // The built-in rules report unreadable paths too (OG001), as configured.
     let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules);
@@ -53,6 +57,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         tests.extend(interpreted.tests);
         tools.push(record);
     }
+    guard::blame(&mut tools, &changes);
     fingerprint::assign(&mut findings, &repo);
     finding::sort(&mut findings);
 

@@ -7,6 +7,9 @@ pub mod cli;
 mod config;
 mod finding;
 mod fingerprint;
+#[cfg(test)]
+mod fuzz;
+mod guard;
 mod hash;
 mod hook;
 mod init;

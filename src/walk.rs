@@ -94,10 +94,15 @@ impl Collector<'_> {
                 return;
             }
         };
+        if let Some(finding) = non_utf8_name(self.root, &entry) {
+            self.unreadable.push(finding);
+            return;
+        }
         if !entry.file_type().is_some_and(|t| t.is_file()) {
             return;
         }
         let Some(path) = relative(self.root, entry.path()) else {
+            // Inside a folder whose name is not UTF-8: that folder is reported.
             return;
         };
         let kind = classify(&path, entry.path());
@@ -138,6 +143,29 @@ fn error_path(err: &ignore::Error) -> Option<&Path> {
         ignore::Error::Loop { child, .. } => Some(child),
         _ => None,
     }
+}
+
+/// An OG001 finding for a file or folder whose own name is not UTF-8 (in a
+/// folder whose name is): no tool or report could name it faithfully, so it
+/// is not checked, and says so rather than being left out in silence.
+fn non_utf8_name(root: &Path, entry: &DirEntry) -> Option<Finding> {
+    if entry.depth() == 0 || entry.file_name().to_str().is_some() {
+        return None;
+    }
+    let parent = entry.path().parent()?;
+    let shown = match relative(root, parent) {
+        Some(parent) => format!("{parent}/{}", entry.file_name().to_string_lossy()),
+        None if parent == root => entry.file_name().to_string_lossy().into_owned(),
+        None => return None,
+    };
+    Some(Finding::new(
+        "opsgate",
+        "OG001",
+        Severity::Error,
+        shown,
+        Span::default(),
+        "the name is not valid UTF-8, so it is not checked: rename it".to_owned(),
+    ))
 }
 
 /// The repo-relative path with forward slashes; `None` for the root itself
@@ -189,5 +217,24 @@ mod tests {
             Some("a/b.py")
         );
         assert_eq!(relative(root, Path::new("/repo")), None);
+    }
+
+    #[test]
+    fn names_that_are_not_utf8_are_reported_once() {
+        use std::ffi::OsStr;
+        use std::os::unix::ffi::OsStrExt;
+
+        let dir = tempfile::tempdir().unwrap();
+        let bad = OsStr::from_bytes(b"bad\xff");
+        std::fs::write(dir.path().join(bad).with_extension("py"), "x = 1\n").unwrap();
+        std::fs::create_dir(dir.path().join(bad)).unwrap();
+        std::fs::write(dir.path().join(bad).join("inner.py"), "x = 1\n").unwrap();
+        std::fs::write(dir.path().join("good.py"), "x = 1\n").unwrap();
+        let result = walk(dir.path(), 2);
+        let paths: Vec<&str> = result.files.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["good.py"]);
+        let reported: Vec<&str> = result.unreadable.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(reported, ["bad\u{fffd}", "bad\u{fffd}.py"]);
+        assert!(result.unreadable.iter().all(|f| f.rule == "OG001"));
     }
 }

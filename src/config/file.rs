@@ -61,6 +61,23 @@ pub(crate) struct ToolTable {
     pub(crate) timeout: Option<Duration>,
     #[serde(default)]
     pub(crate) severity: BTreeMap<String, Severity>,
+    #[serde(default, deserialize_with = "pass_env")]
+    pub(crate) pass_env: Option<Vec<String>>,
+}
+
+/// Variable names, or prefixes ending in `*`; the error lands on the key's line.
+fn pass_env<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Vec<String>>, D::Error> {
+    let names = Vec::<String>::deserialize(deserializer)?;
+    for name in &names {
+        let stem = name.strip_suffix('*').unwrap_or(name);
+        let valid = !stem.is_empty() && stem.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(serde::de::Error::custom(format!(
+                "invalid pass_env entry `{name}`: write a variable name (\"AWS_REGION\") or a prefix ending in `*` (\"MY_APP_*\")"
+            )));
+        }
+    }
+    Ok(Some(names))
 }
 
 /// Parses `"90s"`, `"10m"`, `"1h 30m"`; the error lands on the key's line.
@@ -165,6 +182,45 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn bad_pass_env_names_line_and_fix() {
+        let err = toml::from_str::<ConfigFile>("[tools.pytest]\npass_env = [\"A B\"]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert!(err.contains("invalid pass_env entry `A B`"), "{err}");
+        let err = toml::from_str::<ConfigFile>("[tools.pytest]\npass_env = \"AWS_REGION\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    fn config_line() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop_oneof![
+            ".{0,30}",
+            "\\[(gate|layout|tools\\.[a-z0-9]{0,7}|rules\\.OG[0-9]{0,4}|tools\\.pytest\\.severity)\\]",
+            "(python|fail_on|enabled|version|timeout|severity|pass_env|paths|exclude|min_owners|required|libraries) = (\"[a-z0-9 *_.]{0,8}\"|-?[0-9]{1,12}|true|\\[(\"[A-Z_*a-z ]{0,6}\", ?){0,3}\\]|\\{)",
+            Just(String::new()),
+        ]
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        #[test]
+        fn any_configuration_parses_or_names_its_line(lines in proptest::collection::vec(config_line(), 0..10)) {
+            let text = lines.join("\n");
+            match toml::from_str::<ConfigFile>(&text) {
+                Ok(config) => {
+                    // Validation after parsing answers too, without panicking.
+                    let _ = super::super::RuleSettings::resolve(&config.rules);
+                }
+                Err(err) => proptest::prop_assert!(err.to_string().contains("line "), "{err}"),
+            }
+        }
     }
 
     #[test]

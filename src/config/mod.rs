@@ -60,6 +60,8 @@ pub(crate) struct ToolSettings {
     pub(crate) version: String,
     pub(crate) timeout: Duration,
     pub(crate) severity: SeverityMap,
+    /// Credential variables a tool that runs repository code still gets.
+    pub(crate) pass_env: Vec<String>,
 }
 
 /// Tool code prefix -> severity; the longest matching prefix wins.
@@ -67,6 +69,12 @@ pub(crate) struct ToolSettings {
 pub(crate) struct SeverityMap(BTreeMap<String, Severity>);
 
 impl SeverityMap {
+    /// One severity for every code.
+    #[cfg(test)]
+    pub(crate) fn uniform(severity: Severity) -> SeverityMap {
+        SeverityMap(BTreeMap::from([("*".to_owned(), severity)]))
+    }
+
     pub(crate) fn severity_of(&self, code: &str) -> Severity {
         self.0
             .iter()
@@ -166,6 +174,11 @@ fn merge_tool(kind: ToolKind, defaults: &ToolTable, user: &ToolTable) -> ToolSet
             .or(defaults.timeout)
             .expect("defaults set every timeout"),
         severity: SeverityMap(severity),
+        pass_env: user
+            .pass_env
+            .clone()
+            .or_else(|| defaults.pass_env.clone())
+            .unwrap_or_default(),
     }
 }
 

@@ -7,6 +7,8 @@ mod codeowners;
 mod codeowners_missing;
 mod codeowners_syntax;
 mod commands;
+#[cfg(test)]
+mod fuzz;
 mod invalid_suppression;
 mod loose_script;
 mod machine_path;

@@ -70,8 +70,14 @@ impl Runner for Black {
         }));
         let reformats = findings.iter().filter(|f| f.rule == WOULD_REFORMAT).count();
         let errors = findings.len() - reformats;
+        // `--check --diff` prints nothing but diffs: exit 0 with other output
+        // is not Black saying all is well.
+        let quiet = output.stdout.iter().all(u8::is_ascii_whitespace);
         match output.code {
-            Some(0) if findings.is_empty() => Ok(findings.into()),
+            Some(0) if findings.is_empty() && quiet => Ok(findings.into()),
+            Some(0) if findings.is_empty() => {
+                Err("exit 0, but it printed what is not a diff".to_owned())
+            }
             Some(1) if reformats > 0 && errors == 0 => Ok(findings.into()),
             Some(123) if errors > 0 => Ok(findings.into()),
             _ => Err(format!(
@@ -257,6 +263,35 @@ mod tests {
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].path, "net/broken.py");
         assert_eq!((errors[0].line, errors[0].column), (Some(3), Some(8)));
+    }
+
+    #[test]
+    fn exit_0_with_output_that_is_not_a_diff_is_a_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let layout = crate::config::Layout {
+            libraries: Vec::new(),
+            not_domains: Vec::new(),
+        };
+        let repo = crate::repo::Repo::discover(dir.path(), &layout, 1);
+        let severity = crate::config::SeverityMap::uniform(crate::finding::Severity::Error);
+        let ctx = RunContext {
+            repo: &repo,
+            jobs: 1,
+            severity: &severity,
+            scratch: dir.path(),
+        };
+        let output = |stdout: &[u8]| ProcessOutput {
+            code: Some(0),
+            signal: None,
+            stdout: stdout.to_vec(),
+            stderr: b"All done!\n".to_vec(),
+            duration: std::time::Duration::ZERO,
+        };
+        assert!(Black.interpret(&ctx, &output(b"\n")).is_ok());
+        let err = Black
+            .interpret(&ctx, &output(b"\x00\xffgarbage"))
+            .unwrap_err();
+        assert!(err.contains("not a diff"), "{err}");
     }
 
     #[test]

@@ -34,13 +34,37 @@ impl Runner for Flake8 {
     }
 
     fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
+        if !is_text(&output.stdout) {
+            return Err("it printed bytes that are not Flake8's text output".to_owned());
+        }
         let mut findings = Vec::new();
-        for line in output.stdout_text().lines() {
-            let Some(record) = line.strip_prefix(MARKER) else {
+        let stdout = output.stdout_text();
+        let lines: Vec<&str> = stdout.lines().collect();
+        // No record spans more lines than the file names checked hold.
+        let spread = python_paths(ctx.repo)
+            .iter()
+            .map(|path| path.matches('\n').count())
+            .max()
+            .unwrap_or(0);
+        let mut next = 0;
+        while let Some(line) = lines.get(next) {
+            next += 1;
+            let Some(first) = line.strip_prefix(MARKER) else {
                 continue;
             };
-            let finding = parse_record(record)
-                .ok_or_else(|| format!("cannot parse this output line: {record:?}"))?;
+            // A file name holding newlines spreads its record over several lines.
+            let mut record = first.to_owned();
+            let last = next + spread;
+            while parse_record(&record).is_none()
+                && next < last
+                && let Some(more) = lines.get(next).filter(|l| !l.starts_with(MARKER))
+            {
+                record.push('\n');
+                record.push_str(more);
+                next += 1;
+            }
+            let finding = parse_record(&record)
+                .ok_or_else(|| format!("cannot parse this output line: {first:?}"))?;
             let (path, line, column, code, text) = finding;
             let mut finding = Finding::new(
                 TOOL,
@@ -60,6 +84,16 @@ impl Runner for Flake8 {
             _ => Err("unexpected exit".to_owned()),
         }
     }
+}
+
+/// Flake8 prints UTF-8 text: its findings, and the `--count`, `--statistics`
+/// or `--benchmark` lines a configuration may add. Anything else (binary
+/// output, control characters besides our separators) is not Flake8 talking.
+fn is_text(stdout: &[u8]) -> bool {
+    std::str::from_utf8(stdout).is_ok_and(|text| {
+        text.chars()
+            .all(|c| !c.is_control() || matches!(c, '\n' | '\r' | '\t' | '\u{1e}' | '\u{1f}'))
+    })
 }
 
 /// Where the codes of Flake8's own checkers are documented.
@@ -101,6 +135,49 @@ mod tests {
                 "'os.path' imported but unused: really"
             ))
         );
+    }
+
+    #[test]
+    fn text_output_is_told_from_garbage() {
+        assert!(is_text(
+            b"\x1eopsgate\x1fa.py\x1f1\x1f1\x1fF401\x1fm\n3     F401 x\n"
+        ));
+        assert!(is_text("\u{e9}t\u{e9}\r\n".as_bytes()));
+        assert!(!is_text(b"\x00\x01"));
+        assert!(!is_text(b"\xff\xfe"));
+    }
+
+    #[test]
+    fn a_file_name_with_newlines_is_read_back_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::fs::write(dir.path().join("a/two\nlines\n.py"), "import os\n").unwrap();
+        let layout = crate::config::Layout {
+            libraries: Vec::new(),
+            not_domains: Vec::new(),
+        };
+        let repo = Repo::discover(dir.path(), &layout, 1);
+        let severity = crate::config::SeverityMap::uniform(crate::finding::Severity::Error);
+        let ctx = RunContext {
+            repo: &repo,
+            jobs: 1,
+            severity: &severity,
+            scratch: dir.path(),
+        };
+        let output = ProcessOutput {
+            code: Some(1),
+            signal: None,
+            stdout: format!(
+                "{MARKER}a/two\nlines\n.py{SEP}1{SEP}1{SEP}F401{SEP}'os' imported but unused\n\
+                 {MARKER}b.py{SEP}2{SEP}1{SEP}E225{SEP}m\n"
+            )
+            .into_bytes(),
+            stderr: Vec::new(),
+            duration: std::time::Duration::ZERO,
+        };
+        let findings = Flake8.interpret(&ctx, &output).unwrap().findings;
+        let paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["a/two\nlines\n.py", "b.py"]);
     }
 
     #[test]

@@ -3,7 +3,10 @@
 //! the processes, concurrently and with a timeout, is done here for all.
 
 mod black;
+mod credentials;
 mod flake8;
+#[cfg(test)]
+mod fuzz;
 mod process;
 mod pylint;
 mod pytest;
@@ -246,6 +249,7 @@ fn run_one(
             python,
             env: &toolbox.env,
             timeout: tool.timeout,
+            pass_env: &tool.pass_env,
         };
         let ctx = RunContext {
             repo,
@@ -320,6 +324,8 @@ struct Invocation<'a> {
     python: &'a Path,
     env: &'a [(OsString, OsString)],
     timeout: Duration,
+    /// Credentials let through to a tool that runs repository code.
+    pass_env: &'a [String],
 }
 
 type Failure = (ToolStatus, String, Duration);
@@ -344,6 +350,9 @@ impl Invocation<'_> {
             .args(self.runner.args(ctx, files))
             .current_dir(&ctx.repo.root)
             .envs(self.env.iter().map(|(k, v)| (k, v)));
+        if self.runner.runs_repository_code() {
+            credentials::scrub(&mut command, self.pass_env);
+        }
         match process::run(command, self.timeout) {
             Ok(output) => match self.runner.interpret(ctx, &output) {
                 Ok(interpreted) => Ok(Ran {

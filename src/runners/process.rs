@@ -10,7 +10,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// Output kept per stream; a tool printing more than this is treated as broken.
-const MAX_OUTPUT: u64 = 256 * 1024 * 1024;
+/// Pylint's JSON for thousands of findings is a few MiB; 64 MiB per stream
+/// bounds the memory of four tools running at once.
+const MAX_OUTPUT: u64 = 64 * 1024 * 1024;
 /// How long to wait for the pipes to close once the process group is gone.
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
 
@@ -63,7 +65,16 @@ pub(crate) fn tail(text: &str, lines: usize) -> String {
 }
 
 /// Runs `command` to completion or until `timeout`.
-pub(crate) fn run(mut command: Command, timeout: Duration) -> Result<ProcessOutput, ProcessError> {
+pub(crate) fn run(command: Command, timeout: Duration) -> Result<ProcessOutput, ProcessError> {
+    run_capped(command, timeout, MAX_OUTPUT)
+}
+
+/// `run`, keeping at most `cap` bytes per stream.
+fn run_capped(
+    mut command: Command,
+    timeout: Duration,
+    cap: u64,
+) -> Result<ProcessOutput, ProcessError> {
     command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -72,8 +83,8 @@ pub(crate) fn run(mut command: Command, timeout: Duration) -> Result<ProcessOutp
         .process_group(0);
     let started = Instant::now();
     let mut child = command.spawn().map_err(ProcessError::Spawn)?;
-    let stdout = drain(child.stdout.take().expect("stdout is piped"));
-    let stderr = drain(child.stderr.take().expect("stderr is piped"));
+    let stdout = drain(child.stdout.take().expect("stdout is piped"), cap);
+    let stderr = drain(child.stderr.take().expect("stderr is piped"), cap);
 
     let status = wait_until(&mut child, started + timeout);
     // Whatever the tool left behind in its group goes too; that also closes
@@ -128,12 +139,13 @@ fn kill_group(child: &Child) {
 }
 
 /// Reads a stream to the end on its own thread; `Err` when it is too large.
-fn drain(stream: impl Read + Send + 'static) -> mpsc::Receiver<Result<Vec<u8>, ()>> {
+fn drain(stream: impl Read + Send + 'static, cap: u64) -> mpsc::Receiver<Result<Vec<u8>, ()>> {
     let (sender, receiver) = mpsc::channel();
     thread::spawn(move || {
         let mut buffer = Vec::new();
-        let result = match stream.take(MAX_OUTPUT + 1).read_to_end(&mut buffer) {
-            Ok(_) if buffer.len() as u64 <= MAX_OUTPUT => Ok(buffer),
+        // Past the cap the pipe is dropped: the tool gets SIGPIPE or EPIPE.
+        let result = match stream.take(cap + 1).read_to_end(&mut buffer) {
+            Ok(_) if buffer.len() as u64 <= cap => Ok(buffer),
             _ => Err(()),
         };
         let _ = sender.send(result);
@@ -164,6 +176,54 @@ mod tests {
         let result = run(command, Duration::from_millis(300));
         assert!(matches!(result, Err(ProcessError::TimedOut { .. })));
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn endless_output_is_cut_at_the_cap() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "yes opsgate"]);
+        let result = run_capped(command, Duration::from_secs(20), 1024 * 1024);
+        assert!(matches!(result, Err(ProcessError::OutputTooLarge)));
+    }
+
+    #[test]
+    fn a_signal_is_reported_as_such() {
+        let mut command = Command::new("sh");
+        command.args(["-c", "kill -SEGV $$"]);
+        let output = run(command, Duration::from_secs(10)).unwrap();
+        assert_eq!((output.code, output.signal), (None, Some(libc::SIGSEGV)));
+        assert_eq!(output.describe_exit(), "killed by signal 11");
+    }
+
+    #[test]
+    fn a_timeout_leaves_no_process_of_the_group_behind() {
+        let dir = tempfile::tempdir().unwrap();
+        let pids = dir.path().join("pids");
+        let mut command = Command::new("sh");
+        // A grandchild in the background, and one that closes its pipes.
+        command.arg("-c").arg(format!(
+            "sleep 60 & echo $! >> {p}; (sleep 60 >/dev/null 2>&1 &  echo $! >> {p}); sleep 60",
+            p = pids.display()
+        ));
+        let result = run(command, Duration::from_millis(500));
+        assert!(matches!(result, Err(ProcessError::TimedOut { .. })));
+        let pids = std::fs::read_to_string(&pids).unwrap();
+        for pid in pids.split_whitespace() {
+            assert!(!is_alive(pid), "process {pid} outlived the timeout");
+        }
+    }
+
+    /// Alive and not a zombie waiting for its reaper.
+    fn is_alive(pid: &str) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .is_ok_and(|stat| !stat.contains(") Z ") && !stat.contains(") X "));
+            if !alive || Instant::now() > deadline {
+                return alive;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
     }
 
     #[test]

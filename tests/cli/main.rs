@@ -7,6 +7,7 @@
 mod config;
 mod exit_codes;
 mod hook;
+mod hostile;
 mod platforms;
 mod readonly;
 mod reports;
