@@ -48,11 +48,13 @@ pub(crate) fn provision(cache: &Path, base: &Path, spec: &EnvSpec, root: &Path) 
         .with_context(|| format!("creating lock `{}`", lock_path.display()))?;
     lock.lock()
         .with_context(|| format!("locking `{}`", lock_path.display()))?;
-    if dir.join(READY_MARKER).is_file() {
+    // Ready means: marked complete for this key, and its interpreter is there.
+    let marker = fs::read_to_string(dir.join(READY_MARKER)).unwrap_or_default();
+    if marker == key && python.exists() {
         return Ok(python);
     }
     if dir.exists() {
-        // A build that died half-way: start over.
+        // A build that died half-way, or one damaged since: start over.
         fs::remove_dir_all(&dir).with_context(|| format!("removing `{}`", dir.display()))?;
     }
     anstream::eprintln!(

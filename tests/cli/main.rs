@@ -94,6 +94,19 @@ impl CliTest {
             .unwrap()
     }
 
+    /// `opsgate check repo --format json` with its own cache folder.
+    pub(crate) fn check_json_with_cache(&self, cache: &Path) -> (Output, Value) {
+        let output = self
+            .command()
+            .env("OPSGATE_CACHE_DIR", cache)
+            .args(["check", "--format", "json"])
+            .arg(self.root())
+            .output()
+            .unwrap();
+        let report = serde_json::from_slice(&output.stdout).unwrap_or(Value::Null);
+        (output, report)
+    }
+
     /// `opsgate check repo --format json` with the given extra arguments.
     pub(crate) fn check_json(&self, extra: &[&str]) -> (Output, Value) {
         let mut args = vec!["--format", "json"];

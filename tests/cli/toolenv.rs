@@ -92,4 +92,36 @@ fn concurrent_first_runs_build_one_environment() {
         .filter(|name| !name.ends_with(".lock"))
         .collect();
     assert_eq!(envs.len(), 1, "{envs:?}");
+
+    // A damaged environment is rebuilt, not used: first without its ready
+    // marker, then without its interpreter.
+    let env = cache.path().join("envs").join(&envs[0]);
+    for damage in [".opsgate-ready", "bin/python"] {
+        std::fs::remove_file(env.join(damage)).unwrap();
+        let (output, report) = tests[0].check_json_with_cache(cache.path());
+        assert_eq!(exit_code(&output), 0, "{damage}: {}", stderr(&output));
+        assert!(
+            stderr(&output).contains("provisioning the tool environment"),
+            "{damage}"
+        );
+        assert_eq!(report["verdict"], "passed");
+        assert!(env.join("bin/python").exists());
+    }
+}
+
+#[test]
+fn a_cache_folder_that_cannot_be_used_exits_2_naming_it() {
+    let test = CliTest::with_fixture("clean");
+    let not_a_folder = test.outside().join("cache-is-a-file");
+    std::fs::write(&not_a_folder, "").unwrap();
+    let output = test
+        .command()
+        .env("OPSGATE_CACHE_DIR", &not_a_folder)
+        .arg("check")
+        .arg(test.root())
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 2);
+    let err = stderr(&output);
+    assert!(err.contains("cache-is-a-file"), "{err}");
 }
