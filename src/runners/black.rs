@@ -267,26 +267,9 @@ mod tests {
 
     #[test]
     fn exit_0_with_output_that_is_not_a_diff_is_a_failure() {
-        let dir = tempfile::tempdir().unwrap();
-        let layout = crate::config::Layout {
-            libraries: Vec::new(),
-            not_domains: Vec::new(),
-        };
-        let repo = crate::repo::Repo::discover(dir.path(), &layout, 1);
-        let severity = crate::config::SeverityMap::uniform(crate::finding::Severity::Error);
-        let ctx = RunContext {
-            repo: &repo,
-            jobs: 1,
-            severity: &severity,
-            scratch: dir.path(),
-        };
-        let output = |stdout: &[u8]| ProcessOutput {
-            code: Some(0),
-            signal: None,
-            stdout: stdout.to_vec(),
-            stderr: b"All done!\n".to_vec(),
-            duration: std::time::Duration::ZERO,
-        };
+        let test = crate::runners::TestRepo::discover(tempfile::tempdir().unwrap());
+        let ctx = test.ctx();
+        let output = |stdout: &[u8]| crate::runners::test_output(0, stdout, b"All done!\n");
         assert!(Black.interpret(&ctx, &output(b"\n")).is_ok());
         let err = Black
             .interpret(&ctx, &output(b"\x00\xffgarbage"))

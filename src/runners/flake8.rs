@@ -152,29 +152,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("a")).unwrap();
         std::fs::write(dir.path().join("a/two\nlines\n.py"), "import os\n").unwrap();
-        let layout = crate::config::Layout {
-            libraries: Vec::new(),
-            not_domains: Vec::new(),
-        };
-        let repo = Repo::discover(dir.path(), &layout, 1);
-        let severity = crate::config::SeverityMap::uniform(crate::finding::Severity::Error);
-        let ctx = RunContext {
-            repo: &repo,
-            jobs: 1,
-            severity: &severity,
-            scratch: dir.path(),
-        };
-        let output = ProcessOutput {
-            code: Some(1),
-            signal: None,
-            stdout: format!(
-                "{MARKER}a/two\nlines\n.py{SEP}1{SEP}1{SEP}F401{SEP}'os' imported but unused\n\
-                 {MARKER}b.py{SEP}2{SEP}1{SEP}E225{SEP}m\n"
-            )
-            .into_bytes(),
-            stderr: Vec::new(),
-            duration: std::time::Duration::ZERO,
-        };
+        let test = crate::runners::TestRepo::discover(dir);
+        let stdout = format!(
+            "{MARKER}a/two\nlines\n.py{SEP}1{SEP}1{SEP}F401{SEP}'os' imported but unused\n\
+             {MARKER}b.py{SEP}2{SEP}1{SEP}E225{SEP}m\n"
+        );
+        let output = crate::runners::test_output(1, stdout.as_bytes(), b"");
+        let ctx = test.ctx();
         let findings = Flake8.interpret(&ctx, &output).unwrap().findings;
         let paths: Vec<&str> = findings.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["a/two\nlines\n.py", "b.py"]);

@@ -439,3 +439,49 @@ fn file_args(files: &[&str]) -> impl Iterator<Item = OsString> {
 pub(crate) fn parse_junit_cases(xml: &str) -> Result<usize, quick_xml::DeError> {
     pytest::parse_junit(xml).map(|cases| cases.len())
 }
+
+/// A repository in a temporary folder and a context to interpret output in.
+#[cfg(test)]
+pub(crate) struct TestRepo {
+    pub(crate) dir: tempfile::TempDir,
+    repo: Repo,
+    severity: SeverityMap,
+}
+
+#[cfg(test)]
+impl TestRepo {
+    /// Discovers `dir` as it is (the caller wrote its files).
+    pub(crate) fn discover(dir: tempfile::TempDir) -> TestRepo {
+        let layout = crate::config::Layout {
+            libraries: Vec::new(),
+            not_domains: Vec::new(),
+        };
+        let repo = Repo::discover(dir.path(), &layout, 1);
+        TestRepo {
+            dir,
+            repo,
+            severity: SeverityMap::uniform(crate::finding::Severity::Error),
+        }
+    }
+
+    pub(crate) fn ctx(&self) -> RunContext<'_> {
+        RunContext {
+            repo: &self.repo,
+            jobs: 1,
+            severity: &self.severity,
+            scratch: self.dir.path(),
+        }
+    }
+}
+
+/// A finished process's output, as a tool would leave it.
+#[cfg(test)]
+pub(crate) fn test_output(code: i32, stdout: &[u8], stderr: &[u8]) -> ProcessOutput {
+    ProcessOutput {
+        code: Some(code),
+        signal: None,
+        stdout: stdout.to_vec(),
+        stderr: stderr.to_vec(),
+        duration: Duration::ZERO,
+    }
+}
