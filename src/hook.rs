@@ -124,11 +124,14 @@ status=0
 while read -r local_ref local_sha remote_ref remote_sha; do
   case "$local_sha" in *[!0]*) ;; *) continue ;; esac  # a deleted ref: nothing to check
   tree=$(mktemp -d "${{TMPDIR:-/tmp}}/opsgate-push.XXXXXX") || exit 2
-  if ! git archive --format=tar "$local_sha" | tar -x -C "$tree"; then
+  # Through a file, so that git's own failure is seen (sh has no pipefail).
+  if ! git archive --format=tar -o "$tree.tar" "$local_sha" || ! tar -x -C "$tree" -f "$tree.tar"; then
+    rm -f "$tree.tar"
     rm -rf "$tree"
     echo "opsgate: cannot export $local_sha to check it" >&2
     exit 2
   fi
+  rm -f "$tree.tar"
   echo "opsgate: checking $local_ref ($local_sha) before pushing to $remote_ref" >&2
   "$opsgate" check "$tree" </dev/null
   code=$?
