@@ -114,6 +114,18 @@ pub(crate) fn write_file(format: ReportFormat, path: &Path, run: &RunResult) -> 
     Ok(())
 }
 
+/// Appends `text` to a file the CI platform reads after the step (its
+/// summary, its outputs), creating it if needed.
+fn append_to(path: &Path, text: &str, what: &str) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("opening the {what} `{}`", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("writing the {what} `{}`", path.display()))
+}
+
 /// Test fixtures shared by the emitters' tests.
 #[cfg(test)]
 pub(crate) mod fixtures {

@@ -3,11 +3,9 @@
 //! report written, so later steps (a SARIF upload, a comment) can use them.
 
 use std::fmt::Write as _;
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::RunResult;
 use crate::cli::OutputArg;
@@ -18,13 +16,7 @@ pub(crate) fn append_step_outputs(
     run: &RunResult,
     reports: &[OutputArg],
 ) -> Result<()> {
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("opening the step outputs `{}`", path.display()))?;
-    file.write_all(outputs(run, reports).as_bytes())
-        .with_context(|| format!("writing the step outputs `{}`", path.display()))
+    super::append_to(path, &outputs(run, reports), "step outputs")
 }
 
 fn outputs(run: &RunResult, reports: &[OutputArg]) -> String {

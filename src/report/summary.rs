@@ -4,11 +4,9 @@
 //! links to their file and line.
 
 use std::fmt::Write as _;
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
 use super::RunResult;
 use crate::finding::{Finding, Severity};
@@ -19,13 +17,7 @@ use crate::verdict::Verdict;
 const TOP_FINDINGS: usize = 20;
 
 pub(crate) fn append_step_summary(path: &Path, run: &RunResult) -> Result<()> {
-    let mut file = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)
-        .with_context(|| format!("opening the step summary `{}`", path.display()))?;
-    file.write_all(markdown(run).as_bytes())
-        .with_context(|| format!("writing the step summary `{}`", path.display()))
+    super::append_to(path, &markdown(run), "step summary")
 }
 
 pub(crate) fn markdown(run: &RunResult) -> String {
