@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use crate::cache::{self, ResultCache};
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
 use crate::cli::ReportFormat;
@@ -36,23 +37,30 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let enabled: Vec<_> = settings.tools.clone();
     let guard = TreeGuard::new(&repo);
     let progress = Progress::for_terminal();
-    let outcomes = runners::run_all(
+    let cache = open_cache(args.no_cache)?;
+    let results = runners::run_all(
         &enabled,
-        &repo,
-        &toolbox,
-        settings.jobs,
-        scratch.path(),
-        &progress,
+        &runners::Session {
+            repo: &repo,
+            toolbox: &toolbox,
+            slots: settings.jobs,
+            scratch: scratch.path(),
+            progress: &progress,
+            cache: &cache,
+        },
     );
     progress.done();
     // The repository's tests may have written into it: then the run cannot judge.
     let changes = guard.changes(&repo.root, settings.jobs);
+    if changes.is_empty() {
+        results.pending.commit(&cache);
+    }
 
     // The built-in rules report unreadable paths too (OG001), as configured.
     let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules);
     let mut tests = Vec::new();
-    let mut tools = Vec::with_capacity(outcomes.len());
-    for (record, interpreted) in outcomes {
+    let mut tools = Vec::with_capacity(results.tools.len());
+    for (record, interpreted) in results.tools {
         findings.extend(interpreted.findings);
         tests.extend(interpreted.tests);
         tools.push(record);
@@ -86,6 +94,26 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     };
     write_reports(&settings, &result)?;
     Ok(verdict)
+}
+
+/// The result cache in opsgate's cache folder, bounded by
+/// `OPSGATE_CACHE_MAX_MB` (default 512); `--no-cache` (or a non-empty
+/// `OPSGATE_NO_CACHE`) neither reads nor writes it.
+fn open_cache(no_cache: bool) -> Result<ResultCache> {
+    if no_cache || std::env::var_os("OPSGATE_NO_CACHE").is_some_and(|v| !v.is_empty()) {
+        return Ok(ResultCache::open(None, 0));
+    }
+    let max_bytes = match std::env::var("OPSGATE_CACHE_MAX_MB") {
+        Ok(value) => value
+            .trim()
+            .parse::<u64>()
+            .map(|mb| mb * 1024 * 1024)
+            .with_context(|| {
+                format!("OPSGATE_CACHE_MAX_MB=`{value}` is not a whole number of megabytes")
+            })?,
+        Err(_) => cache::DEFAULT_MAX_BYTES,
+    };
+    Ok(ResultCache::open(Some(&toolenv::cache_dir()?), max_bytes))
 }
 
 /// The stdout report, the `--output` files, and on GitHub Actions the

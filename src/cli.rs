@@ -68,9 +68,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
 
-    /// Processes for Black and Flake8, and walk threads [default: all cores]
+    /// Tool processes at once, and walk threads [default: all cores]
     #[arg(long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
+
+    /// Neither read nor write the result cache: every tool checks every file
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -1,6 +1,7 @@
 //! opsgate: a quality gate for repositories of Python operations scripts.
 //! `run` is the whole program; `main.rs` only maps its result to an exit code.
 
+mod cache;
 mod check;
 mod ci;
 pub mod cli;
@@ -12,6 +13,7 @@ mod fuzz;
 mod guard;
 mod hash;
 mod hook;
+mod imports;
 mod init;
 mod progress;
 mod pytest_config;

@@ -142,6 +142,8 @@ pub(crate) mod fixtures {
             status: ToolStatus::Ok,
             duration_ms: 1500,
             files: 2,
+            cached: 0,
+            processes: 1,
             findings,
             exit_code: Some(i32::from(findings > 0)),
             checked_files: vec!["net/a.py".into(), "net/b.py".into()],
@@ -179,7 +181,7 @@ pub(crate) mod fixtures {
             ],
             tests: vec![
                 TestResult {
-                    tool: "pytest",
+                    tool: "pytest".to_owned(),
                     classname: "net.test_a".into(),
                     name: "test_ok".into(),
                     file: Some("net/test_a.py".into()),
@@ -192,7 +194,7 @@ pub(crate) mod fixtures {
                     system_err: None,
                 },
                 TestResult {
-                    tool: "pytest",
+                    tool: "pytest".to_owned(),
                     classname: "net.test_a".into(),
                     name: "test_bad".into(),
                     file: Some("net/test_a.py".into()),

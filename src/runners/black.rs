@@ -4,6 +4,7 @@
 //! on some file.
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 
 use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
 use crate::finding::{Finding, Span};
@@ -28,6 +29,10 @@ impl Runner for Black {
             .map(OsString::from)
             .collect();
         args.push(ctx.jobs.to_string().into());
+        if let Some(config) = project_config(ctx.repo) {
+            args.push("--config".into());
+            args.push(config.into_os_string());
+        }
         args.extend(file_args(files));
         args
     }
@@ -218,6 +223,52 @@ fn quote(path: &str) -> String {
     } else {
         format!("'{}'", path.replace('\'', r"'\''"))
     }
+}
+
+/// The `pyproject.toml` Black reads when given every Python file at once.
+/// Black looks for it above the common folder of the files it is given, so a
+/// batch, or the files of one change, could find another one: opsgate names
+/// the file the whole set finds. Black's own search: from that folder up,
+/// the first holding `.git`, an `.hg` folder or a `pyproject.toml` with a
+/// `[tool.black]` table.
+fn project_config(repo: &Repo) -> Option<PathBuf> {
+    let mut files = python_paths(repo).into_iter();
+    let first = files.next()?;
+    let mut common: Vec<&str> = first.split('/').collect();
+    for file in files {
+        let parts: Vec<&str> = file.split('/').collect();
+        let shared = common
+            .iter()
+            .zip(&parts)
+            .take_while(|(a, b)| a == b)
+            .count();
+        common.truncate(shared);
+    }
+    let mut dir = repo.root.join(common.join("/"));
+    if !dir.is_dir() {
+        dir.pop();
+    }
+    loop {
+        let config = dir.join("pyproject.toml");
+        if dir.join(".git").exists() || dir.join(".hg").is_dir() || configures_black(&config) {
+            return config.is_file().then_some(config);
+        }
+        if !dir.pop() {
+            return None;
+        }
+    }
+}
+
+fn configures_black(pyproject: &Path) -> bool {
+    std::fs::read_to_string(pyproject)
+        .ok()
+        .and_then(|text| text.parse::<toml::Table>().ok())
+        .is_some_and(|table| {
+            table
+                .get("tool")
+                .and_then(toml::Value::as_table)
+                .is_some_and(|tool| tool.contains_key("black"))
+        })
 }
 
 #[cfg(test)]

@@ -3,14 +3,19 @@
 //! the processes, concurrently and with a timeout, is done here for all.
 
 mod black;
+mod costs;
 mod credentials;
 mod flake8;
 #[cfg(test)]
 mod fuzz;
+mod keys;
+mod plan;
 mod process;
 mod pylint;
 mod pytest;
+mod schedule;
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,11 +25,15 @@ use serde::Serialize;
 
 pub(crate) use process::{ProcessError, ProcessOutput, run as run_process, tail};
 
+use crate::cache::ResultCache;
 use crate::config::{SeverityMap, ToolSettings};
 use crate::finding::Finding;
 use crate::progress::Progress;
 use crate::repo::Repo;
 use crate::test_result::TestResult;
+use keys::KeyInputs;
+pub(crate) use plan::Pass;
+use plan::{Planner, ToolPlan};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub(crate) enum ToolKind {
@@ -65,7 +74,10 @@ impl ToolKind {
 /// What every runner may read while building arguments and interpreting output.
 pub(crate) struct RunContext<'a> {
     pub(crate) repo: &'a Repo,
+    /// Processes the tool may start itself (Black's and Flake8's pools).
     pub(crate) jobs: usize,
+    /// Which checks a Pylint process runs.
+    pub(crate) pass: Pass,
     pub(crate) severity: &'a SeverityMap,
     /// A private folder for this tool's report files, outside the repository.
     pub(crate) scratch: &'a Path,
@@ -138,6 +150,10 @@ pub(crate) struct ToolRun {
     pub(crate) status: ToolStatus,
     pub(crate) duration_ms: u64,
     pub(crate) files: usize,
+    /// Files (for pytest: folders of tests) whose result came from the cache.
+    pub(crate) cached: usize,
+    /// Processes of the tool this run started.
+    pub(crate) processes: usize,
     pub(crate) findings: usize,
     /// The exit code of its (last) process; `None` when it did not run or a
     /// signal ended it.
@@ -169,120 +185,222 @@ pub(crate) struct IsolatedEnv {
     pub(crate) python: PathBuf,
 }
 
-/// Runs every tool in `tools` concurrently; each may use `jobs` processes.
-pub(crate) fn run_all(
-    tools: &[ToolSettings],
-    repo: &Repo,
-    toolbox: &Toolbox,
-    jobs: usize,
-    scratch: &Path,
-    progress: &Progress,
-) -> Vec<(ToolRun, Interpreted)> {
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = tools
-            .iter()
-            .map(|tool| {
-                scope.spawn(move || {
-                    let name = tool.kind.name();
-                    progress.started(name);
-                    let outcome = run_one(tool, repo, toolbox, jobs, scratch);
-                    progress.finished(name);
-                    outcome
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| handle.join().expect("tool threads do not panic"))
-            .collect()
-    })
+/// What a run of the tools needs besides the tools' settings.
+pub(crate) struct Session<'a> {
+    pub(crate) repo: &'a Repo,
+    pub(crate) toolbox: &'a Toolbox,
+    /// Processes at once.
+    pub(crate) slots: usize,
+    pub(crate) scratch: &'a Path,
+    pub(crate) progress: &'a Progress,
+    pub(crate) cache: &'a ResultCache,
 }
 
-fn run_one(
-    tool: &ToolSettings,
-    repo: &Repo,
-    toolbox: &Toolbox,
-    jobs: usize,
-    scratch: &Path,
-) -> (ToolRun, Interpreted) {
+/// What the tools found, and what of it the cache may keep.
+pub(crate) struct Results {
+    pub(crate) tools: Vec<(ToolRun, Interpreted)>,
+    pub(crate) pending: Pending,
+}
+
+/// Fresh results waiting to be stored, once the run is known to be sound.
+pub(crate) struct Pending {
+    units: Vec<(ToolKind, Vec<plan::Unit>, Interpreted)>,
+    measured: Vec<(ToolKind, u64, Duration)>,
+    rates: HashMap<ToolKind, (f64, f64)>,
+}
+
+impl Pending {
+    /// Stores the results (only call when nothing changed the tree while
+    /// the tools ran) and the measured costs, then trims the cache.
+    pub(crate) fn commit(self, cache: &ResultCache) {
+        for (kind, units, output) in &self.units {
+            plan::store(cache, *kind, units, output);
+        }
+        costs::record(cache, &self.measured, &self.rates);
+        cache.evict();
+    }
+}
+
+/// Runs every tool in `tools`: looks up what the cache holds, then runs the
+/// rest as jobs, the costliest first, `slots` processes at a time.
+pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
+    let Session {
+        repo,
+        toolbox,
+        cache,
+        ..
+    } = *session;
+    let keys = cache.enabled().then(|| KeyInputs::compute(repo));
+    let sizes = file_sizes(repo);
+    let rates = costs::load(cache);
+    let planner = Planner {
+        repo,
+        toolbox,
+        cache,
+        keys: keys.as_ref(),
+        sizes: &sizes,
+        rates: &rates,
+    };
+    let mut prepared: Vec<Prepared> = tools
+        .iter()
+        .map(|tool| prepare(tool, toolbox, repo, &planner))
+        .collect();
+    let jobs = schedule::split(&mut prepared, session.slots, &planner);
+    let outcomes = schedule::run(&jobs, session, &prepared);
+    let mut measured = Vec::new();
+    let mut units = Vec::new();
+    let tools = prepared
+        .into_iter()
+        .enumerate()
+        .map(|(index, prepared)| {
+            let ran: Vec<&schedule::Outcome> =
+                outcomes.iter().filter(|o| o.tool == index).collect();
+            for outcome in &ran {
+                if let Ok(done) = &outcome.result {
+                    measured.push((prepared.kind, outcome.bytes, done.duration));
+                }
+            }
+            let (record, interpreted, fresh) = finish(prepared, &ran);
+            units.extend(fresh);
+            (record, interpreted)
+        })
+        .collect();
+    Results {
+        tools,
+        pending: Pending {
+            units,
+            measured,
+            rates,
+        },
+    }
+}
+
+/// One tool before its jobs run.
+struct Prepared<'a> {
+    kind: ToolKind,
+    settings: &'a ToolSettings,
+    record: ToolRun,
+    /// `None` when the tool does not run (disabled, missing, nothing to check).
+    plan: Option<ToolPlan<'a>>,
+}
+
+fn prepare<'a>(
+    tool: &'a ToolSettings,
+    toolbox: &'a Toolbox,
+    repo: &'a Repo,
+    planner: &Planner<'a>,
+) -> Prepared<'a> {
     let name = tool.kind.name();
     let runner = tool.kind.runner();
     let files = runner.files(repo);
     let version = toolbox.versions.get(name).cloned().flatten();
-    let mut record = ToolRun {
-        name,
-        version: version.clone(),
-        pinned_version: tool.version.clone(),
-        status: ToolStatus::Ok,
-        duration_ms: 0,
-        files: files.len(),
-        findings: 0,
-        exit_code: None,
-        checked_files: Vec::new(),
-        error: None,
+    let mut prepared = Prepared {
+        kind: tool.kind,
+        settings: tool,
+        record: ToolRun {
+            name,
+            version: version.clone(),
+            pinned_version: tool.version.clone(),
+            status: ToolStatus::Ok,
+            duration_ms: 0,
+            files: files.len(),
+            cached: 0,
+            processes: 0,
+            findings: 0,
+            exit_code: None,
+            checked_files: Vec::new(),
+            error: None,
+        },
+        plan: None,
     };
     if !tool.enabled {
-        record.status = ToolStatus::Disabled;
-        return (record, Interpreted::default());
+        prepared.record.status = ToolStatus::Disabled;
+        return prepared;
     }
     if version.is_none() {
-        record.status = ToolStatus::NotInstalled;
-        record.error = Some(format!(
+        prepared.record.status = ToolStatus::NotInstalled;
+        prepared.record.error = Some(format!(
             "{name} is not installed for `{python}`: run `{python} -m pip install {name}=={pinned}`, \
              or drop --python (and `python` in the configuration) to use the managed environment",
             python = toolbox.python.display(),
             pinned = tool.version,
         ));
-        return (record, Interpreted::default());
+        return prepared;
     }
     if files.is_empty() {
-        record.status = ToolStatus::Skipped;
-        return (record, Interpreted::default());
+        prepared.record.status = ToolStatus::Skipped;
+        return prepared;
     }
+    prepared.record.checked_files = files.iter().map(|f| (*f).to_owned()).collect();
+    prepared.plan = Some(planner.plan(tool, groups(runner, toolbox, &files)));
+    prepared
+}
 
-    let mut interpreted = Interpreted::default();
+/// What one tool ended with: its record, its findings, and its fresh
+/// results for the cache.
+type Finished = (
+    ToolRun,
+    Interpreted,
+    Option<(ToolKind, Vec<plan::Unit>, Interpreted)>,
+);
+
+/// The tool's record and findings once its jobs ran; a failed job fails
+/// the tool and nothing of it is stored.
+fn finish(prepared: Prepared, ran: &[&schedule::Outcome]) -> Finished {
+    let mut record = prepared.record;
+    let Some(plan) = prepared.plan else {
+        return (record, Interpreted::default(), None);
+    };
+    record.cached = plan.cached;
+    record.processes = ran.len();
+    let mut fresh = Interpreted::default();
     let mut duration = Duration::ZERO;
-    for (index, (python, group)) in groups(runner, toolbox, &files).into_iter().enumerate() {
-        let invocation = Invocation {
-            name,
-            runner,
-            python,
-            env: &toolbox.env,
-            timeout: tool.timeout,
-            pass_env: &tool.pass_env,
-        };
-        let ctx = RunContext {
-            repo,
-            jobs,
-            severity: &tool.severity,
-            scratch: &scratch.join(format!("{name}-{index}")),
-        };
-        match invocation.run(&ctx, &group) {
-            Ok(ran) => {
-                duration += ran.duration;
-                record.exit_code = ran.exit_code;
-                interpreted.findings.extend(ran.interpreted.findings);
-                interpreted.tests.extend(ran.interpreted.tests);
+    for outcome in ran {
+        match &outcome.result {
+            Ok(done) => {
+                duration += done.duration;
+                record.exit_code = done.exit_code;
+                fresh
+                    .findings
+                    .extend(done.interpreted.findings.iter().cloned());
+                fresh.tests.extend(done.interpreted.tests.iter().cloned());
             }
             Err((status, error, elapsed)) => {
-                record.duration_ms = millis(duration + elapsed);
-                record.status = status;
-                record.error = Some(error);
-                return (record, Interpreted::default());
+                record.duration_ms = millis(duration + *elapsed);
+                record.status = *status;
+                record.error = Some(error.clone());
+                record.checked_files.clear();
+                return (record, Interpreted::default(), None);
             }
         }
     }
+    let mut interpreted = plan.hits;
+    interpreted.findings.extend(fresh.findings.iter().cloned());
+    interpreted.tests.extend(fresh.tests.iter().cloned());
     record.duration_ms = millis(duration);
     record.findings = interpreted.findings.len();
-    record.checked_files = files.iter().map(|f| (*f).to_owned()).collect();
-    (record, interpreted)
+    (
+        record,
+        interpreted,
+        Some((prepared.kind, plan.units, fresh)),
+    )
+}
+
+/// Each file's size in bytes, for the cost estimates.
+fn file_sizes(repo: &Repo) -> HashMap<&str, u64> {
+    repo.python_files()
+        .map(|file| {
+            let size = std::fs::metadata(repo.root.join(&file.path)).map_or(0, |m| m.len());
+            (file.path.as_str(), size)
+        })
+        .collect()
 }
 
 /// A process that ran and whose output was understood.
-struct Ran {
-    interpreted: Interpreted,
-    duration: Duration,
-    exit_code: Option<i32>,
+pub(crate) struct Ran {
+    pub(crate) interpreted: Interpreted,
+    pub(crate) duration: Duration,
+    pub(crate) exit_code: Option<i32>,
 }
 
 /// The files per interpreter: tools that run the repository's code run the
@@ -328,7 +446,7 @@ struct Invocation<'a> {
     pass_env: &'a [String],
 }
 
-type Failure = (ToolStatus, String, Duration);
+pub(crate) type Failure = (ToolStatus, String, Duration);
 
 impl Invocation<'_> {
     fn run(&self, ctx: &RunContext, files: &[&str]) -> Result<Ran, Failure> {
@@ -468,6 +586,7 @@ impl TestRepo {
         RunContext {
             repo: &self.repo,
             jobs: 1,
+            pass: Pass::All,
             severity: &self.severity,
             scratch: self.dir.path(),
         }

@@ -11,7 +11,7 @@ use std::ffi::OsString;
 
 use serde::Deserialize;
 
-use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
+use super::{Interpretation, Pass, ProcessOutput, RunContext, Runner, file_args, python_paths};
 use crate::finding::{Finding, Span};
 use crate::repo::Repo;
 
@@ -49,8 +49,15 @@ impl Runner for Pylint {
         python_paths(repo)
     }
 
-    fn args(&self, _ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
+    fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["--output-format=json2".into()];
+        match ctx.pass {
+            Pass::All => {}
+            Pass::PerFile => args.push("--disable=duplicate-code,cyclic-import".into()),
+            Pass::Duplicates => {
+                args.extend(["--disable=all".into(), "--enable=duplicate-code".into()]);
+            }
+        }
         args.extend(file_args(files));
         args
     }

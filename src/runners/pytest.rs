@@ -155,7 +155,7 @@ fn to_test_result(case: &TestCase, test_files: &[&str]) -> TestResult {
     };
     let non_empty = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
     TestResult {
-        tool: TOOL,
+        tool: TOOL.to_owned(),
         classname: case.classname.clone(),
         name: case.name.clone(),
         file: test_file(case, test_files),

@@ -4,6 +4,7 @@
 //! every test (which also exercises its lock). Outside CI a machine that
 //! cannot provision them skips the real-tool tests; with `CI=true` it fails.
 
+mod cache;
 mod config;
 mod exit_codes;
 mod hook;
@@ -69,6 +70,8 @@ impl CliTest {
         let mut command = Command::cargo_bin("opsgate").unwrap();
         command
             .env("OPSGATE_CACHE_DIR", cache_dir())
+            // Each test sees the tools run; the cache's own tests opt in.
+            .env("OPSGATE_NO_CACHE", "1")
             .env_remove("PYTHONPATH")
             .env("NO_COLOR", "1")
             .current_dir(self.dir.path());

@@ -1,0 +1,234 @@
+//! The result cache: what a tool reported for one unit of work (a file, a
+//! test folder, the whole set for Pylint's cross-file checks), stored under a
+//! key that covers everything the result depends on. It lives in opsgate's
+//! cache folder, never in the repository.
+//!
+//! One entry is one file, written to a temporary file and renamed into place,
+//! so concurrent runs never see half an entry; an entry that cannot be read
+//! or parsed is a miss. The folder is kept under a size bound by removing the
+//! entries used longest ago (a hit refreshes an entry's modification time).
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::SystemTime;
+
+use anyhow::{Context, Result};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// Bump when what an entry holds or how keys are made changes.
+const FORMAT: &str = "v1";
+
+/// Default bound on the folder's size.
+pub(crate) const DEFAULT_MAX_BYTES: u64 = 512 * 1024 * 1024;
+
+pub(crate) struct ResultCache {
+    dir: Option<PathBuf>,
+    max_bytes: u64,
+    wrote: AtomicBool,
+    warned: AtomicBool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry<T> {
+    /// The full key, so that a file name clash can never serve another's result.
+    key: String,
+    value: T,
+}
+
+impl ResultCache {
+    /// The cache under `cache_root`, or one that never hits (`--no-cache`).
+    pub(crate) fn open(cache_root: Option<&Path>, max_bytes: u64) -> ResultCache {
+        ResultCache {
+            dir: cache_root.map(|root| root.join("results").join(FORMAT)),
+            max_bytes,
+            wrote: AtomicBool::new(false),
+            warned: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn enabled(&self) -> bool {
+        self.dir.is_some()
+    }
+
+    fn path_of(&self, key: &str) -> Option<PathBuf> {
+        let dir = self.dir.as_ref()?;
+        Some(dir.join(&key[..2.min(key.len())]).join(key))
+    }
+
+    /// The stored value for `key`; anything unreadable is a miss.
+    pub(crate) fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        let path = self.path_of(key)?;
+        let bytes = fs::read(&path).ok()?;
+        let entry: Entry<T> = serde_json::from_slice(&bytes).ok()?;
+        if entry.key != key {
+            return None;
+        }
+        // Recently used entries are the last to be evicted.
+        if let Ok(file) = fs::File::options().append(true).open(&path) {
+            let _ = file.set_modified(SystemTime::now());
+        }
+        Some(entry.value)
+    }
+
+    /// Stores `value` under `key`. A cache that cannot be written costs speed,
+    /// not correctness: the first failure is reported once on stderr.
+    pub(crate) fn put<T: Serialize>(&self, key: &str, value: &T) {
+        let Some(path) = self.path_of(key) else {
+            return;
+        };
+        if let Err(err) = write_entry(&path, key, value) {
+            if !self.warned.swap(true, Ordering::Relaxed) {
+                anstream::eprintln!(
+                    "opsgate: warning: the result cache is not being written: {err:#}"
+                );
+            }
+            return;
+        }
+        self.wrote.store(true, Ordering::Relaxed);
+    }
+
+    /// Removes the least recently used entries while the folder is over its
+    /// bound; only after a run that added entries.
+    pub(crate) fn evict(&self) {
+        let Some(dir) = &self.dir else {
+            return;
+        };
+        if !self.wrote.load(Ordering::Relaxed) {
+            return;
+        }
+        let mut entries = Vec::new();
+        let mut total = 0u64;
+        for shard in fs::read_dir(dir).into_iter().flatten().flatten() {
+            for entry in fs::read_dir(shard.path()).into_iter().flatten().flatten() {
+                let Ok(meta) = entry.metadata() else { continue };
+                total += meta.len();
+                let used = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+                entries.push((used, meta.len(), entry.path()));
+            }
+        }
+        if total <= self.max_bytes {
+            return;
+        }
+        entries.sort();
+        // Down to 80 % of the bound, so that the next runs do not evict again.
+        let target = self.max_bytes / 5 * 4;
+        for (_, len, path) in entries {
+            if total <= target {
+                break;
+            }
+            if fs::remove_file(&path).is_ok() {
+                total = total.saturating_sub(len);
+            }
+        }
+    }
+}
+
+fn write_entry<T: Serialize>(path: &Path, key: &str, value: &T) -> Result<()> {
+    let dir = path.parent().expect("entries live in a shard folder");
+    fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a temporary file in `{}`", dir.display()))?;
+    let entry = Entry {
+        key: key.to_owned(),
+        value,
+    };
+    serde_json::to_writer(&mut temp, &entry).context("serializing a cache entry")?;
+    temp.flush().context("writing a cache entry")?;
+    temp.persist(path)
+        .with_context(|| format!("renaming a cache entry into `{}`", path.display()))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stores_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::open(Some(dir.path()), DEFAULT_MAX_BYTES);
+        assert_eq!(cache.get::<Vec<u32>>("abcdef"), None);
+        cache.put("abcdef", &vec![1u32, 2]);
+        assert_eq!(cache.get::<Vec<u32>>("abcdef"), Some(vec![1, 2]));
+    }
+
+    #[test]
+    fn a_corrupt_or_foreign_entry_is_a_miss() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::open(Some(dir.path()), DEFAULT_MAX_BYTES);
+        cache.put("abcdef", &1u32);
+        let path = cache.path_of("abcdef").unwrap();
+        fs::write(&path, b"{\"key\":\"abcdef\",\"value\":").unwrap();
+        assert_eq!(cache.get::<u32>("abcdef"), None);
+        fs::write(&path, b"{\"key\":\"other\",\"value\":1}").unwrap();
+        assert_eq!(cache.get::<u32>("abcdef"), None);
+        fs::write(&path, b"{\"key\":\"abcdef\",\"value\":\"text\"}").unwrap();
+        assert_eq!(cache.get::<u32>("abcdef"), None);
+    }
+
+    #[test]
+    fn disabled_never_hits_and_writes_nothing() {
+        let cache = ResultCache::open(None, DEFAULT_MAX_BYTES);
+        cache.put("abcdef", &1u32);
+        assert_eq!(cache.get::<u32>("abcdef"), None);
+        assert!(!cache.enabled());
+    }
+
+    #[test]
+    fn eviction_keeps_the_folder_under_its_bound_and_the_recent_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let value = "x".repeat(1000);
+        let cache = ResultCache::open(Some(dir.path()), 10_000);
+        for n in 0..30 {
+            let key = format!("{n:02}key");
+            cache.put(&key, &value);
+            let old = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000 + n);
+            let file = fs::File::options()
+                .append(true)
+                .open(cache.path_of(&key).unwrap())
+                .unwrap();
+            file.set_modified(old).unwrap();
+        }
+        assert!(cache.get::<String>("29key").is_some());
+        cache.evict();
+        let remaining: u64 = walk_sizes(&dir.path().join("results").join(FORMAT));
+        assert!(remaining <= 8_000, "{remaining} bytes left");
+        assert!(
+            cache.get::<String>("29key").is_some(),
+            "the recent entry stays"
+        );
+        assert!(cache.get::<String>("00key").is_none(), "the oldest goes");
+    }
+
+    fn walk_sizes(dir: &Path) -> u64 {
+        fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .flat_map(|shard| fs::read_dir(shard.path()).unwrap().flatten())
+            .map(|entry| entry.metadata().unwrap().len())
+            .sum()
+    }
+
+    #[test]
+    fn concurrent_writers_leave_a_whole_entry() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::open(Some(dir.path()), DEFAULT_MAX_BYTES);
+        let big: Vec<u32> = (0..50_000).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..10 {
+                        cache.put("samekey", &big);
+                        if let Some(read) = cache.get::<Vec<u32>>("samekey") {
+                            assert_eq!(read, big);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(cache.get::<Vec<u32>>("samekey"), Some(big));
+    }
+}

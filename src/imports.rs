@@ -1,0 +1,607 @@
+//! The repository's own import graph, read from the source in Rust: which
+//! repository files each Python file imports, and for every file a digest of
+//! everything it transitively imports. Tools that infer through imports
+//! (Pylint) or run the imported code (pytest) are cached on that digest, so
+//! a change to an imported module reaches every file that depends on it.
+//!
+//! The reading is deliberately generous: every `import` and `from … import`
+//! statement anywhere in a file counts (inside functions, `try` blocks or
+//! `if TYPE_CHECKING`), and a name resolves to every repository file it could
+//! mean (each folder above the file, the repository root and the shared
+//! library folders are all tried). A dependency too many only costs a cache
+//! miss; a dependency missed would serve a stale result. Imports spelled as
+//! strings (`importlib.import_module("x")`) are not seen.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::hash::short_digest;
+
+/// One import statement's module part, as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ImportRef {
+    /// Leading dots of a relative import (`from ..x import y` is 2).
+    pub(crate) level: usize,
+    /// The dotted module (`a.b`), empty for `from . import x`.
+    pub(crate) module: String,
+    /// Names after `from … import`, which may be submodules.
+    pub(crate) names: Vec<String>,
+}
+
+/// Every import statement of a Python source, in order.
+pub(crate) fn parse(source: &str) -> Vec<ImportRef> {
+    logical_lines(source)
+        .iter()
+        .flat_map(|line| statements(&line.tokens))
+        .collect()
+}
+
+/// What of a source decides Pylint's import graph: each import statement,
+/// each condition and where each block opens (an import under `if
+/// TYPE_CHECKING:` or inside a function counts differently), with its
+/// indentation, and every `pylint:` pragma. Edits elsewhere (a function
+/// body or signature, a string, a comment) leave it unchanged.
+pub(crate) fn skeleton(source: &str) -> String {
+    let mut out = String::new();
+    for line in logical_lines(source) {
+        let indent = " ".repeat(line.indent);
+        match line.tokens.first() {
+            // Whole: an import, or a condition (`if TYPE_CHECKING:`).
+            Some(Token::Word(word))
+                if matches!(word.as_str(), "import" | "from" | "if" | "elif") =>
+            {
+                let _ = writeln!(out, "{indent}{:?}", line.tokens);
+            }
+            // Only that a block opens here: a function's name or arguments
+            // do not change where its imports belong.
+            Some(Token::Word(word)) if BLOCK_KEYWORDS.contains(&word.as_str()) => {
+                let _ = writeln!(out, "{indent}{word}");
+            }
+            _ => {}
+        }
+        for pragma in &line.pragmas {
+            out.push_str(pragma);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+const BLOCK_KEYWORDS: &[&str] = &[
+    "else", "try", "except", "finally", "for", "while", "with", "def", "class", "async", "match",
+    "case",
+];
+
+/// One logical line: where it starts, its tokens, and the `pylint:` pragmas
+/// of its comments.
+struct LogicalLine {
+    indent: usize,
+    tokens: Vec<Token>,
+    pragmas: Vec<String>,
+}
+
+/// A token of a logical line; strings and comments are already gone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    Word(String),
+    Dot,
+    Comma,
+    Star,
+    At,
+    /// `;` or `:` — the end of a simple statement or of a compound header.
+    End,
+    Other,
+}
+
+/// The source as logical lines of tokens: brackets and backslashes join
+/// physical lines, strings are dropped whole (triple-quoted ones included).
+fn logical_lines(source: &str) -> Vec<LogicalLine> {
+    let chars: Vec<char> = source.chars().collect();
+    let mut lines = Vec::new();
+    let mut line = Vec::new();
+    let mut pragmas = Vec::new();
+    let mut indent = 0;
+    let mut column = 0;
+    let mut depth = 0usize;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if line.is_empty() && c != '\n' && c.is_whitespace() {
+            column += 1;
+        } else if line.is_empty() {
+            indent = column;
+        }
+        match c {
+            '#' => {
+                let start = i;
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                let comment: String = chars[start..i].iter().collect();
+                if comment.contains("pylint:") {
+                    pragmas.push(comment);
+                }
+            }
+            '\\' if chars.get(i + 1) == Some(&'\n') => i += 2,
+            '\n' => {
+                if depth == 0 && !(line.is_empty() && pragmas.is_empty()) {
+                    lines.push(LogicalLine {
+                        indent,
+                        tokens: std::mem::take(&mut line),
+                        pragmas: std::mem::take(&mut pragmas),
+                    });
+                }
+                if depth == 0 {
+                    column = 0;
+                }
+                i += 1;
+            }
+            '"' | '\'' => {
+                i = skip_string(&chars, i);
+                line.push(Token::Other);
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                i += 1;
+            }
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            '.' => {
+                line.push(Token::Dot);
+                i += 1;
+            }
+            ',' => {
+                line.push(Token::Comma);
+                i += 1;
+            }
+            '*' => {
+                line.push(Token::Star);
+                i += 1;
+            }
+            '@' => {
+                line.push(Token::At);
+                i += 1;
+            }
+            ';' | ':' => {
+                line.push(Token::End);
+                i += 1;
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                let start = i;
+                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                    i += 1;
+                }
+                // A string prefix (r"…", b'…', f"…", rb"…") belongs to the string.
+                if matches!(chars.get(i), Some('"' | '\'')) && i - start <= 2 {
+                    i = skip_string(&chars, i);
+                    line.push(Token::Other);
+                } else {
+                    line.push(Token::Word(chars[start..i].iter().collect()));
+                }
+            }
+            c if c.is_whitespace() => i += 1,
+            _ => {
+                line.push(Token::Other);
+                i += 1;
+            }
+        }
+    }
+    if !(line.is_empty() && pragmas.is_empty()) {
+        lines.push(LogicalLine {
+            indent,
+            tokens: line,
+            pragmas,
+        });
+    }
+    lines
+}
+
+/// The index just past the string literal that starts at `start`.
+fn skip_string(chars: &[char], start: usize) -> usize {
+    let quote = chars[start];
+    let triple = chars.get(start + 1) == Some(&quote) && chars.get(start + 2) == Some(&quote);
+    let mut i = start + if triple { 3 } else { 1 };
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 2,
+            c if c == quote => {
+                if !triple {
+                    return i + 1;
+                }
+                if chars.get(i + 1) == Some(&quote) && chars.get(i + 2) == Some(&quote) {
+                    return i + 3;
+                }
+                i += 1;
+            }
+            // An unterminated one-line string ends at the line's end.
+            '\n' if !triple => return i,
+            _ => i += 1,
+        }
+    }
+    chars.len()
+}
+
+/// The import statements of one logical line (`a; import b` and
+/// `try: import c` included).
+fn statements(tokens: &[Token]) -> Vec<ImportRef> {
+    let mut found = Vec::new();
+    for clause in tokens.split(|t| *t == Token::End) {
+        match clause.first() {
+            Some(Token::Word(w)) if w == "import" => found.extend(plain_import(&clause[1..])),
+            Some(Token::Word(w)) if w == "from" => found.extend(from_import(&clause[1..])),
+            _ => {}
+        }
+    }
+    found
+}
+
+/// `import a.b as c, d` → `a.b`, `d`.
+fn plain_import(tokens: &[Token]) -> Vec<ImportRef> {
+    tokens
+        .split(|t| *t == Token::Comma)
+        .filter_map(|item| {
+            let module = dotted(item).0;
+            (!module.is_empty()).then_some(ImportRef {
+                level: 0,
+                module,
+                names: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// `from ..a.b import c as d, e` → level 2, `a.b`, names `c`, `e`.
+fn from_import(tokens: &[Token]) -> Option<ImportRef> {
+    let level = tokens.iter().take_while(|t| **t == Token::Dot).count();
+    let (module, used) = dotted(&tokens[level..]);
+    let rest = &tokens[level + used..];
+    if !matches!(rest.first(), Some(Token::Word(w)) if w == "import") {
+        return None;
+    }
+    if level == 0 && module.is_empty() {
+        return None;
+    }
+    let names = rest[1..]
+        .split(|t| *t == Token::Comma)
+        .filter_map(|item| match item.first() {
+            Some(Token::Word(name)) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    Some(ImportRef {
+        level,
+        module,
+        names,
+    })
+}
+
+/// The dotted name at the start of `tokens` and how many tokens it used.
+fn dotted(tokens: &[Token]) -> (String, usize) {
+    let mut name = String::new();
+    let mut used = 0;
+    for token in tokens {
+        match token {
+            Token::Word(w)
+                if w != "import" && w != "as" && (name.is_empty() || name.ends_with('.')) =>
+            {
+                name.push_str(w);
+            }
+            Token::Dot if !name.is_empty() && !name.ends_with('.') => name.push('.'),
+            _ => break,
+        }
+        used += 1;
+    }
+    (name.trim_end_matches('.').to_owned(), used)
+}
+
+/// The repository's Python files and what each imports among them.
+pub(crate) struct ImportGraph {
+    /// Per file (repository-relative), the repository files it imports.
+    pub(crate) edges: HashMap<String, BTreeSet<String>>,
+}
+
+impl ImportGraph {
+    /// `sources`: every Python file of the repository with its content;
+    /// `import_roots`: the folders on the tools' import path ("" is the root).
+    pub(crate) fn build(sources: &[(&str, &str)], import_roots: &[String]) -> ImportGraph {
+        let known: BTreeSet<&str> = sources.iter().map(|(path, _)| *path).collect();
+        let edges = sources
+            .iter()
+            .map(|(path, source)| {
+                let imports = parse(source);
+                let deps = imports
+                    .iter()
+                    .flat_map(|import| resolve(path, import, import_roots, &known))
+                    .filter(|dep| dep != path)
+                    .collect();
+                ((*path).to_owned(), deps)
+            })
+            .collect();
+        ImportGraph { edges }
+    }
+
+    /// For every file, a digest of its own content digest and those of all
+    /// the repository files it imports, directly or not. `content` maps each
+    /// file to the digest of its bytes.
+    pub(crate) fn closure_digests(
+        &self,
+        content: &HashMap<String, String>,
+    ) -> HashMap<String, String> {
+        let mut graph: DiGraph<&str, ()> = DiGraph::new();
+        let mut nodes: HashMap<&str, NodeIndex> = HashMap::new();
+        let mut paths: Vec<&str> = self.edges.keys().map(String::as_str).collect();
+        paths.sort_unstable();
+        for path in &paths {
+            nodes.insert(path, graph.add_node(path));
+        }
+        for path in &paths {
+            for dep in &self.edges[*path] {
+                if let Some(&to) = nodes.get(dep.as_str()) {
+                    graph.add_edge(nodes[path], to, ());
+                }
+            }
+        }
+        // Tarjan yields components in reverse topological order: whatever a
+        // component imports has its digest by the time it is reached.
+        let mut component_digest: HashMap<NodeIndex, String> = HashMap::new();
+        let mut digests = HashMap::with_capacity(paths.len());
+        for component in tarjan_scc(&graph) {
+            let mut members: Vec<&str> = component.iter().map(|n| graph[*n]).collect();
+            members.sort_unstable();
+            let mut imported: BTreeSet<&str> = BTreeSet::new();
+            for node in &component {
+                for next in graph.neighbors(*node) {
+                    if let Some(digest) = component_digest.get(&next) {
+                        imported.insert(digest);
+                    }
+                }
+            }
+            let own = members
+                .iter()
+                .flat_map(|path| [*path, content.get(*path).map_or("", String::as_str)]);
+            let digest = short_digest(own.chain(["|"]).chain(imported), 16);
+            for node in &component {
+                component_digest.insert(*node, digest.clone());
+            }
+            for path in members {
+                digests.insert(path.to_owned(), digest.clone());
+            }
+        }
+        digests
+    }
+}
+
+/// Every repository file `import` may load in `path`: the module, each
+/// package above it (their `__init__.py` run first) and, for `from m import
+/// n`, the submodule `m.n`.
+fn resolve(
+    path: &str,
+    import: &ImportRef,
+    roots: &[String],
+    known: &BTreeSet<&str>,
+) -> Vec<String> {
+    let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    let bases: Vec<String> = if import.level > 0 {
+        let mut base = dir;
+        for _ in 1..import.level {
+            base = base.rsplit_once('/').map_or("", |(up, _)| up);
+        }
+        vec![base.to_owned()]
+    } else {
+        // The file's own folder and each one above it, then the import roots.
+        let mut bases = Vec::new();
+        let mut current = dir;
+        loop {
+            bases.push(current.to_owned());
+            match current.rsplit_once('/') {
+                Some((up, _)) => current = up,
+                None if !current.is_empty() => current = "",
+                None => break,
+            }
+        }
+        bases.extend(roots.iter().cloned());
+        bases
+    };
+    let mut modules: Vec<Vec<&str>> = Vec::new();
+    let parts: Vec<&str> = import.module.split('.').filter(|p| !p.is_empty()).collect();
+    modules.push(parts.clone());
+    for name in &import.names {
+        let mut submodule = parts.clone();
+        submodule.push(name);
+        modules.push(submodule);
+    }
+    let mut found = Vec::new();
+    for base in &bases {
+        let join = |rest: &str| {
+            if base.is_empty() {
+                rest.to_owned()
+            } else {
+                format!("{base}/{rest}")
+            }
+        };
+        if import.level > 0 {
+            let init = join("__init__.py");
+            if known.contains(init.as_str()) {
+                found.push(init);
+            }
+        }
+        for module in &modules {
+            for end in 1..=module.len() {
+                let stem = module[..end].join("/");
+                for candidate in [
+                    join(&format!("{stem}.py")),
+                    join(&format!("{stem}/__init__.py")),
+                ] {
+                    if known.contains(candidate.as_str()) {
+                        found.push(candidate);
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn modules(source: &str) -> Vec<(usize, String, Vec<String>)> {
+        parse(source)
+            .into_iter()
+            .map(|i| (i.level, i.module, i.names))
+            .collect()
+    }
+
+    fn import(level: usize, module: &str, names: &[&str]) -> (usize, String, Vec<String>) {
+        (
+            level,
+            module.to_owned(),
+            names.iter().map(|n| (*n).to_owned()).collect(),
+        )
+    }
+
+    #[test]
+    fn reads_every_form_of_import() {
+        let source = r"
+import os, sys as system
+import a.b.c
+from x.y import (
+    one,
+    two as deux,  # a comment
+)
+from . import sibling
+from ..pkg.mod import thing
+try: import optional
+except ImportError: optional = None
+def f():
+    from lazy import later; import inline
+x = 1 \
+    ; import continued
+";
+        assert_eq!(
+            modules(source),
+            [
+                import(0, "os", &[]),
+                import(0, "sys", &[]),
+                import(0, "a.b.c", &[]),
+                import(0, "x.y", &["one", "two"]),
+                import(1, "", &["sibling"]),
+                import(2, "pkg.mod", &["thing"]),
+                import(0, "optional", &[]),
+                import(0, "lazy", &["later"]),
+                import(0, "inline", &[]),
+                import(0, "continued", &[]),
+            ]
+        );
+    }
+
+    #[test]
+    fn strings_and_comments_hold_no_imports() {
+        let source = "\"\"\"\nimport not_this\n\"\"\"\n# import nor_this\nx = 'import no'\ny = rb\"from a import b\"\n";
+        assert!(modules(source).is_empty());
+    }
+
+    #[test]
+    fn the_skeleton_changes_with_imports_blocks_and_pragmas_only() {
+        let base = "import a\nif TYPE_CHECKING:\n    import b\ndef f():\n    return 1\n";
+        let same = skeleton(base);
+        assert_eq!(
+            skeleton(&base.replace("return 1", "return 2  # note")),
+            same
+        );
+        assert_ne!(skeleton(&base.replace("import b", "import c")), same);
+        assert_ne!(skeleton(&base.replace("    import b", "import b")), same);
+        assert_ne!(skeleton(&base.replace("return 1", "import d")), same);
+        assert_ne!(
+            skeleton(&format!("{base}# pylint: disable=cyclic-import\n")),
+            same
+        );
+    }
+
+    #[test]
+    fn star_and_attribute_access_are_not_confused() {
+        assert_eq!(modules("from m import *\n"), [import(0, "m", &[])]);
+        assert!(modules("x.import_thing()\nimportlib.reload(m)\n").is_empty());
+    }
+
+    fn graph(files: &[(&str, &str)], roots: &[&str]) -> ImportGraph {
+        let roots: Vec<String> = roots.iter().map(|r| (*r).to_owned()).collect();
+        ImportGraph::build(files, &roots)
+    }
+
+    fn deps<'g>(graph: &'g ImportGraph, path: &str) -> Vec<&'g str> {
+        graph.edges[path].iter().map(String::as_str).collect()
+    }
+
+    #[test]
+    fn resolves_libraries_siblings_packages_and_relative_imports() {
+        let files = [
+            ("lib/opslib/__init__.py", ""),
+            ("lib/opslib/net.py", ""),
+            (
+                "networking/dns/dns_check.py",
+                "import helper\nfrom opslib.net import resolve\n",
+            ),
+            ("networking/dns/helper.py", "import json\n"),
+            ("pkg/__init__.py", "from .core import run\n"),
+            ("pkg/core.py", "from . import util\n"),
+            ("pkg/util.py", ""),
+        ];
+        let graph = graph(&files, &["lib", ""]);
+        assert_eq!(
+            deps(&graph, "networking/dns/dns_check.py"),
+            [
+                "lib/opslib/__init__.py",
+                "lib/opslib/net.py",
+                "networking/dns/helper.py"
+            ]
+        );
+        assert!(deps(&graph, "networking/dns/helper.py").is_empty());
+        assert_eq!(deps(&graph, "pkg/__init__.py"), ["pkg/core.py"]);
+        assert_eq!(
+            deps(&graph, "pkg/core.py"),
+            ["pkg/__init__.py", "pkg/util.py"]
+        );
+    }
+
+    fn digests(files: &[(&str, &str)]) -> HashMap<String, String> {
+        let graph = graph(files, &[""]);
+        let content = files
+            .iter()
+            .map(|(path, source)| ((*path).to_owned(), short_digest([*source], 8)))
+            .collect();
+        graph.closure_digests(&content)
+    }
+
+    #[test]
+    fn a_change_reaches_every_file_that_imports_it_and_no_other() {
+        let before = [
+            ("a.py", "import b\n"),
+            ("b.py", "import c\n"),
+            ("c.py", "X = 1\n"),
+            ("d.py", "import os\n"),
+            ("e.py", "import f\n"),
+            ("f.py", "import e\n"),
+        ];
+        let mut after = before;
+        after[2] = ("c.py", "X = 2\n");
+        let (old, new) = (digests(&before), digests(&after));
+        for changed in ["a.py", "b.py", "c.py"] {
+            assert_ne!(old[changed], new[changed], "{changed}");
+        }
+        for same in ["d.py", "e.py", "f.py"] {
+            assert_eq!(old[same], new[same], "{same}");
+        }
+        // A cycle: both members share one digest that covers both.
+        assert_eq!(old["e.py"], old["f.py"]);
+        let mut cycle = before;
+        cycle[5] = ("f.py", "import e\nY = 1\n");
+        assert_ne!(digests(&cycle)["e.py"], old["e.py"]);
+    }
+}

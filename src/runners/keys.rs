@@ -1,0 +1,191 @@
+//! Cache keys: everything a tool's result for one unit of work depends on.
+//!
+//! Every key starts from the tool's own part — opsgate's and the tool's
+//! versions, the interpreter, the repository's configuration files for any
+//! of the tools, the severity map and the import path — and adds the unit's
+//! content: a file's bytes (Black, Flake8), a file with everything it
+//! imports from the repository (Pylint), a tool folder's files with what
+//! they import (pytest), or the whole set (Pylint's cross-file checks).
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::{ToolKind, Toolbox};
+use crate::config::ToolSettings;
+use crate::hash::short_digest;
+use crate::imports::{self, ImportGraph};
+use crate::repo::Repo;
+
+/// Files whose content can change how any tool behaves, wherever they are.
+const CONFIG_FILES: &[&str] = &[
+    "pyproject.toml",
+    "setup.cfg",
+    "tox.ini",
+    ".flake8",
+    ".pylintrc",
+    "pylintrc",
+    "pytest.ini",
+    ".pytest.ini",
+    "conftest.py",
+];
+
+/// Environment variables the tools read configuration from.
+const CONFIG_VARIABLES: &[&str] = &["PYLINTRC", "PYTEST_ADDOPTS", "FLAKE8_CONFIG"];
+
+pub(crate) struct KeyInputs {
+    /// Digest of each file's bytes; files that cannot be read are absent
+    /// (and so never cached).
+    pub(crate) content: HashMap<String, String>,
+    /// Digest of each Python file with everything it imports.
+    pub(crate) closure: HashMap<String, String>,
+    /// Digest of each Python file's import skeleton (`imports::skeleton`).
+    skeleton: HashMap<String, String>,
+    config: String,
+}
+
+impl KeyInputs {
+    /// Reads every file once, in parallel.
+    pub(crate) fn compute(repo: &Repo) -> KeyInputs {
+        let read: Vec<(String, Option<Vec<u8>>)> = repo
+            .files
+            .par_iter()
+            .map(|file| {
+                (
+                    file.path.clone(),
+                    std::fs::read(repo.root.join(&file.path)).ok(),
+                )
+            })
+            .collect();
+        let python: HashMap<&str, bool> = repo
+            .python_files()
+            .map(|f| (f.path.as_str(), true))
+            .collect();
+        let mut content = HashMap::with_capacity(read.len());
+        let mut sources: Vec<(&str, String)> = Vec::new();
+        for (path, bytes) in &read {
+            let Some(bytes) = bytes else { continue };
+            content.insert(path.clone(), short_digest([bytes], 16));
+            if python.contains_key(path.as_str()) {
+                sources.push((path, String::from_utf8_lossy(bytes).into_owned()));
+            }
+        }
+        let borrowed: Vec<(&str, &str)> = sources.iter().map(|(p, s)| (*p, s.as_str())).collect();
+        let graph = ImportGraph::build(&borrowed, &repo.import_roots);
+        let closure = graph.closure_digests(&content);
+        let skeleton = sources
+            .par_iter()
+            .map(|(path, source)| {
+                (
+                    (*path).to_owned(),
+                    short_digest([imports::skeleton(source)], 16),
+                )
+            })
+            .collect();
+        let mut config: Vec<String> = read
+            .iter()
+            .filter(|(path, _)| {
+                let name = path.rsplit('/').next().unwrap_or(path);
+                CONFIG_FILES.contains(&name)
+            })
+            .map(|(path, _)| format!("{path}={}", content.get(path).map_or("?", String::as_str)))
+            .collect();
+        config.sort();
+        for name in CONFIG_VARIABLES {
+            if let Some(value) = std::env::var_os(name) {
+                config.push(format!("${name}={}", value.to_string_lossy()));
+            }
+        }
+        KeyInputs {
+            content,
+            closure,
+            skeleton,
+            config: short_digest(&config, 16),
+        }
+    }
+
+    /// The part of every key that belongs to the tool and the run's setup.
+    pub(crate) fn tool_base(&self, tool: &ToolSettings, toolbox: &Toolbox, repo: &Repo) -> String {
+        let name = tool.kind.name();
+        let version = toolbox
+            .versions
+            .get(name)
+            .cloned()
+            .flatten()
+            .unwrap_or_default();
+        let pass_env = if tool.kind == ToolKind::Pytest {
+            tool.pass_env.join(",")
+        } else {
+            String::new()
+        };
+        short_digest(
+            [
+                env!("CARGO_PKG_VERSION"),
+                name,
+                &version,
+                &toolbox.python.to_string_lossy(),
+                &toolbox.python_version,
+                &self.config,
+                &format!("{:?}", tool.severity),
+                &repo.import_roots.join(","),
+                &pass_env,
+            ],
+            16,
+        )
+    }
+
+    /// A key for one file's own content.
+    pub(crate) fn file_key(&self, base: &str, path: &str) -> Option<String> {
+        let digest = self.content.get(path)?;
+        Some(short_digest([base, "file", path, digest], 20))
+    }
+
+    /// A key for one Python file and everything it imports.
+    pub(crate) fn closure_key(&self, base: &str, path: &str) -> Option<String> {
+        let digest = self.closure.get(path)?;
+        Some(short_digest([base, "closure", path, digest], 20))
+    }
+
+    /// A key over the content of all `paths`.
+    pub(crate) fn set_key(&self, base: &str, purpose: &str, paths: &[&str]) -> Option<String> {
+        digest_of(base, purpose, paths, &self.content)
+    }
+
+    /// A key over the import skeletons of all `paths`.
+    pub(crate) fn skeleton_key(&self, base: &str, paths: &[&str]) -> Option<String> {
+        digest_of(base, "skeleton", paths, &self.skeleton)
+    }
+
+    /// A key for a folder of tests: every file under it, and everything its
+    /// Python files import.
+    pub(crate) fn folder_key(&self, base: &str, folder: &str, repo: &Repo) -> Option<String> {
+        let prefix = format!("{folder}/");
+        let mut parts = vec![base.to_owned(), "folder".to_owned(), folder.to_owned()];
+        for file in repo
+            .files
+            .iter()
+            .filter(|f| folder.is_empty() || f.path.starts_with(&prefix))
+        {
+            parts.push(file.path.clone());
+            parts.push(self.content.get(&file.path)?.clone());
+            if let Some(closure) = self.closure.get(&file.path) {
+                parts.push(closure.clone());
+            }
+        }
+        Some(short_digest(&parts, 20))
+    }
+}
+
+fn digest_of(
+    base: &str,
+    purpose: &str,
+    paths: &[&str],
+    table: &HashMap<String, String>,
+) -> Option<String> {
+    let mut parts = vec![base, purpose];
+    for path in paths {
+        parts.push(path);
+        parts.push(table.get(*path)?);
+    }
+    Some(short_digest(&parts, 20))
+}

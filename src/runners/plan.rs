@@ -1,0 +1,415 @@
+//! What each tool must still do: its units of work looked up in the result
+//! cache, and the processes (jobs) that check the units that missed, sized so
+//! that the scheduler can keep every core busy.
+//!
+//! - Black and Flake8 check each file on its own: a unit per file, and the
+//!   files that missed are split into batches by estimated cost.
+//! - Pylint infers through imports and has two cross-file checks: a unit per
+//!   file keyed on the file and everything it imports, plus one unit for
+//!   `duplicate-code` (keyed on every file's content) and one for
+//!   `cyclic-import` (keyed on every file's import skeleton). A cold run, or
+//!   one where the import graph changed or most files missed, is the one
+//!   invocation Pylint gets when run directly; otherwise the missed files are
+//!   checked with the cross-file checks off and, when a file changed,
+//!   `duplicate-code` alone is run again over every file.
+//! - pytest: a unit per folder of tests (the tool folder, else the test
+//!   file's folder) keyed on every file in it and what its Python files
+//!   import; only units whose tests all passed are stored, so a failure is
+//!   always run again.
+
+// Estimates: a rounded byte count is as good as an exact one.
+#![allow(clippy::cast_precision_loss)]
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::keys::KeyInputs;
+use super::{Interpreted, ToolKind, Toolbox};
+use crate::cache::ResultCache;
+use crate::config::ToolSettings;
+use crate::finding::Finding;
+use crate::repo::Repo;
+use crate::test_result::{TestOutcome, TestResult};
+
+/// Which of Pylint's checks a Pylint process runs; other tools always `All`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Pass {
+    All,
+    /// Everything but `duplicate-code` and `cyclic-import`.
+    PerFile,
+    /// `duplicate-code` alone, over every file.
+    Duplicates,
+}
+
+pub(crate) const DUPLICATE_CODE: &str = "R0801";
+pub(crate) const CYCLIC_IMPORT: &str = "R0401";
+
+/// One process to run.
+pub(crate) struct Job<'a> {
+    pub(crate) python: &'a Path,
+    pub(crate) files: Vec<&'a str>,
+    pub(crate) pass: Pass,
+    /// Estimated seconds, for the scheduler's order.
+    pub(crate) cost: f64,
+}
+
+/// A unit of work that missed: what it owns of the jobs' output, and its key.
+pub(crate) struct Unit {
+    pub(crate) key: String,
+    pub(crate) owner: Owner,
+}
+
+pub(crate) enum Owner {
+    /// Findings and tests on these paths.
+    Paths(Vec<String>),
+    /// Findings of this rule, wherever Pylint put them.
+    Rule(&'static str),
+}
+
+/// Stored in the cache for one unit.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+pub(crate) struct Stored {
+    pub(crate) findings: Vec<Finding>,
+    #[serde(default)]
+    pub(crate) tests: Vec<TestResult>,
+}
+
+pub(crate) struct ToolPlan<'a> {
+    pub(crate) jobs: Vec<Job<'a>>,
+    pub(crate) hits: Interpreted,
+    /// How many units came from the cache.
+    pub(crate) cached: usize,
+    pub(crate) units: Vec<Unit>,
+}
+
+/// Per-tool seconds per byte of source and per process started; the cache
+/// records measured ones (`costs`), these are measured defaults.
+pub(crate) fn default_rate(kind: ToolKind) -> (f64, f64) {
+    const MB: f64 = 1_048_576.0;
+    match kind {
+        ToolKind::Black => (11.0 / MB, 0.25),
+        ToolKind::Flake8 => (2.6 / MB, 0.3),
+        ToolKind::Pylint => (21.0 / MB, 0.8),
+        ToolKind::Pytest => (8.0 / MB, 0.6),
+    }
+}
+
+pub(crate) struct Planner<'a> {
+    pub(crate) repo: &'a Repo,
+    pub(crate) toolbox: &'a Toolbox,
+    pub(crate) cache: &'a ResultCache,
+    pub(crate) keys: Option<&'a KeyInputs>,
+    pub(crate) sizes: &'a HashMap<&'a str, u64>,
+    /// Seconds per byte and per process, per tool.
+    pub(crate) rates: &'a HashMap<ToolKind, (f64, f64)>,
+}
+
+impl<'a> Planner<'a> {
+    pub(crate) fn cost(&self, kind: ToolKind, files: &[&str]) -> f64 {
+        let (per_byte, per_process) = self.rates[&kind];
+        let bytes: u64 = files
+            .iter()
+            .map(|f| self.sizes.get(f).copied().unwrap_or(0))
+            .sum();
+        per_process + per_byte * bytes as f64
+    }
+
+    /// `groups`: the files per interpreter (see `super::groups`).
+    pub(crate) fn plan(
+        &self,
+        tool: &ToolSettings,
+        groups: Vec<(&'a Path, Vec<&'a str>)>,
+    ) -> ToolPlan<'a> {
+        let base = self
+            .keys
+            .filter(|_| self.cache.enabled())
+            .map(|keys| keys.tool_base(tool, self.toolbox, self.repo));
+        match tool.kind {
+            ToolKind::Black | ToolKind::Flake8 => self.per_file(tool.kind, base.as_deref(), groups),
+            ToolKind::Pylint => self.pylint(base.as_deref(), groups),
+            ToolKind::Pytest => self.pytest(base.as_deref(), groups),
+        }
+    }
+
+    /// Adds the stored result of a file's or folder's unit to the plan.
+    fn lookup(&self, key: &str, plan: &mut ToolPlan) -> bool {
+        let found = self.lookup_cross(key, plan);
+        plan.cached += usize::from(found);
+        found
+    }
+
+    /// Adds a stored result to the plan without counting it as a file's.
+    fn lookup_cross(&self, key: &str, plan: &mut ToolPlan) -> bool {
+        match self.cache.get::<Stored>(key) {
+            Some(stored) => {
+                plan.hits.findings.extend(stored.findings);
+                plan.hits.tests.extend(stored.tests);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn per_file(
+        &self,
+        kind: ToolKind,
+        base: Option<&str>,
+        groups: Vec<(&'a Path, Vec<&'a str>)>,
+    ) -> ToolPlan<'a> {
+        let mut plan = empty_plan();
+        for (python, files) in groups {
+            let mut missed = Vec::new();
+            for file in files {
+                let key = base.and_then(|base| self.keys?.file_key(base, file));
+                if let Some(key) = key {
+                    if self.lookup(&key, &mut plan) {
+                        continue;
+                    }
+                    plan.units.push(Unit {
+                        key,
+                        owner: Owner::Paths(vec![file.to_owned()]),
+                    });
+                }
+                missed.push(file);
+            }
+            if !missed.is_empty() {
+                plan.jobs.push(Job {
+                    cost: self.cost(kind, &missed),
+                    python,
+                    files: missed,
+                    pass: Pass::All,
+                });
+            }
+        }
+        plan
+    }
+
+    fn pylint(&self, base: Option<&str>, groups: Vec<(&'a Path, Vec<&'a str>)>) -> ToolPlan<'a> {
+        let mut plan = empty_plan();
+        for (python, files) in groups {
+            let (Some(base), Some(keys)) = (base, self.keys) else {
+                plan.jobs.push(self.pylint_job(python, files, Pass::All));
+                continue;
+            };
+            let duplicates = keys.set_key(base, DUPLICATE_CODE, &files);
+            let cycles = keys.skeleton_key(base, &files);
+            let mut per_file = Vec::new();
+            let mut missed = Vec::new();
+            for file in &files {
+                let Some(key) = keys.closure_key(base, file) else {
+                    missed.push(*file);
+                    continue;
+                };
+                if self.cache.get::<Stored>(&key).is_none() {
+                    missed.push(*file);
+                }
+                per_file.push((*file, key));
+            }
+            let cross_cached = |key: &Option<String>| {
+                key.as_ref()
+                    .is_some_and(|key| self.cache.get::<Stored>(key).is_some())
+            };
+            let cycles_cached = cross_cached(&cycles);
+            let duplicates_cached = cross_cached(&duplicates);
+            if missed.is_empty() && cycles_cached && duplicates_cached {
+                for (_, key) in &per_file {
+                    self.lookup(key, &mut plan);
+                }
+                for key in [&duplicates, &cycles].into_iter().flatten() {
+                    self.lookup_cross(key, &mut plan);
+                }
+                continue;
+            }
+            // As when run directly: one invocation, every check.
+            if !cycles_cached || missed.len() * 2 > files.len() {
+                plan.units
+                    .extend(per_file.into_iter().map(|(file, key)| Unit {
+                        key,
+                        owner: Owner::Paths(vec![file.to_owned()]),
+                    }));
+                plan.units.extend(cross_units(duplicates, cycles));
+                plan.jobs.push(self.pylint_job(python, files, Pass::All));
+                continue;
+            }
+            for (file, key) in per_file {
+                if missed.contains(&file) {
+                    plan.units.push(Unit {
+                        key,
+                        owner: Owner::Paths(vec![file.to_owned()]),
+                    });
+                } else {
+                    self.lookup(&key, &mut plan);
+                }
+            }
+            if let Some(key) = &cycles {
+                self.lookup_cross(key, &mut plan);
+            }
+            if !missed.is_empty() {
+                plan.jobs
+                    .push(self.pylint_job(python, missed, Pass::PerFile));
+            }
+            match duplicates {
+                Some(key) if duplicates_cached => {
+                    self.lookup_cross(&key, &mut plan);
+                }
+                duplicates => {
+                    plan.units.extend(cross_units(duplicates, None));
+                    plan.jobs
+                        .push(self.pylint_job(python, files, Pass::Duplicates));
+                }
+            }
+        }
+        plan
+    }
+
+    fn pylint_job(&self, python: &'a Path, files: Vec<&'a str>, pass: Pass) -> Job<'a> {
+        let mut cost = self.cost(ToolKind::Pylint, &files);
+        if pass == Pass::Duplicates {
+            // Parsing without inference: measured at a fifth of a full pass.
+            cost /= 5.0;
+        }
+        Job {
+            python,
+            files,
+            pass,
+            cost,
+        }
+    }
+
+    fn pytest(&self, base: Option<&str>, groups: Vec<(&'a Path, Vec<&'a str>)>) -> ToolPlan<'a> {
+        let mut plan = empty_plan();
+        for (python, files) in groups {
+            let mut folders: Vec<(String, Vec<&'a str>)> = Vec::new();
+            for file in files {
+                let folder = self.test_folder(file);
+                match folders.iter_mut().find(|(f, _)| *f == folder) {
+                    Some((_, members)) => members.push(file),
+                    None => folders.push((folder, vec![file])),
+                }
+            }
+            let mut missed = Vec::new();
+            for (folder, members) in folders {
+                let key = base.and_then(|base| self.keys?.folder_key(base, &folder, self.repo));
+                if let Some(key) = key {
+                    if self.lookup(&key, &mut plan) {
+                        continue;
+                    }
+                    plan.units.push(Unit {
+                        key,
+                        owner: Owner::Paths(members.iter().map(|m| (*m).to_owned()).collect()),
+                    });
+                }
+                missed.extend(members);
+            }
+            if !missed.is_empty() {
+                missed.sort_unstable();
+                plan.jobs.push(Job {
+                    cost: self.cost(ToolKind::Pytest, &missed),
+                    python,
+                    files: missed,
+                    pass: Pass::All,
+                });
+            }
+        }
+        plan
+    }
+
+    /// The folder whose files a test depends on: its tool folder, else the
+    /// folder it is in.
+    fn test_folder(&self, file: &str) -> String {
+        self.repo
+            .tools
+            .iter()
+            .find(|tool| {
+                file.strip_prefix(tool.path.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+            .map_or_else(
+                || {
+                    file.rsplit_once('/')
+                        .map_or(String::new(), |(dir, _)| dir.to_owned())
+                },
+                |tool| tool.path.clone(),
+            )
+    }
+}
+
+fn empty_plan<'a>() -> ToolPlan<'a> {
+    ToolPlan {
+        jobs: Vec::new(),
+        hits: Interpreted::default(),
+        cached: 0,
+        units: Vec::new(),
+    }
+}
+
+fn cross_units(duplicates: Option<String>, cycles: Option<String>) -> Vec<Unit> {
+    let mut units = Vec::new();
+    if let Some(key) = duplicates {
+        units.push(Unit {
+            key,
+            owner: Owner::Rule(DUPLICATE_CODE),
+        });
+    }
+    if let Some(key) = cycles {
+        units.push(Unit {
+            key,
+            owner: Owner::Rule(CYCLIC_IMPORT),
+        });
+    }
+    units
+}
+
+/// Splits the jobs' output among the units that missed and stores each.
+/// Nothing is stored when some output belongs to no unit (it could not be
+/// served again), nor, for pytest, a unit with a test that did not pass.
+pub(crate) fn store(cache: &ResultCache, kind: ToolKind, units: &[Unit], output: &Interpreted) {
+    if units.is_empty() {
+        return;
+    }
+    let mut by_path: HashMap<&str, usize> = HashMap::new();
+    let mut by_rule: HashMap<&str, usize> = HashMap::new();
+    for (index, unit) in units.iter().enumerate() {
+        match &unit.owner {
+            Owner::Paths(paths) => {
+                for path in paths {
+                    by_path.insert(path, index);
+                }
+            }
+            Owner::Rule(rule) => {
+                by_rule.insert(rule, index);
+            }
+        }
+    }
+    let mut stored: Vec<Stored> = units.iter().map(|_| Stored::default()).collect();
+    for finding in &output.findings {
+        let owner = if kind == ToolKind::Pylint
+            && matches!(finding.rule.as_str(), DUPLICATE_CODE | CYCLIC_IMPORT)
+        {
+            by_rule.get(finding.rule.as_str())
+        } else {
+            by_path.get(finding.path.as_str())
+        };
+        match owner {
+            Some(&index) => stored[index].findings.push(finding.clone()),
+            None => return,
+        }
+    }
+    for test in &output.tests {
+        match test.file.as_deref().and_then(|file| by_path.get(file)) {
+            Some(&index) => stored[index].tests.push(test.clone()),
+            None => return,
+        }
+    }
+    for (unit, value) in units.iter().zip(stored) {
+        let failed = kind == ToolKind::Pytest
+            && (!value.findings.is_empty()
+                || value
+                    .tests
+                    .iter()
+                    .any(|t| matches!(t.outcome, TestOutcome::Failed | TestOutcome::Error)));
+        if !failed {
+            cache.put(&unit.key, &value);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! Running the jobs: Black's and Flake8's files cut into batches small
+//! enough that no core idles while work remains, then every job on a pool
+//! of `slots` processes, the costliest first (longest-processing-time
+//! order), so that the one long job (Pylint, which is never split: splitting
+//! changes what it infers and loses its cross-file checks) starts at once
+//! and the short ones fill the other cores around it.
+
+// Estimates: rounding a count of files or seconds changes no decision.
+#![allow(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss
+)]
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use super::Session;
+use super::plan::{Job, Pass, Planner};
+use super::{Failure, Invocation, Prepared, Ran, RunContext, ToolKind};
+
+/// A job with the tool it belongs to.
+pub(crate) struct Scheduled<'a> {
+    pub(crate) tool: usize,
+    pub(crate) job: Job<'a>,
+}
+
+pub(crate) struct Outcome {
+    pub(crate) tool: usize,
+    /// The bytes of source the job checked, for the recorded costs.
+    pub(crate) bytes: u64,
+    pub(crate) result: Result<Ran, Failure>,
+}
+
+/// Every job of every tool, with Black's and Flake8's cut into batches of
+/// about a third of one core's fair share of the whole run (no smaller than
+/// a few process starts' worth).
+pub(super) fn split<'a>(
+    prepared: &mut [Prepared<'a>],
+    slots: usize,
+    planner: &Planner<'a>,
+) -> Vec<Scheduled<'a>> {
+    let total: f64 = prepared
+        .iter()
+        .filter_map(|p| p.plan.as_ref())
+        .flat_map(|plan| plan.jobs.iter().map(|job| job.cost))
+        .sum();
+    let target = (total / (slots as f64 * 3.0)).max(1.5);
+    let mut scheduled = Vec::new();
+    for (tool, prepared) in prepared.iter_mut().enumerate() {
+        let kind = prepared.kind;
+        let Some(plan) = prepared.plan.as_mut() else {
+            continue;
+        };
+        for job in std::mem::take(&mut plan.jobs) {
+            let splittable = matches!(kind, ToolKind::Black | ToolKind::Flake8);
+            if !splittable || job.cost <= target * 1.5 || job.files.len() < 2 {
+                scheduled.push(Scheduled { tool, job });
+                continue;
+            }
+            let batches = ((job.cost / target).ceil() as usize).clamp(2, job.files.len());
+            for files in balanced_chunks(&job.files, batches, planner.sizes) {
+                let cost = planner.cost(kind, &files);
+                scheduled.push(Scheduled {
+                    tool,
+                    job: Job {
+                        python: job.python,
+                        files,
+                        pass: Pass::All,
+                        cost,
+                    },
+                });
+            }
+        }
+    }
+    // Costliest first; ties in a fixed order so that runs are repeatable.
+    scheduled.sort_by(|a, b| b.job.cost.total_cmp(&a.job.cost).then(a.tool.cmp(&b.tool)));
+    scheduled
+}
+
+/// `files` in `count` runs of neighbouring files of about equal size.
+fn balanced_chunks<'a>(
+    files: &[&'a str],
+    count: usize,
+    sizes: &std::collections::HashMap<&str, u64>,
+) -> Vec<Vec<&'a str>> {
+    let size = |f: &str| sizes.get(f).copied().unwrap_or(0).max(1);
+    let total: u64 = files.iter().map(|f| size(f)).sum();
+    let mut chunks: Vec<Vec<&str>> = vec![Vec::new(); count];
+    let mut before = 0u64;
+    for file in files {
+        // The chunk whose share of the bytes this file starts in.
+        let index = usize::try_from(u128::from(before) * count as u128 / u128::from(total))
+            .unwrap_or(count - 1)
+            .min(count - 1);
+        chunks[index].push(*file);
+        before += size(file);
+    }
+    chunks.retain(|chunk| !chunk.is_empty());
+    chunks
+}
+
+/// Runs every job, `slots` at a time, in the order given.
+pub(super) fn run(jobs: &[Scheduled], session: &Session, prepared: &[Prepared]) -> Vec<Outcome> {
+    let queue = Mutex::new(jobs.iter().enumerate().collect::<VecDeque<_>>());
+    let outcomes = Mutex::new(Vec::with_capacity(jobs.len()));
+    let progress = session.progress;
+    progress.planned(jobs.iter().map(|s| s.job.files.len()).sum());
+    std::thread::scope(|scope| {
+        for _ in 0..session.slots.min(jobs.len()) {
+            scope.spawn(|| {
+                loop {
+                    let next = queue
+                        .lock()
+                        .expect("the queue is never poisoned")
+                        .pop_front();
+                    let Some((index, scheduled)) = next else {
+                        break;
+                    };
+                    let tool = &prepared[scheduled.tool];
+                    let name = tool.kind.name();
+                    progress.started(name);
+                    let result = run_job(session, tool, &scheduled.job, index);
+                    progress.finished(name, scheduled.job.files.len());
+                    let bytes = scheduled
+                        .job
+                        .files
+                        .iter()
+                        .map(|f| {
+                            std::fs::metadata(session.repo.root.join(f)).map_or(0, |m| m.len())
+                        })
+                        .sum();
+                    outcomes.lock().expect("outcomes are never poisoned").push((
+                        index,
+                        Outcome {
+                            tool: scheduled.tool,
+                            bytes,
+                            result,
+                        },
+                    ));
+                }
+            });
+        }
+    });
+    let mut outcomes = outcomes.into_inner().expect("outcomes are never poisoned");
+    // The order the jobs were planned in, so that output is merged the same
+    // way whatever finished first.
+    outcomes.sort_by_key(|(index, _)| *index);
+    outcomes.into_iter().map(|(_, outcome)| outcome).collect()
+}
+
+fn run_job(session: &Session, tool: &Prepared, job: &Job, index: usize) -> Result<Ran, Failure> {
+    let name = tool.kind.name();
+    let invocation = Invocation {
+        name,
+        runner: tool.kind.runner(),
+        python: job.python,
+        env: &session.toolbox.env,
+        timeout: tool.settings.timeout,
+        pass_env: &tool.settings.pass_env,
+    };
+    let ctx = RunContext {
+        repo: session.repo,
+        jobs: 1,
+        pass: job.pass,
+        severity: &tool.settings.severity,
+        scratch: &session.scratch.join(format!("{name}-{index}")),
+    };
+    invocation.run(&ctx, &job.files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_keep_every_file_once_in_order_and_balance_bytes() {
+        let files: Vec<String> = (0..10).map(|n| format!("f{n}.py")).collect();
+        let names: Vec<&str> = files.iter().map(String::as_str).collect();
+        let sizes = names.iter().map(|n| (*n, 100)).collect();
+        let chunks = balanced_chunks(&names, 3, &sizes);
+        assert_eq!(chunks.len(), 3);
+        assert_eq!(chunks.concat(), names);
+        assert!(
+            chunks.iter().all(|c| (3..=4).contains(&c.len())),
+            "{chunks:?}"
+        );
+    }
+}

@@ -1,0 +1,271 @@
+//! The result cache: a cached run reports exactly what an uncached one does,
+//! an unchanged repository starts no tool process, and a change reaches the
+//! files that depend on it (an imported module, the code under test).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::{CliTest, all_output, cache_dir, exit_code, tools_python};
+
+/// A cache folder of the test's own that shares the provisioned tool
+/// environments (so nothing is installed again) but not the results.
+fn private_cache(test: &CliTest) -> PathBuf {
+    let cache = test.outside().join("cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::os::unix::fs::symlink(cache_dir().join("envs"), cache.join("envs")).unwrap();
+    cache
+}
+
+fn run(test: &CliTest, cache: &Path, extra: &[&str]) -> Value {
+    let output = test
+        .command()
+        .env_remove("OPSGATE_NO_CACHE")
+        .env("OPSGATE_CACHE_DIR", cache)
+        .args(["check", "--format", "json"])
+        .args(extra)
+        .arg(test.root())
+        .output()
+        .unwrap();
+    assert!(exit_code(&output) < 2, "{}", all_output(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Per tool name: (files, cached, processes).
+fn counts(report: &Value) -> Vec<(String, u64, u64, u64)> {
+    report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["name"].as_str().unwrap().to_owned(),
+                t["files"].as_u64().unwrap(),
+                t["cached"].as_u64().unwrap(),
+                t["processes"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn tool<'r>(report: &'r Value, name: &str) -> &'r Value {
+    report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == name)
+        .unwrap()
+}
+
+/// The findings and tests, which must not depend on the cache.
+fn verdict_and_findings(report: &Value) -> (Value, Value, Vec<Value>) {
+    let mut tests: Vec<Value> = report["tests"].as_array().unwrap().clone();
+    for test in &mut tests {
+        test.as_object_mut().unwrap().remove("time");
+    }
+    tests.sort_by_key(std::string::ToString::to_string);
+    (report["verdict"].clone(), report["findings"].clone(), tests)
+}
+
+#[test]
+fn an_unchanged_repository_starts_no_tool_process_and_reports_the_same() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = CliTest::with_fixture("example");
+    let cache = private_cache(&test);
+    let cold = run(&test, &cache, &[]);
+    assert!(
+        counts(&cold)
+            .iter()
+            .all(|(_, _, cached, started)| *cached == 0 && *started >= 1),
+        "{:?}",
+        counts(&cold)
+    );
+    let warm = run(&test, &cache, &[]);
+    for (name, files, cached, started) in counts(&warm) {
+        assert_eq!(
+            started, 0,
+            "{name} started a process on an unchanged repository"
+        );
+        assert!(
+            cached > 0 && (name == "pytest" || cached == files),
+            "{name}: {cached} of {files} cached"
+        );
+    }
+    assert_eq!(verdict_and_findings(&warm), verdict_and_findings(&cold));
+    let uncached = run(&test, &cache, &["--no-cache"]);
+    assert_eq!(verdict_and_findings(&uncached), verdict_and_findings(&cold));
+    assert!(
+        counts(&uncached)
+            .iter()
+            .all(|(_, _, cached, _)| *cached == 0)
+    );
+}
+
+#[test]
+fn findings_with_problems_are_the_same_cached_and_uncached() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = CliTest::with_fixture("problems");
+    let cache = private_cache(&test);
+    let cold = run(&test, &cache, &[]);
+    let warm = run(&test, &cache, &[]);
+    assert_eq!(verdict_and_findings(&warm), verdict_and_findings(&cold));
+    for name in ["black", "flake8", "pylint"] {
+        assert_eq!(tool(&warm, name)["processes"], 0, "{name}");
+    }
+    // A failing test is never served from the cache: it runs again.
+    assert!(tool(&warm, "pytest")["processes"].as_u64().unwrap() >= 1);
+}
+
+#[test]
+fn one_changed_file_is_the_only_one_checked_again() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = CliTest::with_fixture("example");
+    let cache = private_cache(&test);
+    run(&test, &cache, &[]);
+    let script = "networking/dns-check/dns_check.py";
+    let original = std::fs::read_to_string(test.root().join(script)).unwrap();
+    // Not an import: the import graph is the same, so Pylint checks only it.
+    test.write(script, &format!("{original}\nLIMITS = [ 1 ]\n"));
+    let changed = run(&test, &cache, &[]);
+    // Pylint also checks the script's test again: it imports the script.
+    for (name, checked) in [("black", 1), ("flake8", 1), ("pylint", 2)] {
+        let t = tool(&changed, name);
+        assert_eq!(
+            t["files"].as_u64().unwrap() - t["cached"].as_u64().unwrap(),
+            checked,
+            "{name}: {t}"
+        );
+        assert!(t["processes"].as_u64().unwrap() >= 1, "{name}");
+    }
+    let uncached = run(&test, &cache, &["--no-cache"]);
+    assert_eq!(
+        verdict_and_findings(&changed),
+        verdict_and_findings(&uncached)
+    );
+    let rules: Vec<&str> = changed["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["path"] == script)
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        rules.contains(&"E201") && rules.contains(&"would-reformat"),
+        "the new findings are there: {rules:?}"
+    );
+}
+
+const LIBRARY: &str = "\"\"\"Name resolution.\"\"\"\n\n\ndef resolve(host, port):\n    \"\"\"Return the address.\"\"\"\n    return f\"{host}:{port}\"\n";
+const SCRIPT: &str = "\"\"\"Check a name.\"\"\"\n\nfrom opslib.net import resolve\n\n\ndef main():\n    \"\"\"Entry point.\"\"\"\n    return resolve(\"db1\", 5432)\n";
+const TEST: &str = "\"\"\"Tests.\"\"\"\n\nfrom dns_check import main\n\n\ndef test_main():\n    \"\"\"It resolves.\"\"\"\n    assert main() == \"db1:5432\"\n";
+
+fn import_repository() -> CliTest {
+    let test = CliTest::empty();
+    test.write("lib/opslib/__init__.py", "\"\"\"Shared.\"\"\"\n");
+    test.write("lib/opslib/net.py", LIBRARY);
+    test.write("networking/dns-check/dns_check.py", SCRIPT);
+    test.write("networking/dns-check/test_dns_check.py", TEST);
+    for n in 1..=4 {
+        test.write(
+            &format!("networking/other/other{n}.py"),
+            &format!("\"\"\"Unrelated.\"\"\"\n\nVALUE = {n}\n"),
+        );
+    }
+    test
+}
+
+fn pylint_rules_in(report: &Value, path: &str) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["tool"] == "pylint" && f["path"] == path)
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_change_to_an_imported_module_changes_the_findings_of_its_importers() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = import_repository();
+    let cache = private_cache(&test);
+    let script = "networking/dns-check/dns_check.py";
+    let before = run(&test, &cache, &[]);
+    assert!(!pylint_rules_in(&before, script).contains(&"E1121".to_owned()));
+    // Now the script passes one argument too many: only Pylint, inferring
+    // through the import, can tell, and the script itself did not change.
+    test.write(
+        "lib/opslib/net.py",
+        &LIBRARY
+            .replace("(host, port)", "(host)")
+            .replace(":{port}", ""),
+    );
+    let after = run(&test, &cache, &[]);
+    assert!(
+        pylint_rules_in(&after, script).contains(&"E1121".to_owned()),
+        "{:?}",
+        after["findings"]
+    );
+    let pylint = tool(&after, "pylint");
+    assert_eq!(
+        pylint["cached"], 5,
+        "the unrelated files come from the cache: {pylint}"
+    );
+    // And the test of the script, which imports the library through it, ran
+    // again and now fails.
+    assert_eq!(after["verdict"], "failed");
+    assert!(
+        after["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["outcome"] == "failed"),
+        "{:?}",
+        after["tests"]
+    );
+    let uncached = run(&test, &cache, &["--no-cache"]);
+    assert_eq!(
+        verdict_and_findings(&after),
+        verdict_and_findings(&uncached)
+    );
+}
+
+#[test]
+fn a_damaged_cache_is_a_miss_not_a_failure() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = import_repository();
+    let cache = private_cache(&test);
+    let cold = run(&test, &cache, &[]);
+    let mut damaged = 0;
+    for shard in std::fs::read_dir(cache.join("results/v1")).unwrap() {
+        for entry in std::fs::read_dir(shard.unwrap().path()).unwrap() {
+            std::fs::write(entry.unwrap().path(), b"{\"key\": \"truncat").unwrap();
+            damaged += 1;
+        }
+    }
+    assert!(damaged > 5, "{damaged} entries");
+    let again = run(&test, &cache, &[]);
+    assert_eq!(verdict_and_findings(&again), verdict_and_findings(&cold));
+    assert!(counts(&again).iter().all(|(_, _, cached, _)| *cached == 0));
+}
+
+#[test]
+fn no_cache_neither_reads_nor_writes() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = import_repository();
+    let cache = private_cache(&test);
+    run(&test, &cache, &["--no-cache"]);
+    assert!(!cache.join("results").exists());
+}
