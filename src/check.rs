@@ -6,6 +6,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::cache::{self, ResultCache};
+use crate::changed::Focus;
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
 use crate::cli::ReportFormat;
@@ -38,6 +39,22 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let guard = TreeGuard::new(&repo);
     let progress = Progress::for_terminal();
     let cache = open_cache(args.no_cache)?;
+    let focus = if args.changed {
+        let focus = Focus::compute(&repo, args.base.as_deref())?;
+        anstream::eprintln!(
+            "opsgate: --changed: {} files changed since `{}`{}; checking them and {} files that import them",
+            focus.changed_files(),
+            focus.base,
+            focus.merge_base.as_deref().map_or_else(
+                || " (no common history: everything is new)".to_owned(),
+                |sha| format!(" (merge base {})", &sha[..sha.len().min(12)])
+            ),
+            focus.importers(),
+        );
+        Some(focus)
+    } else {
+        None
+    };
     let results = runners::run_all(
         &enabled,
         &runners::Session {
@@ -47,6 +64,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
             scratch: scratch.path(),
             progress: &progress,
             cache: &cache,
+            focus: focus.as_ref(),
         },
     );
     progress.done();
@@ -58,6 +76,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
 
     // The built-in rules report unreadable paths too (OG001), as configured.
     let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules);
+    if let Some(focus) = &focus {
+        findings.retain(|finding| focus.concerns(finding));
+    }
     let mut tests = Vec::new();
     let mut tools = Vec::with_capacity(results.tools.len());
     for (record, interpreted) in results.tools {

@@ -75,6 +75,17 @@ pub struct CheckArgs {
     /// Neither read nor write the result cache: every tool checks every file
     #[arg(long)]
     pub no_cache: bool,
+
+    /// Check only the files changed since the merge base with the base, uncommitted and
+    /// untracked ones included, and what depends on them (the pre-push case)
+    #[arg(long)]
+    pub changed: bool,
+
+    #[allow(clippy::doc_markdown)] // --help shows it as written
+    /// The base for --changed [default: origin/$GITHUB_BASE_REF on GitHub,
+    /// $CI_MERGE_REQUEST_DIFF_BASE_SHA on GitLab, else the upstream branch]
+    #[arg(long, value_name = "REF", requires = "changed")]
+    pub base: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

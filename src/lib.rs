@@ -2,6 +2,7 @@
 //! `run` is the whole program; `main.rs` only maps its result to an exit code.
 
 mod cache;
+mod changed;
 mod check;
 mod ci;
 pub mod cli;

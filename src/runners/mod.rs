@@ -26,6 +26,7 @@ use serde::Serialize;
 pub(crate) use process::{ProcessError, ProcessOutput, run as run_process, tail};
 
 use crate::cache::ResultCache;
+use crate::changed::Focus;
 use crate::config::{SeverityMap, ToolSettings};
 use crate::finding::Finding;
 use crate::progress::Progress;
@@ -194,6 +195,8 @@ pub(crate) struct Session<'a> {
     pub(crate) scratch: &'a Path,
     pub(crate) progress: &'a Progress,
     pub(crate) cache: &'a ResultCache,
+    /// `--changed`: the files each tool checks; `None` checks everything.
+    pub(crate) focus: Option<&'a Focus>,
 }
 
 /// What the tools found, and what of it the cache may keep.
@@ -243,7 +246,7 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
     };
     let mut prepared: Vec<Prepared> = tools
         .iter()
-        .map(|tool| prepare(tool, toolbox, repo, &planner))
+        .map(|tool| prepare(tool, session, &planner))
         .collect();
     let jobs = schedule::split(&mut prepared, session.slots, &planner);
     let outcomes = schedule::run(&jobs, session, &prepared);
@@ -286,13 +289,16 @@ struct Prepared<'a> {
 
 fn prepare<'a>(
     tool: &'a ToolSettings,
-    toolbox: &'a Toolbox,
-    repo: &'a Repo,
+    session: &Session<'a>,
     planner: &Planner<'a>,
 ) -> Prepared<'a> {
+    let (repo, toolbox) = (session.repo, session.toolbox);
     let name = tool.kind.name();
     let runner = tool.kind.runner();
-    let files = runner.files(repo);
+    let mut files = runner.files(repo);
+    if let Some(focus) = session.focus {
+        files.retain(|file| focus.includes(tool.kind, file));
+    }
     let version = toolbox.versions.get(name).cloned().flatten();
     let mut prepared = Prepared {
         kind: tool.kind,

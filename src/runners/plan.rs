@@ -281,7 +281,7 @@ impl<'a> Planner<'a> {
         for (python, files) in groups {
             let mut folders: Vec<(String, Vec<&'a str>)> = Vec::new();
             for file in files {
-                let folder = self.test_folder(file);
+                let folder = crate::changed::test_folder(self.repo, file);
                 match folders.iter_mut().find(|(f, _)| *f == folder) {
                     Some((_, members)) => members.push(file),
                     None => folders.push((folder, vec![file])),
@@ -312,25 +312,6 @@ impl<'a> Planner<'a> {
             }
         }
         plan
-    }
-
-    /// The folder whose files a test depends on: its tool folder, else the
-    /// folder it is in.
-    fn test_folder(&self, file: &str) -> String {
-        self.repo
-            .tools
-            .iter()
-            .find(|tool| {
-                file.strip_prefix(tool.path.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-            })
-            .map_or_else(
-                || {
-                    file.rsplit_once('/')
-                        .map_or(String::new(), |(dir, _)| dir.to_owned())
-                },
-                |tool| tool.path.clone(),
-            )
     }
 }
 

@@ -5,6 +5,7 @@
 //! cannot provision them skips the real-tool tests; with `CI=true` it fails.
 
 mod cache;
+mod changed;
 mod config;
 mod exit_codes;
 mod hook;

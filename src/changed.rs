@@ -1,0 +1,164 @@
+//! `--changed`: check only what a change touched — the pre-push case. The
+//! files changed since the merge base with the base ref, plus uncommitted and
+//! untracked ones (`git::ChangeSet`), and what depends on them:
+//!
+//! - Black and Flake8 judge each file alone: the changed Python files.
+//! - Pylint infers through imports: the changed Python files and every file
+//!   that imports one of them, directly or not.
+//! - pytest: the tests of every tool folder (else folder) that holds a
+//!   changed file or a file that imports one.
+//! - Built-in rules: findings on changed files, and on the folders that
+//!   hold them (a tool folder's missing README).
+//!
+//! Pylint's duplicate-code and cyclic-import then see only those files;
+//! the full run (without `--changed`) is the one that judges them.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use anyhow::{Context, Result};
+
+use crate::finding::Finding;
+use crate::git::{BaseRef, ChangeSet};
+use crate::imports::ImportGraph;
+use crate::repo::Repo;
+use crate::runners::ToolKind;
+
+pub(crate) struct Focus {
+    /// Every changed file of the repository model (deleted ones are gone).
+    changed: HashSet<String>,
+    /// Changed Python files and the Python files that import them.
+    dependents: HashSet<String>,
+    /// Test files of the folders touched.
+    tests: HashSet<String>,
+    /// For the note on stderr.
+    pub(crate) base: String,
+    pub(crate) merge_base: Option<String>,
+}
+
+impl Focus {
+    /// # Errors
+    /// No base can be found, or git cannot tell what changed (not a work
+    /// tree, a shallow clone without the merge base); the message says how
+    /// to fix it.
+    pub(crate) fn compute(repo: &Repo, base: Option<&str>) -> Result<Focus> {
+        let base = BaseRef::resolve(base, &repo.root)?;
+        let change_set = ChangeSet::since(&repo.root, &base)
+            .with_context(|| format!("--changed: what changed since `{}`", base.name))?;
+        let known: HashSet<&str> = repo.files.iter().map(|f| f.path.as_str()).collect();
+        let changed: HashSet<String> = change_set
+            .files()
+            .map(|(path, _)| path)
+            .filter(|path| known.contains(path))
+            .map(str::to_owned)
+            .collect();
+        let sources: Vec<(String, String)> = repo
+            .python_files()
+            .map(|f| {
+                let source = std::fs::read(repo.root.join(&f.path)).unwrap_or_default();
+                (
+                    f.path.clone(),
+                    String::from_utf8_lossy(&source).into_owned(),
+                )
+            })
+            .collect();
+        let borrowed: Vec<(&str, &str)> = sources
+            .iter()
+            .map(|(p, s)| (p.as_str(), s.as_str()))
+            .collect();
+        let graph = ImportGraph::build(&borrowed, &repo.import_roots);
+        let dependents = importers_of(&graph, &changed);
+        let touched: BTreeSet<String> = dependents
+            .iter()
+            .chain(&changed)
+            .map(|path| test_folder(repo, path))
+            .collect();
+        let tests = repo
+            .test_files()
+            .filter(|f| touched.contains(&test_folder(repo, &f.path)))
+            .map(|f| f.path.clone())
+            .collect();
+        Ok(Focus {
+            changed,
+            dependents,
+            tests,
+            base: base.name,
+            merge_base: change_set.merge_base,
+        })
+    }
+
+    /// Whether `tool` checks `path` in this run.
+    pub(crate) fn includes(&self, tool: ToolKind, path: &str) -> bool {
+        match tool {
+            ToolKind::Black | ToolKind::Flake8 => self.changed.contains(path),
+            ToolKind::Pylint => self.dependents.contains(path),
+            ToolKind::Pytest => self.tests.contains(path),
+        }
+    }
+
+    /// Whether a built-in rule's finding concerns the change: it is on a
+    /// changed file or on a folder holding one.
+    pub(crate) fn concerns(&self, finding: &Finding) -> bool {
+        let path = finding.path.trim_end_matches('/');
+        self.changed.contains(path)
+            || self.changed.iter().any(|changed| {
+                path.is_empty()
+                    || changed
+                        .strip_prefix(path)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+
+    pub(crate) fn changed_files(&self) -> usize {
+        self.changed.len()
+    }
+
+    pub(crate) fn importers(&self) -> usize {
+        self.dependents
+            .iter()
+            .filter(|d| !self.changed.contains(*d))
+            .count()
+    }
+}
+
+/// The changed Python files and every file that imports one, transitively.
+fn importers_of(graph: &ImportGraph, changed: &HashSet<String>) -> HashSet<String> {
+    let mut importers: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (file, deps) in &graph.edges {
+        for dep in deps {
+            importers
+                .entry(dep.as_str())
+                .or_default()
+                .push(file.as_str());
+        }
+    }
+    let mut reached: HashSet<String> = HashSet::new();
+    let mut queue: Vec<&str> = graph
+        .edges
+        .keys()
+        .map(String::as_str)
+        .filter(|path| changed.contains(*path))
+        .collect();
+    while let Some(path) = queue.pop() {
+        if reached.insert(path.to_owned()) {
+            queue.extend(importers.get(path).into_iter().flatten().copied());
+        }
+    }
+    reached
+}
+
+/// The folder whose tests cover `path`: its tool folder, else its folder.
+pub(crate) fn test_folder(repo: &Repo, path: &str) -> String {
+    repo.tools
+        .iter()
+        .find(|tool| {
+            path.strip_prefix(tool.path.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .map_or_else(
+            || {
+                path.rsplit_once('/')
+                    .map_or(String::new(), |(dir, _)| dir.to_owned())
+            },
+            |tool| tool.path.clone(),
+        )
+}
