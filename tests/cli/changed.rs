@@ -197,6 +197,6 @@ fn a_shallow_clone_without_the_merge_base_is_a_clear_error() {
         .output()
         .unwrap();
     assert_eq!(exit_code(&output), 2, "{}", all_output(&output));
-    let text = all_output(&output);
-    assert!(text.contains("fetch"), "the error names the fix: {text}");
+    let message = all_output(&output);
+    assert!(message.contains("fetch"), "the error names the fix: {message}");
 }
