@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Settings, ToolSettings};
 use crate::repo::Repo;
@@ -38,7 +38,7 @@ for name in sys.argv[1:]:
 print(json.dumps({"python": sys.version.split()[0], "tools": tools}))
 "#;
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 struct Probe {
     python: String,
     tools: BTreeMap<String, Option<String>>,
@@ -78,7 +78,11 @@ pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
     let managed = settings.python.is_none();
     let env = tool_env(&cache, repo, managed)?;
     let names: Vec<&str> = tools.iter().map(|t| t.kind.name()).collect();
-    let probe = probe(&python, &names, &env)?;
+    let probe = if managed {
+        remembered_probe(&python, &names, &env)?
+    } else {
+        probe(&python, &names, &env)?
+    };
     Ok(Toolbox {
         python,
         python_version: probe.python,
@@ -126,6 +130,43 @@ fn provision_managed(
         });
     }
     Ok((python, isolated))
+}
+
+/// The probe of a managed environment, kept beside it until what is
+/// installed there changes (installing or removing a package changes the
+/// site-packages folder's modification time): a warm run starts no
+/// interpreter at all.
+fn remembered_probe(python: &Path, tools: &[&str], env: &[(OsString, OsString)]) -> Result<Probe> {
+    let venv = python
+        .parent()
+        .and_then(Path::parent)
+        .context("the managed interpreter lives in a virtual environment")?;
+    let mut stamp = vec![tools.join(",")];
+    for folder in [venv.join("lib"), venv.join("lib64")] {
+        for entry in fs::read_dir(&folder).into_iter().flatten().flatten() {
+            let site = entry.path().join("site-packages");
+            if let Ok(modified) = fs::metadata(&site).and_then(|m| m.modified()) {
+                stamp.push(format!("{}={modified:?}", site.display()));
+            }
+        }
+    }
+    if let Ok(meta) = fs::metadata(python) {
+        stamp.push(format!("{:?}/{}", meta.modified().ok(), meta.len()));
+    }
+    let stamp = crate::hash::short_digest(&stamp, 16);
+    let remembered = venv.join("opsgate-probe.json");
+    if let Ok(text) = fs::read_to_string(&remembered)
+        && let Ok((kept, probe)) = serde_json::from_str::<(String, Probe)>(&text)
+        && kept == stamp
+    {
+        return Ok(probe);
+    }
+    let probe = probe(python, tools, env)?;
+    // Only a speed-up: a probe that cannot be kept is asked again next time.
+    if let Ok(text) = serde_json::to_string(&(&stamp, &probe)) {
+        let _ = fs::write(&remembered, text);
+    }
+    Ok(probe)
 }
 
 fn probe(python: &Path, tools: &[&str], env: &[(OsString, OsString)]) -> Result<Probe> {

@@ -37,7 +37,7 @@ pub(crate) fn base_python() -> PathBuf {
 /// Returns the `python` of a ready environment for `spec`, building it first
 /// if needed.
 pub(crate) fn provision(cache: &Path, base: &Path, spec: &EnvSpec, root: &Path) -> Result<PathBuf> {
-    let key = env_key(base, spec, root)?;
+    let key = env_key(cache, base, spec, root)?;
     let envs = cache.join("envs");
     fs::create_dir_all(&envs).with_context(|| format!("creating `{}`", envs.display()))?;
     let dir = envs.join(&key);
@@ -71,20 +71,12 @@ pub(crate) fn provision(cache: &Path, base: &Path, spec: &EnvSpec, root: &Path) 
     Ok(python)
 }
 
-fn env_key(base: &Path, spec: &EnvSpec, root: &Path) -> Result<String> {
-    let version = Command::new(base)
-        .args(["-c", "import sys; print(sys.version)"])
-        .output()
-        .with_context(|| {
-            format!(
-                "cannot run `{}` to build the tool environment: install Python 3 or pass --python",
-                base.display()
-            )
-        })?;
+fn env_key(cache: &Path, base: &Path, spec: &EnvSpec, root: &Path) -> Result<String> {
+    let version = base_version(cache, base)?;
     let mut parts: Vec<Vec<u8>> = vec![
         ENV_LAYOUT.into(),
         base.as_os_str().as_encoded_bytes().to_vec(),
-        version.stdout,
+        version.into_bytes(),
     ];
     parts.extend(
         spec.tools
@@ -98,6 +90,68 @@ fn env_key(base: &Path, spec: &EnvSpec, root: &Path) -> Result<String> {
         parts.push(content);
     }
     Ok(short_digest(&parts, 8))
+}
+
+/// The base interpreter's `sys.version`. Asking costs an interpreter start
+/// (through a version manager's shim, a few of them), so the answer is kept
+/// with what decides which interpreter `base` means — `PATH`,
+/// `PYENV_VERSION` and the `.python-version` files above the working folder —
+/// and is trusted while that interpreter's file is unchanged.
+fn base_version(cache: &Path, base: &Path) -> Result<String> {
+    let mut chooses = vec![
+        base.as_os_str().as_encoded_bytes().to_vec(),
+        std::env::var_os("PATH")
+            .unwrap_or_default()
+            .into_encoded_bytes(),
+        std::env::var_os("PYENV_VERSION")
+            .unwrap_or_default()
+            .into_encoded_bytes(),
+    ];
+    if let Ok(cwd) = std::env::current_dir() {
+        for dir in cwd.ancestors() {
+            chooses.push(fs::read(dir.join(".python-version")).unwrap_or_default());
+        }
+    }
+    let record = cache
+        .join("envs")
+        .join(format!("base-{}.json", short_digest(&chooses, 8)));
+    let unchanged = |executable: &str, stamp: &str| {
+        fs::metadata(executable)
+            .is_ok_and(|m| format!("{:?}/{}", m.modified().ok(), m.len()) == stamp)
+    };
+    if let Ok(text) = fs::read_to_string(&record)
+        && let Ok([executable, stamp, version]) = serde_json::from_str::<[String; 3]>(&text)
+        && unchanged(&executable, &stamp)
+    {
+        return Ok(version);
+    }
+    let output = Command::new(base)
+        .args([
+            "-c",
+            "import sys; print(sys.executable); print(sys.version)",
+        ])
+        .output()
+        .with_context(|| {
+            format!(
+                "cannot run `{}` to build the tool environment: install Python 3 or pass --python",
+                base.display()
+            )
+        })?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (executable, version) = text.split_once('\n').unwrap_or(("", &text));
+    let version = version.to_owned();
+    if output.status.success()
+        && let Ok(meta) = fs::metadata(executable)
+    {
+        let stamp = format!("{:?}/{}", meta.modified().ok(), meta.len());
+        // Only a speed-up: a record that cannot be written is asked again.
+        let _ = fs::create_dir_all(cache.join("envs"));
+        let _ = fs::write(
+            &record,
+            serde_json::json!([executable, stamp, version]).to_string(),
+        );
+    }
+    Ok(version)
 }
 
 fn build(base: &Path, dir: &Path, spec: &EnvSpec, root: &Path) -> Result<()> {

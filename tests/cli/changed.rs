@@ -198,5 +198,8 @@ fn a_shallow_clone_without_the_merge_base_is_a_clear_error() {
         .unwrap();
     assert_eq!(exit_code(&output), 2, "{}", all_output(&output));
     let message = all_output(&output);
-    assert!(message.contains("fetch"), "the error names the fix: {message}");
+    assert!(
+        message.contains("fetch"),
+        "the error names the fix: {message}"
+    );
 }
