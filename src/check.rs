@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use crate::adoption::Adoption;
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
 use crate::cli::ReportFormat;
@@ -16,50 +17,25 @@ use crate::progress::Progress;
 use crate::pytest_config::TestPatterns;
 use crate::repo::Repo;
 use crate::report::{self, RunResult};
-use crate::rules;
-use crate::runners;
+use crate::rules::{self, ToolFindings};
+use crate::runners::{self, ToolRun};
+use crate::test_result::TestResult;
 use crate::toolenv;
 use crate::verdict::{self, Verdict};
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
     let settings = Settings::from_check_args(args)?;
-    let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
-    repo.apply_test_patterns(&TestPatterns::from_repo(&settings.root)?);
-    let toolbox = toolenv::prepare(&settings, &repo)?;
-
-    // Tool reports (pytest's JUnit) go to a private folder, never the repo.
-    let scratch = tempfile::Builder::new()
-        .prefix("opsgate-")
-        .tempdir()
-        .context("creating a temporary folder for tool reports")?;
-    let enabled: Vec<_> = settings.tools.clone();
-    let guard = TreeGuard::new(&repo);
-    let progress = Progress::for_terminal();
-    let outcomes = runners::run_all(
-        &enabled,
-        &repo,
-        &toolbox,
-        settings.jobs,
-        scratch.path(),
-        &progress,
-    );
-    progress.done();
-    // The repository's tests may have written into it: then the run cannot judge.
-    let changes = guard.changes(&repo.root, settings.jobs);
-
-    // The built-in rules report unreadable paths too (OG001), as configured.
-    let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules);
-    let mut tests = Vec::new();
-    let mut tools = Vec::with_capacity(outcomes.len());
-    for (record, interpreted) in outcomes {
-        findings.extend(interpreted.findings);
-        tests.extend(interpreted.tests);
-        tools.push(record);
-    }
-    guard::blame(&mut tools, &changes);
-    fingerprint::assign(&mut findings, &repo);
-    finding::sort(&mut findings);
+    // A missing base or baseline stops the run before any tool runs.
+    let adoption = Adoption::from_args(args, &settings.root)?;
+    let Evaluation {
+        repo,
+        toolbox,
+        mut findings,
+        tests,
+        tools,
+    } = evaluate(&settings)?;
+    let adoption = adoption.apply(&mut findings);
 
     let verdict = verdict::judge(&findings, &tools, settings.fail_on);
     for tool in &tools {
@@ -83,9 +59,72 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         domains: repo.domains.clone(),
         tool_folders: repo.tools.iter().map(|t| t.path.clone()).collect(),
         ci: CiContext::from_env(&settings.root),
+        adoption,
     };
     write_reports(&settings, &result)?;
     Ok(verdict)
+}
+
+/// What the tools and rules found, fingerprinted and sorted.
+pub(crate) struct Evaluation {
+    pub(crate) repo: Repo,
+    pub(crate) toolbox: runners::Toolbox,
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) tests: Vec<TestResult>,
+    pub(crate) tools: Vec<ToolRun>,
+}
+
+/// Discover, run the tools and the rules, apply the inline suppressions,
+/// fingerprint: every finding of the run, before any judgement.
+pub(crate) fn evaluate(settings: &Settings) -> Result<Evaluation> {
+    let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
+    repo.apply_test_patterns(&TestPatterns::from_repo(&settings.root)?);
+    let toolbox = toolenv::prepare(settings, &repo)?;
+
+    // Tool reports (pytest's JUnit) go to a private folder, never the repo.
+    let scratch = tempfile::Builder::new()
+        .prefix("opsgate-")
+        .tempdir()
+        .context("creating a temporary folder for tool reports")?;
+    let enabled: Vec<_> = settings.tools.clone();
+    let guard = TreeGuard::new(&repo);
+    let progress = Progress::for_terminal();
+    let outcomes = runners::run_all(
+        &enabled,
+        &repo,
+        &toolbox,
+        settings.jobs,
+        scratch.path(),
+        &progress,
+    );
+    progress.done();
+    // The repository's tests may have written into it: then the run cannot judge.
+    let changes = guard.changes(&repo.root, settings.jobs);
+
+    let mut tool_findings = ToolFindings::default();
+    let mut tests = Vec::new();
+    let mut tools = Vec::with_capacity(outcomes.len());
+    for (record, interpreted) in outcomes {
+        tool_findings.findings.extend(interpreted.findings);
+        tool_findings
+            .checked
+            .extend(record.checked_files.iter().cloned());
+        tests.extend(interpreted.tests);
+        tools.push(record);
+    }
+    guard::blame(&mut tools, &changes);
+    // The built-in rules report unreadable paths too (OG001), as configured;
+    // inline suppressions apply to their findings and the tools'.
+    let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules, tool_findings);
+    fingerprint::assign(&mut findings, &repo);
+    finding::sort(&mut findings);
+    Ok(Evaluation {
+        repo,
+        toolbox,
+        findings,
+        tests,
+        tools,
+    })
 }
 
 /// The stdout report, the `--output` files, and on GitHub Actions the
