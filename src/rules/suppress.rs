@@ -7,7 +7,8 @@
 //! <!-- opsgate: ignore[OG103] the wrapper script takes --dry-run -->
 //! ```
 //!
-//! A suppression covers its own line and the line below, for built-in rules
+//! A trailing suppression covers its own line; one on a line of its own
+//! covers that line and the next. It applies to built-in rules
 //! and for the tools' findings alike (by code, `F401`, or Pylint's name,
 //! `unused-import`); the tools' own `# noqa` and `# pylint: disable` are the
 //! tools' business. Without a reason, with an unknown `OG` id or a malformed
@@ -39,6 +40,8 @@ pub(crate) struct Suppression {
     pub(crate) rules: Vec<String>,
     pub(crate) reason: String,
     pub(crate) until: Option<Until>,
+    /// On a line of its own (it covers the next line too), not trailing code.
+    pub(crate) standalone: bool,
 }
 
 /// The `until=` of a suppression.
@@ -80,7 +83,7 @@ impl Suppression {
     }
 
     fn is_near(&self, line: u32) -> bool {
-        self.line == line || self.line + 1 == line
+        self.line == line || (self.standalone && self.line + 1 == line)
     }
 
     /// The index of the id that names this finding's rule, by code or name.
@@ -134,9 +137,8 @@ pub(crate) fn parse(text: &str, markdown: bool) -> Vec<Suppression> {
 fn parse_line(number: u32, line: &str, markdown: bool) -> Option<Suppression> {
     let at = line.find(MARKER)?;
     let opener = if markdown { "<!--" } else { "#" };
-    if !line[..at].contains(opener) {
-        return None;
-    }
+    let comment = line[..at].find(opener)?;
+    let standalone = line[..comment].trim().is_empty();
     let after = &line[at + MARKER.len()..];
     let close = after.find(']')?;
     let rules = after[..close]
@@ -167,6 +169,7 @@ fn parse_line(number: u32, line: &str, markdown: bool) -> Option<Suppression> {
         rules,
         reason: words.join(" "),
         until,
+        standalone,
     })
 }
 
@@ -518,5 +521,17 @@ mod tests {
         assert!(s.covers("OG301", 2));
         assert!(!s.covers("OG301", 3));
         assert!(!s.covers("OG302", 2));
+    }
+
+    #[test]
+    fn a_trailing_suppression_covers_only_its_line() {
+        let s = &parse(
+            "import os  # opsgate: ignore[F401] plugin\nimport sys\n",
+            false,
+        )[0];
+        assert!(s.covers("F401", 1));
+        assert!(!s.covers("F401", 2));
+        let md = &parse("text <!-- opsgate: ignore[OG103] wrapper -->\n", true)[0];
+        assert!(!md.standalone);
     }
 }
