@@ -201,7 +201,9 @@ fn new_only_fails_only_on_the_violation_a_change_adds() {
     assert_eq!(report["new_only"]["merge_base"], merge_base.as_str());
 
     // SARIF says the same with baselineState.
-    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let sarif_path = sarif;
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif_path).unwrap()).unwrap();
     let states: Vec<&str> = sarif["runs"]
         .as_array()
         .unwrap()
@@ -213,6 +215,12 @@ fn new_only_fails_only_on_the_violation_a_change_adds() {
         states.contains(&"new") && states.contains(&"unchanged"),
         "{states:?}"
     );
+    for schema in [
+        "sarif-schema-2.1.0.json",
+        "codeql-action-sarif-schema-2.1.0.json",
+    ] {
+        crate::reports::validate("sarif-schema", &sarif_path, Some(schema));
+    }
 
     // Without the new violation the same change passes, though the old remain.
     test.write(
