@@ -222,6 +222,64 @@ mod tests {
         assert_eq!(reformatted_lines(diff), [(2, 2), (2, 3), (20, 21)]);
     }
 
+    /// The report fixture with its F401 (an error) and a fixed finding in
+    /// the baseline.
+    fn run_with_baseline() -> crate::report::RunResult {
+        let mut run = crate::report::fixtures::run();
+        let known = run.findings.iter().find(|f| f.rule == "F401").unwrap();
+        let mut fixed = Entry::of(known);
+        fixed.fingerprint = "fixed-since".into();
+        fixed.rule = "E999".into();
+        let adoption = Adoption {
+            new_code: None,
+            baseline: Some(Baseline {
+                path: PathBuf::from(".opsgate-baseline.json"),
+                entries: vec![Entry::of(known), fixed],
+            }),
+        };
+        run.adoption = adoption.apply(&mut run.findings);
+        run
+    }
+
+    #[test]
+    fn baseline_findings_are_notes_that_cannot_fail_and_every_report_says_so() {
+        let run = run_with_baseline();
+        let f401 = run.findings.iter().find(|f| f.rule == "F401").unwrap();
+        assert_eq!(f401.severity, Severity::Note);
+        assert_eq!(f401.original_severity, Some(Severity::Error));
+        assert_eq!(f401.baseline_state, Some(BaselineState::Unchanged));
+        assert!(!run.is_blocking(f401));
+        let black = run.findings.iter().find(|f| f.tool == "black").unwrap();
+        assert_eq!(black.baseline_state, Some(BaselineState::New));
+        assert!(run.is_blocking(black));
+        let summary = run.adoption.as_ref().unwrap();
+        assert_eq!(summary.existing, 1);
+        assert_eq!(summary.baseline.as_ref().unwrap().gone.len(), 1);
+
+        let render = |format| {
+            let mut out = Vec::new();
+            crate::report::emit(format, &mut out, &run).unwrap();
+            String::from_utf8(out).unwrap()
+        };
+        let terminal = render(crate::cli::ReportFormat::Terminal);
+        assert!(terminal.contains("(existing, was error)"), "{terminal}");
+        assert!(
+            terminal.contains("1 baseline findings are gone"),
+            "{terminal}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&render(crate::cli::ReportFormat::Json)).unwrap();
+        assert_eq!(json["existing"], 1);
+        assert_eq!(json["baseline"]["gone"][0]["fingerprint"], "fixed-since");
+        let sarif = render(crate::cli::ReportFormat::Sarif);
+        assert!(
+            sarif.contains("\"baselineState\": \"unchanged\""),
+            "{sarif}"
+        );
+        let md = crate::report::summary_markdown(&run);
+        assert!(md.contains("1 existing findings"), "{md}");
+    }
+
     #[test]
     fn hunk_headers_without_counts_mean_one_line() {
         assert_eq!(hunk_header("@@ -3 +3,2 @@"), Some((3, 1, 2)));

@@ -23,6 +23,8 @@ use anyhow::{Context, Result};
 
 pub(crate) use step_outputs::append_step_outputs;
 pub(crate) use summary::append_step_summary;
+#[cfg(test)]
+pub(crate) use summary::markdown as summary_markdown;
 
 use crate::adoption::AdoptionSummary;
 use crate::ci::CiContext;
