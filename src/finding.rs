@@ -101,7 +101,7 @@ pub(crate) struct Finding {
 
 /// A finding against the code it is compared with (the merge base under
 /// `--new-only`, the baseline file), named as SARIF's `baselineState`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum BaselineState {
     /// On a line added or changed since the base, or not in the baseline:

@@ -280,6 +280,50 @@ fn the_base_comes_from_the_merge_request_pipeline() {
 }
 
 #[test]
+fn on_a_github_pull_request_the_base_is_the_target_branch_of_origin() {
+    // The built-in rules only: no tool, no Python needed.
+    let origin = legacy_repo();
+    git(&origin, &["switch", "--quiet", "main"]);
+    let test = CliTest::empty();
+    std::fs::remove_dir(test.root()).unwrap();
+    let status = std::process::Command::new("git")
+        .args(["clone", "--quiet"])
+        .arg(origin.root())
+        .arg(test.root())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    git(&test, &["switch", "--quiet", "--detach"]);
+    test.write("networking/trunk/trunk.py", "x = 1\n");
+    let config = test.outside().join("no-tools.toml");
+    std::fs::write(
+        &config,
+        "[tools.black]\nenabled = false\n[tools.flake8]\nenabled = false\n\
+         [tools.pylint]\nenabled = false\n[tools.pytest]\nenabled = false\n",
+    )
+    .unwrap();
+    let (output, report) = check_json(
+        &test,
+        &["--new-only", "--config", config.to_str().unwrap()],
+        &[("GITHUB_BASE_REF", "main")],
+    );
+    assert_eq!(exit_code(&output), 1, "{}", all_output(&output));
+    assert_eq!(report["new_only"]["base"], "origin/main");
+    let state = |rule: &str, path: &str| {
+        findings(&report)
+            .iter()
+            .find(|f| f["rule"] == rule && f["path"] == path)
+            .map(|f| f["baseline_state"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(state("OG101", "networking/trunk").as_deref(), Some("new"));
+    assert_eq!(
+        state("OG401", "networking/vlan").as_deref(),
+        Some("unchanged")
+    );
+    assert_eq!(state("OG201", "CODEOWNERS").as_deref(), Some("unchanged"));
+}
+
+#[test]
 fn new_only_without_the_history_it_needs_exits_2_naming_the_fix() {
     let test = legacy_repo();
     let (output, _) = check_json(&test, &["--new-only", "--base", "origin/nope"], &[]);
