@@ -29,6 +29,8 @@ pub struct Cli {
 pub enum Command {
     /// Check a repository and exit 0 (passed), 1 (failed) or 2 (could not judge)
     Check(CheckArgs),
+    /// Record the current findings in a baseline file, so that they no longer fail the gate
+    Baseline(BaselineArgs),
     /// Write an opsgate.toml holding the embedded defaults, commented
     Init(InitArgs),
     /// Install a git pre-push hook that runs the gate on the commits being pushed
@@ -42,7 +44,14 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, clap::Args)]
+// Each flag is one independent switch of the command line.
+#[allow(clippy::struct_excessive_bools)]
+#[derive(Debug, Default, clap::Args)]
+#[command(group(
+    clap::ArgGroup::new("base_user")
+        .args(["new_only", "changed"])
+        .multiple(true)
+))]
 pub struct CheckArgs {
     /// Repository to check
     #[arg(default_value = ".")]
@@ -81,11 +90,52 @@ pub struct CheckArgs {
     #[arg(long)]
     pub changed: bool,
 
+    /// Only findings on lines added or changed since the merge base with the base can fail the
+    /// gate; the others are reported at note, marked existing
+    #[arg(long)]
+    pub new_only: bool,
+
     #[allow(clippy::doc_markdown)] // --help shows it as written
-    /// The base for --changed [default: origin/$GITHUB_BASE_REF on GitHub,
+    /// The base for --new-only and --changed [default: origin/$GITHUB_BASE_REF on GitHub,
     /// $CI_MERGE_REQUEST_DIFF_BASE_SHA on GitLab, else the upstream branch]
-    #[arg(long, value_name = "REF", requires = "changed")]
+    #[arg(long, value_name = "REF", requires = "base_user")]
     pub base: Option<String>,
+
+    /// Findings recorded in this baseline file do not fail the gate
+    /// [default: .opsgate-baseline.json at the root, when it exists]
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Do not use .opsgate-baseline.json even though it exists
+    #[arg(long, conflicts_with = "baseline")]
+    pub no_baseline: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BaselineArgs {
+    /// Repository to check
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Configuration file (else opsgate.toml, else [tool.opsgate] in pyproject.toml, else defaults)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Use the tools installed for this interpreter instead of the managed environment
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Tool processes at once, and walk threads [default: all cores]
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+
+    /// The baseline file to write [default: .opsgate-baseline.json at the root]
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Only drop the entries whose findings are gone; add none
+    #[arg(long)]
+    pub prune: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -90,6 +90,42 @@ pub(crate) struct Finding {
     /// A suggested change, e.g. Black's diff.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) fix: Option<String>,
+    /// Set under `--new-only` or a baseline: whether the finding is new or
+    /// was there before (those are lowered to `note`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) baseline_state: Option<BaselineState>,
+    /// The severity before an existing finding was lowered to `note`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) original_severity: Option<Severity>,
+}
+
+/// A finding against the code it is compared with (the merge base under
+/// `--new-only`, the baseline file), named as SARIF's `baselineState`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum BaselineState {
+    /// On a line added or changed since the base, or not in the baseline:
+    /// it can fail the gate.
+    New,
+    /// There before: on an unchanged line, or in the baseline.
+    Unchanged,
+    /// In the baseline with another message (the same line and rule).
+    Updated,
+}
+
+impl BaselineState {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            BaselineState::New => "new",
+            BaselineState::Unchanged => "unchanged",
+            BaselineState::Updated => "updated",
+        }
+    }
+
+    /// There before this change, whatever its message now says.
+    pub(crate) fn is_existing(self) -> bool {
+        self != BaselineState::New
+    }
 }
 
 impl Finding {
@@ -112,7 +148,15 @@ impl Finding {
             fingerprint: String::new(),
             help_url: None,
             fix: None,
+            baseline_state: None,
+            original_severity: None,
         }
+    }
+
+    /// Whether this finding fails the gate at `fail_on`: existing findings
+    /// (on unchanged lines, or in the baseline) never do.
+    pub(crate) fn fails_at(&self, fail_on: Severity) -> bool {
+        self.severity >= fail_on && !self.baseline_state.is_some_and(BaselineState::is_existing)
     }
 
     /// The order reports use: by path, position, then rule, so output diffs cleanly.

@@ -1,6 +1,9 @@
 //! opsgate: a quality gate for repositories of Python operations scripts.
 //! `run` is the whole program; `main.rs` only maps its result to an exit code.
 
+mod adoption;
+mod baseline;
+mod baseline_command;
 mod cache;
 mod changed;
 mod check;
@@ -11,7 +14,6 @@ mod finding;
 mod fingerprint;
 #[cfg(test)]
 mod fuzz;
-#[allow(dead_code)] // read by `--new-only` (and `--changed`), being wired up
 mod git;
 mod guard;
 mod hash;
@@ -71,6 +73,7 @@ pub fn run(cli: &Cli) -> Result<ExitStatus> {
             Verdict::Failed => ExitStatus::Failed,
             Verdict::Error => ExitStatus::Error,
         }),
+        Command::Baseline(args) => baseline_command::run(args),
         Command::Init(args) => {
             init::run(args)?;
             Ok(ExitStatus::Passed)

@@ -17,7 +17,7 @@ pub(crate) enum Verdict {
 pub(crate) fn judge(findings: &[Finding], tools: &[ToolRun], fail_on: Severity) -> Verdict {
     if tools.iter().any(|t| t.status.is_error()) {
         Verdict::Error
-    } else if findings.iter().any(|f| f.severity >= fail_on) {
+    } else if findings.iter().any(|f| f.fails_at(fail_on)) {
         Verdict::Failed
     } else {
         Verdict::Passed

@@ -7,6 +7,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Emitter, RunResult};
+use crate::adoption::AdoptionSummary;
 use crate::finding::{Finding, Severity};
 use crate::runners::ToolRun;
 use crate::test_result::TestResult;
@@ -31,6 +32,9 @@ struct Report<'a> {
     findings: &'a [Finding],
     tools: &'a [ToolRun],
     tests: &'a [TestResult],
+    /// Under `--new-only` or with a baseline (absent otherwise).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    adoption: Option<&'a AdoptionSummary>,
 }
 
 impl Emitter for Json {
@@ -48,6 +52,7 @@ impl Emitter for Json {
             findings: &run.findings,
             tools: &run.tools,
             tests: &run.tests,
+            adoption: run.adoption.as_ref(),
         };
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;

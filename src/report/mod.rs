@@ -23,7 +23,10 @@ use anyhow::{Context, Result};
 
 pub(crate) use step_outputs::append_step_outputs;
 pub(crate) use summary::append_step_summary;
+#[cfg(test)]
+pub(crate) use summary::markdown as summary_markdown;
 
+use crate::adoption::AdoptionSummary;
 use crate::ci::CiContext;
 use crate::cli::ReportFormat;
 use crate::finding::{Finding, Severity};
@@ -46,6 +49,8 @@ pub(crate) struct RunResult {
     pub(crate) domains: Vec<String>,
     pub(crate) tool_folders: Vec<String>,
     pub(crate) ci: CiContext,
+    /// Under `--new-only` or with a baseline: what was compared and found existing.
+    pub(crate) adoption: Option<AdoptionSummary>,
 }
 
 impl RunResult {
@@ -55,7 +60,7 @@ impl RunResult {
     }
 
     pub(crate) fn is_blocking(&self, finding: &Finding) -> bool {
-        finding.severity >= self.fail_on
+        finding.fails_at(self.fail_on)
     }
 
     pub(crate) fn count(&self, severity: Severity) -> usize {
@@ -215,6 +220,7 @@ pub(crate) mod fixtures {
             domains: vec!["net".into()],
             tool_folders: vec![],
             ci: CiContext::default(),
+            adoption: None,
         }
     }
 }

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::sarif_fix;
 use super::{Emitter, RunResult};
-use crate::finding::{Finding, Severity};
+use crate::finding::{BaselineState, Finding, Severity};
 use crate::rules;
 use crate::runners::{ToolRun, ToolStatus};
 
@@ -119,6 +119,9 @@ struct SarifResult<'a> {
     message: Text,
     locations: Vec<Location>,
     partial_fingerprints: BTreeMap<&'static str, &'a str>,
+    /// `new` or `unchanged`/`updated` under `--new-only` or a baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_state: Option<&'static str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     fixes: Vec<Fix>,
 }
@@ -391,6 +394,7 @@ fn result<'a>(run: &RunResult, finding: &'a Finding, rule_index: usize) -> Sarif
             },
         }],
         partial_fingerprints: BTreeMap::from([(FINGERPRINT_KEY, finding.fingerprint.as_str())]),
+        baseline_state: finding.baseline_state.map(BaselineState::as_str),
         fixes,
     }
 }

@@ -38,6 +38,20 @@ pub(crate) fn markdown(run: &RunResult) -> String {
         run.count(Severity::Note),
         run.duration.as_secs_f64()
     );
+    if let Some(adoption) = &run.adoption {
+        let gone = adoption.baseline.as_ref().map_or(0, |b| b.gone.len());
+        let _ = writeln!(
+            md,
+            "{} existing findings (unchanged since the base, or in the baseline) are notes that \
+             cannot fail the gate{}\n",
+            adoption.existing,
+            if gone == 0 {
+                String::new()
+            } else {
+                format!("; {gone} baseline findings are gone (`opsgate baseline --prune`)")
+            }
+        );
+    }
     md.push_str(
         "| tool | version | status | time | files | findings |\n|---|---|---|---:|---:|---:|\n",
     );

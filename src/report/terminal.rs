@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 use anyhow::Result;
 
 use super::{Emitter, RunResult};
-use crate::finding::Severity;
+use crate::finding::{BaselineState, Severity};
 use crate::runners::ToolStatus;
 use crate::verdict::Verdict;
 
@@ -51,7 +51,7 @@ impl Emitter for Terminal {
                 _ => "-".to_owned(),
             };
             let style = severity_style(finding.severity);
-            writeln!(
+            write!(
                 out,
                 "  {position:>8}  {style}{:<7}{style:#}  {DIM}{} {}{DIM:#}  {}",
                 finding.severity,
@@ -60,6 +60,16 @@ impl Emitter for Terminal {
                 // Continuation lines of a long message stay under it.
                 finding.message.trim_end().replace('\n', "\n            ")
             )?;
+            if finding
+                .baseline_state
+                .is_some_and(BaselineState::is_existing)
+            {
+                match finding.original_severity {
+                    Some(was) => write!(out, "  {DIM}(existing, was {was}){DIM:#}")?,
+                    None => write!(out, "  {DIM}(existing){DIM:#}")?,
+                }
+            }
+            writeln!(out)?;
         }
         if !run.findings.is_empty() {
             writeln!(out)?;
@@ -100,9 +110,52 @@ impl Emitter for Terminal {
             run.domains.len(),
             run.tool_folders.len()
         )?;
+        write_adoption(out, run)?;
         writeln!(out)?;
         write_verdict(out, run)
     }
+}
+
+/// What `--new-only` and the baseline compared with, and what the baseline
+/// no longer needs.
+fn write_adoption(out: &mut dyn Write, run: &RunResult) -> Result<()> {
+    let Some(adoption) = &run.adoption else {
+        return Ok(());
+    };
+    if let Some(new_only) = &adoption.new_only {
+        match &new_only.merge_base {
+            Some(commit) => writeln!(
+                out,
+                "{DIM}new code: lines changed since {} (merge base with {}){DIM:#}",
+                commit.get(..12).unwrap_or(commit),
+                new_only.base
+            )?,
+            None => writeln!(
+                out,
+                "{DIM}new code: no history to compare with, so everything is new{DIM:#}"
+            )?,
+        }
+    }
+    if let Some(baseline) = &adoption.baseline {
+        writeln!(
+            out,
+            "{DIM}baseline {}: {} findings known{DIM:#}",
+            baseline.file, baseline.matched
+        )?;
+        if !baseline.gone.is_empty() {
+            writeln!(
+                out,
+                "{GREEN}{} baseline findings are gone{GREEN:#}: `opsgate baseline --prune` drops them",
+                baseline.gone.len()
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "{DIM}{} existing findings reported at note; they cannot fail the gate{DIM:#}",
+        adoption.existing
+    )?;
+    Ok(())
 }
 
 fn write_verdict(out: &mut dyn Write, run: &RunResult) -> Result<()> {

@@ -23,7 +23,10 @@ and is itself an OG002 finding), on the flagged line or the line above:
 ```text
 # opsgate: ignore[{ID}] why this is fine             (scripts, requirements, CODEOWNERS)
 <!-- opsgate: ignore[{ID}] why this is fine -->      (READMEs)
+# opsgate: ignore[{ID}] until=2027-03-31 why         (stops working after that day: OG003)
 ```
+
+A suppression that hides nothing in a run is an OG004 finding.
 ";
 
 /// One line per rule: id, name, default severity, summary.

@@ -9,8 +9,8 @@ pub(crate) struct InvalidSuppression;
 const DOCS: &str = r#"
 ## What it does
 Reports `opsgate: ignore[...]` comments that suppress nothing: without a
-reason after the `]`, with no rule id, or naming an id that is not an opsgate
-rule.
+reason after the `]`, with no rule id, naming an `OG` id that is not an
+opsgate rule, or with an `until=` that is not a `YYYY-MM-DD` date.
 
 ## Why it matters
 A suppression is a decision someone will have to revisit. Without the reason
@@ -41,7 +41,7 @@ impl Rule for InvalidSuppression {
         RuleLevel::Warning
     }
     fn summary(&self) -> &'static str {
-        "An inline suppression without a reason or with an unknown rule id"
+        "An inline suppression without a reason, with an unknown rule id or a malformed date"
     }
     fn docs(&self) -> &'static str {
         DOCS

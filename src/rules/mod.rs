@@ -7,6 +7,7 @@ mod codeowners;
 mod codeowners_missing;
 mod codeowners_syntax;
 mod commands;
+mod expired_suppression;
 #[cfg(test)]
 mod fuzz;
 mod invalid_suppression;
@@ -30,6 +31,7 @@ mod tool_owners;
 mod unpinned_requirement;
 mod unreadable_path;
 mod untested_tool;
+mod unused_suppression;
 mod workspace;
 
 use rayon::prelude::*;
@@ -68,6 +70,8 @@ pub(crate) trait Rule: Sync {
 pub(crate) const RULES: &[&dyn Rule] = &[
     &unreadable_path::UnreadablePath,
     &invalid_suppression::InvalidSuppression,
+    &expired_suppression::ExpiredSuppression,
+    &unused_suppression::UnusedSuppression,
     &readme_missing::ReadmeMissing,
     &readme_sections::ReadmeSections,
     &readme_options::ReadmeOptions,
@@ -160,8 +164,9 @@ impl Violation {
 }
 
 /// Runs every enabled rule in parallel over the repository model; each file
-/// is read once into the workspace, which all rules share.
-pub(crate) fn run(repo: &Repo, settings: &RuleSettings) -> Vec<Finding> {
+/// is read once into the workspace, which all rules share. The tools'
+/// findings join them before the inline suppressions apply to both.
+pub(crate) fn run(repo: &Repo, settings: &RuleSettings, tools: ToolFindings) -> Vec<Finding> {
     let ws = Workspace::load(repo);
     let mut findings: Vec<Finding> = RULES
         .par_iter()
@@ -191,8 +196,20 @@ pub(crate) fn run(repo: &Repo, settings: &RuleSettings) -> Vec<Finding> {
             })
         })
         .collect();
-    suppress::apply(&ws, &mut findings);
+    findings.extend(tools.findings);
+    let checked = |path: &str| tools.checked.contains(path);
+    let today = time::OffsetDateTime::now_utc().date();
+    let about_suppressions = suppress::apply(&ws, settings, &mut findings, &checked, today);
+    findings.extend(about_suppressions);
     findings
+}
+
+/// What the tools found, and the files they checked (a suppression of a
+/// tool's code is unused only where a tool looked).
+#[derive(Debug, Default)]
+pub(crate) struct ToolFindings {
+    pub(crate) findings: Vec<Finding>,
+    pub(crate) checked: std::collections::HashSet<String>,
 }
 
 #[cfg(test)]

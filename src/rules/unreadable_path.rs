@@ -76,10 +76,11 @@ mod tests {
             "cannot be read, so it is not checked: File system loop found",
         ));
         let settings = RuleSettings::resolve(&RulesTable::default()).unwrap();
-        let found: Vec<Finding> = crate::rules::run(&repo, &settings)
-            .into_iter()
-            .filter(|f| f.rule == "OG001")
-            .collect();
+        let found: Vec<Finding> =
+            crate::rules::run(&repo, &settings, crate::rules::ToolFindings::default())
+                .into_iter()
+                .filter(|f| f.rule == "OG001")
+                .collect();
         assert_eq!(found.len(), 1);
         assert_eq!(
             (found[0].path.as_str(), found[0].severity),

@@ -10,6 +10,7 @@ mod config;
 mod exit_codes;
 mod hook;
 mod hostile;
+mod legacy;
 mod platforms;
 mod readonly;
 mod reports;

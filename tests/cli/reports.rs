@@ -62,7 +62,7 @@ fn reports() -> Option<&'static Reports> {
 }
 
 /// Runs `validate.py KIND REPORT [SCHEMA]`; panics with its output if invalid.
-fn validate(kind: &str, report: &Path, schema: Option<&str>) -> Option<Value> {
+pub(crate) fn validate(kind: &str, report: &Path, schema: Option<&str>) -> Option<Value> {
     let python = validator_python()?;
     let mut command = Command::new(python);
     command

@@ -1,0 +1,90 @@
+//! `opsgate baseline`: runs every check and records the findings in the
+//! baseline file (its purpose is writing that file into the repository);
+//! `--prune` only drops the entries whose findings are gone.
+
+use anyhow::Result;
+
+use crate::ExitStatus;
+use crate::baseline::{self, Baseline, Entry};
+use crate::check::{self, Evaluation};
+use crate::cli::{BaselineArgs, CheckArgs};
+use crate::config::Settings;
+
+pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
+    let check_args = CheckArgs {
+        path: args.path.clone(),
+        config: args.config.clone(),
+        python: args.python.clone(),
+        jobs: args.jobs,
+        no_baseline: true,
+        ..CheckArgs::default()
+    };
+    let settings = Settings::from_check_args(&check_args)?;
+    let output = args
+        .output
+        .clone()
+        .unwrap_or_else(|| settings.root.join(baseline::DEFAULT_FILE));
+    // Pruning needs the old file: a missing one stops before the tools run.
+    let previous = if args.prune {
+        Some(Baseline::load(&output)?)
+    } else {
+        None
+    };
+    let Evaluation {
+        findings, tools, ..
+    } = check::evaluate(
+        &settings,
+        &check::Scope {
+            no_cache: false,
+            changed: false,
+            base: None,
+        },
+    )?;
+    // Fail closed: a baseline from a run where a check did not run would
+    // miss its findings.
+    let failed: Vec<&str> = tools
+        .iter()
+        .filter(|tool| tool.status.is_error())
+        .map(|tool| {
+            if let Some(error) = &tool.error {
+                anstream::eprintln!("opsgate: error: {error}");
+            }
+            tool.name
+        })
+        .collect();
+    if !failed.is_empty() {
+        anstream::eprintln!(
+            "opsgate: error: {} did not run, so `{}` was not written",
+            failed.join(", "),
+            output.display()
+        );
+        return Ok(ExitStatus::Error);
+    }
+    if let Some(previous) = previous {
+        let gone = previous.compare(&findings).gone;
+        let kept: Vec<Entry> = previous
+            .entries
+            .into_iter()
+            .filter(|entry| !gone.contains(entry))
+            .collect();
+        let remaining = kept.len();
+        baseline::write(&output, kept)?;
+        anstream::eprintln!(
+            "opsgate: pruned {} fixed finding{} from {}; {remaining} remain",
+            gone.len(),
+            if gone.len() == 1 { "" } else { "s" },
+            output.display()
+        );
+    } else {
+        let entries: Vec<Entry> = findings.iter().map(Entry::of).collect();
+        let count = entries.len();
+        baseline::write(&output, entries)?;
+        anstream::eprintln!(
+            "opsgate: wrote {count} finding{} to {}; commit it, and `opsgate check` keeps \
+                 them from failing the gate",
+            if count == 1 { "" } else { "s" },
+            output.display()
+        );
+    }
+    Ok(ExitStatus::Passed)
+}
