@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
 use crate::cli::ReportFormat;
-use crate::config::{ConfigSource, Settings};
+use crate::config::{ConfigSource, Scopes, Settings};
 use crate::finding::{self, Finding};
 use crate::fingerprint;
 use crate::guard::{self, TreeGuard};
@@ -23,9 +23,12 @@ use crate::verdict::{self, Verdict};
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
-    let settings = Settings::from_check_args(args)?;
+    let mut settings = Settings::from_check_args(args)?;
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
     repo.apply_test_patterns(&TestPatterns::from_repo(&settings.root)?);
+    settings.add_nested(&repo)?;
+    let scopes = Scopes::new(&settings);
+    scopes.restrict_tools(&mut settings.tools, &repo);
     let toolbox = toolenv::prepare(&settings, &repo)?;
 
     // Tool reports (pytest's JUnit) go to a private folder, never the repo.
@@ -49,10 +52,13 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let changes = guard.changes(&repo.root, settings.jobs);
 
     // The built-in rules report unreadable paths too (OG001), as configured.
-    let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules);
+    let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules, &scopes);
     let mut tests = Vec::new();
     let mut tools = Vec::with_capacity(outcomes.len());
-    for (record, interpreted) in outcomes {
+    for (mut record, mut interpreted) in outcomes {
+        // Severities and thresholds are those of each finding's path.
+        scopes.settle_tool_findings(&mut interpreted.findings);
+        record.findings = interpreted.findings.len();
         findings.extend(interpreted.findings);
         tests.extend(interpreted.tests);
         tools.push(record);

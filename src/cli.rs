@@ -33,6 +33,8 @@ pub enum Command {
     Init(InitArgs),
     /// Install a git pre-push hook that runs the gate on the commits being pushed
     InstallHook(HookArgs),
+    /// Print the effective configuration of a file or folder, and where each part came from
+    Config(ConfigArgs),
     /// List every built-in rule: id, name, default severity, one line
     Rules,
     /// Print a built-in rule's documentation: why, example, configuration
@@ -42,7 +44,7 @@ pub enum Command {
     },
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct CheckArgs {
     /// Repository to check
     #[arg(default_value = ".")]
@@ -117,6 +119,27 @@ fn parse_output(value: &str) -> Result<OutputArg, String> {
         format,
         path: PathBuf::from(path),
     })
+}
+
+#[derive(Debug, clap::Args)]
+#[command(
+    long_about = "Print the effective configuration of a file or folder of the repository as TOML:\n\
+        the root configuration with every [[overrides]] table and nested opsgate.toml\n\
+        that covers it applied, each key set by an override commented with where it\n\
+        came from. The output is itself a valid root opsgate.toml."
+)]
+pub struct ConfigArgs {
+    /// Show the configuration of PATH, relative to the repository root [default: the root]
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = ".", required = true)]
+    pub show: Option<PathBuf>,
+
+    /// The repository
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Configuration file (else opsgate.toml, else [tool.opsgate] in pyproject.toml, else defaults)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

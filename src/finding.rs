@@ -90,6 +90,10 @@ pub(crate) struct Finding {
     /// A suggested change, e.g. Black's diff.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) fix: Option<String>,
+    /// The threshold of the configuration of its path (overrides may change
+    /// it per folder); `None` means the run's `fail_on`.
+    #[serde(skip)]
+    pub(crate) fail_on: Option<Severity>,
 }
 
 impl Finding {
@@ -112,7 +116,13 @@ impl Finding {
             fingerprint: String::new(),
             help_url: None,
             fix: None,
+            fail_on: None,
         }
+    }
+
+    /// Whether it fails the gate: at or above its path's threshold, else the run's.
+    pub(crate) fn fails(&self, run_fail_on: Severity) -> bool {
+        self.severity >= self.fail_on.unwrap_or(run_fail_on)
     }
 
     /// The order reports use: by path, position, then rule, so output diffs cleanly.

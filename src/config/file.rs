@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Deserializer};
 
+use super::layer::OverrideTable;
 use super::rules::RulesTable;
 use crate::finding::Severity;
 
@@ -24,12 +25,17 @@ pub(crate) struct ConfigFile {
     pub(crate) tools: ToolsTable,
     #[serde(default)]
     pub(crate) rules: RulesTable,
+    /// Settings for paths matching globs; later tables win.
+    #[serde(default)]
+    pub(crate) overrides: Vec<OverrideTable>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GateTable {
     pub(crate) fail_on: Option<Severity>,
+    /// No finding is reported above this severity (e.g. a legacy folder at "note").
+    pub(crate) max_severity: Option<Severity>,
 }
 
 #[derive(Debug, Default, Deserialize)]

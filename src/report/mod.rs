@@ -55,7 +55,7 @@ impl RunResult {
     }
 
     pub(crate) fn is_blocking(&self, finding: &Finding) -> bool {
-        finding.severity >= self.fail_on
+        finding.fails(self.fail_on)
     }
 
     pub(crate) fn count(&self, severity: Severity) -> usize {

@@ -207,7 +207,13 @@ fn run_one(
 ) -> (ToolRun, Interpreted) {
     let name = tool.kind.name();
     let runner = tool.kind.runner();
-    let files = runner.files(repo);
+    let found = runner.files(repo);
+    // Files of folders an override turns the tool off for never reach it.
+    let files: Vec<&str> = found
+        .iter()
+        .copied()
+        .filter(|file| !tool.excluded.contains(*file))
+        .collect();
     let version = toolbox.versions.get(name).cloned().flatten();
     let mut record = ToolRun {
         name,
@@ -221,7 +227,7 @@ fn run_one(
         checked_files: Vec::new(),
         error: None,
     };
-    if !tool.enabled {
+    if !tool.enabled || (files.is_empty() && !found.is_empty()) {
         record.status = ToolStatus::Disabled;
         return (record, Interpreted::default());
     }
