@@ -188,10 +188,23 @@ fn render_tools(out: &mut String, settings: &Settings, scopes: &Scopes, here: &E
 }
 
 fn render_rules(out: &mut String, scopes: &Scopes, here: &Effective) {
+    let defaults = crate::config::default_rule_tables();
     for rule in RULES {
         let Some(rule_here) = here.rule(rule.id()) else {
             continue;
         };
+        // Options nobody set are shown with their default values.
+        let mut options = rule_here.options.clone();
+        if let Some(default) = defaults.get(rule.id()) {
+            options.min_owners = options.min_owners.or(default.min_owners);
+            options.required = options.required.or_else(|| default.required.clone());
+            // A section's synonyms replace its defaults; the other defaults hold.
+            if let Some(default_synonyms) = &default.synonyms {
+                let mut synonyms = default_synonyms.clone();
+                synonyms.extend(options.synonyms.take().unwrap_or_default());
+                options.synonyms = Some(synonyms);
+            }
+        }
         let sets = |pick: fn(&RuleTable) -> bool| {
             from(scopes, here, move |l| {
                 l.patch.rules.get(rule.id()).is_some_and(pick)
@@ -204,7 +217,6 @@ fn render_rules(out: &mut String, scopes: &Scopes, here: &Effective) {
             "severity = {}{origin}",
             value(rule_here.level.as_str())
         );
-        let options = &rule_here.options;
         if let Some(paths) = &options.paths {
             let _ = writeln!(out, "paths = {}", strings(paths));
         }

@@ -278,6 +278,11 @@ fn validate_outputs(outputs: &[OutputArg]) -> Result<Vec<OutputArg>> {
     Ok(outputs.to_vec())
 }
 
+/// Every rule's table in the embedded defaults (its default options).
+pub(crate) fn default_rule_tables() -> BTreeMap<String, RuleTable> {
+    file::parse_defaults().rules.0
+}
+
 /// Whether `text` is a valid root configuration.
 #[cfg(test)]
 pub(crate) fn parse_root_text(text: &str) -> Result<(), String> {

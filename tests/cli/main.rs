@@ -8,6 +8,7 @@ mod config;
 mod exit_codes;
 mod hook;
 mod hostile;
+mod overrides;
 mod platforms;
 mod readonly;
 mod reports;
