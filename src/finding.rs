@@ -90,9 +90,9 @@ pub(crate) struct Finding {
     /// A suggested change, e.g. Black's diff.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) fix: Option<String>,
-    /// The threshold of the configuration of its path (overrides may change
-    /// it per folder); `None` means the run's `fail_on`.
-    #[serde(skip)]
+    /// The threshold of the configuration of its path when an override makes
+    /// it other than the run's `fail_on` (which `None` means).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) fail_on: Option<Severity>,
 }
 

@@ -400,6 +400,27 @@ mod tests {
         assert!(!folder.covers("legacy"));
     }
 
+    /// The commented examples `opsgate init` writes, uncommented, are valid.
+    #[test]
+    fn the_documented_examples_parse() {
+        let defaults = super::super::DEFAULTS_TOML;
+        let block = |start: &str, prefix: &str| -> String {
+            defaults
+                .lines()
+                .skip_while(|line| !line.contains(start))
+                .take_while(|line| line.trim() != "#")
+                .map(|line| line.strip_prefix(prefix).unwrap_or(line))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let root = block("# [[overrides]]", "# ");
+        let parsed = overrides(&root).unwrap();
+        assert_eq!(parsed.overrides.len(), 1, "{root}");
+        let file = block("# networking/opsgate.toml", "#    ");
+        let parsed = nested(&file).unwrap();
+        assert_eq!(parsed.gate.fail_on, Some(Severity::Note), "{file}");
+    }
+
     #[test]
     fn nested_files_are_ordered_shallow_to_deep_and_root_is_not_nested() {
         let dir = tempfile::tempdir().unwrap();

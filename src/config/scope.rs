@@ -232,7 +232,8 @@ impl Scopes {
             return false;
         };
         finding.severity = here.capped(severity);
-        finding.fail_on = Some(here.fail_on);
+        // Only a threshold other than the run's is the finding's own.
+        finding.fail_on = (here.fail_on != self.base.fail_on).then_some(here.fail_on);
         true
     }
 

@@ -139,6 +139,19 @@ fn a_nested_opsgate_toml_sets_its_folders_threshold_and_tools() {
         !checked.iter().any(|f| f.starts_with("legacy/")),
         "{checked:?}"
     );
+    // The JSON report carries a threshold other than the run's on the finding.
+    let e722 = |path: &str| {
+        findings_of(&report, "flake8")
+            .into_iter()
+            .find(|f| f["path"] == path && f["rule"] == "E722")
+            .unwrap()
+    };
+    assert_eq!(e722("legacy/log-rotate/rotate.py")["fail_on"], "error");
+    assert!(
+        e722("networking/log-rotate/rotate.py")
+            .get("fail_on")
+            .is_none()
+    );
     // What fails is the new domain's code alone.
     assert!(
         findings_of(&report, "pylint")
