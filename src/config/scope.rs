@@ -190,17 +190,33 @@ impl Scopes {
     /// Runs each tool that is on for some path, and only on the files of
     /// the paths where it is on: those where it is off go to `excluded`.
     pub(crate) fn restrict_tools(&self, tools: &mut [ToolSettings], repo: &Repo) {
-        if self.layers.is_empty() {
+        // Only tools some override switches on or off differ by path.
+        let switched: Vec<&mut ToolSettings> = tools
+            .iter_mut()
+            .filter(|tool| {
+                self.layers.iter().any(|layer| {
+                    layer
+                        .patch
+                        .tools
+                        .get(&tool.kind)
+                        .is_some_and(|t| t.enabled.is_some())
+                })
+            })
+            .collect();
+        if switched.is_empty() {
             return;
         }
-        for tool in tools {
+        let mut switched = switched;
+        for tool in &mut switched {
             tool.enabled = self.tool_runs_somewhere(tool.kind);
-            tool.excluded = repo
-                .files
-                .iter()
-                .filter(|file| !self.at(&file.path).tool(tool.kind).enabled)
-                .map(|file| file.path.clone())
-                .collect();
+        }
+        for file in &repo.files {
+            let here = self.at(&file.path);
+            for tool in &mut switched {
+                if !here.tool(tool.kind).enabled {
+                    tool.excluded.insert(file.path.clone());
+                }
+            }
         }
     }
 
