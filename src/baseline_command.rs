@@ -19,7 +19,7 @@ pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
         no_baseline: true,
         ..CheckArgs::default()
     };
-    let settings = Settings::from_check_args(&check_args)?;
+    let mut settings = Settings::from_check_args(&check_args)?;
     let output = args
         .output
         .clone()
@@ -33,7 +33,7 @@ pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
     let Evaluation {
         findings, tools, ..
     } = check::evaluate(
-        &settings,
+        &mut settings,
         &check::Scope {
             no_cache: false,
             changed: false,

@@ -11,7 +11,7 @@ use crate::changed::Focus;
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
 use crate::cli::ReportFormat;
-use crate::config::{ConfigSource, Settings};
+use crate::config::{ConfigSource, Scopes, Settings};
 use crate::finding::{self, Finding};
 use crate::fingerprint;
 use crate::guard::{self, TreeGuard};
@@ -27,7 +27,7 @@ use crate::verdict::{self, Verdict};
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
-    let settings = Settings::from_check_args(args)?;
+    let mut settings = Settings::from_check_args(args)?;
     // A missing base or baseline stops the run before any tool runs.
     let adoption = Adoption::from_args(args, &settings.root)?;
     let Evaluation {
@@ -37,7 +37,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         tests,
         tools,
     } = evaluate(
-        &settings,
+        &mut settings,
         &Scope {
             no_cache: args.no_cache,
             changed: args.changed,
@@ -95,9 +95,13 @@ pub(crate) struct Scope<'a> {
 
 /// Discover, run the tools and the rules, apply the inline suppressions,
 /// fingerprint: every finding of the run, before any judgement.
-pub(crate) fn evaluate(settings: &Settings, scope: &Scope) -> Result<Evaluation> {
+/// Nested `opsgate.toml` files found by the walk join `settings`.
+pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluation> {
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
     repo.apply_test_patterns(&TestPatterns::from_repo(&settings.root)?);
+    settings.add_nested(&repo)?;
+    let scopes = Scopes::new(settings);
+    scopes.restrict_tools(&mut settings.tools, &repo);
     let toolbox = toolenv::prepare(settings, &repo)?;
 
     // Tool reports (pytest's JUnit) go to a private folder, never the repo.
@@ -137,7 +141,10 @@ pub(crate) fn evaluate(settings: &Settings, scope: &Scope) -> Result<Evaluation>
     let mut tool_findings = ToolFindings::default();
     let mut tests = Vec::new();
     let mut tools = Vec::with_capacity(results.tools.len());
-    for (record, interpreted) in results.tools {
+    for (mut record, mut interpreted) in results.tools {
+        // Severities and thresholds are those of each finding's path.
+        scopes.settle_tool_findings(&mut interpreted.findings);
+        record.findings = interpreted.findings.len();
         tool_findings.findings.extend(interpreted.findings);
         tool_findings
             .checked
@@ -148,7 +155,7 @@ pub(crate) fn evaluate(settings: &Settings, scope: &Scope) -> Result<Evaluation>
     guard::blame(&mut tools, &changes);
     // The built-in rules report unreadable paths too (OG001), as configured;
     // inline suppressions apply to their findings and the tools'.
-    let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules, tool_findings);
+    let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules, &scopes, tool_findings);
     if let Some(focus) = &focus {
         // The tools saw only the change; the rules' findings are cut to it.
         findings.retain(|f| f.tool != "opsgate" || focus.concerns(f));

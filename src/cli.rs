@@ -35,6 +35,15 @@ pub enum Command {
     Init(InitArgs),
     /// Install a git pre-push hook that runs the gate on the commits being pushed
     InstallHook(HookArgs),
+    /// Print the effective configuration of a file or folder, and where each part came from
+    #[command(
+        long_about = "Print the effective configuration of a file or folder of the repository as TOML:\n\
+            the root configuration with every [[overrides]] table and nested opsgate.toml\n\
+            that covers it applied (later and deeper ones winning), each key an override\n\
+            set commented with where it came from. The output is itself a valid root\n\
+            opsgate.toml."
+    )]
+    Config(ConfigArgs),
     /// List every built-in rule: id, name, default severity, one line
     Rules,
     /// Print a built-in rule's documentation: why, example, configuration
@@ -73,7 +82,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FMT=FILE", value_parser = parse_output)]
     pub output: Vec<OutputArg>,
 
-    /// Lowest severity that fails the gate [default: from configuration, else warning]
+    /// Lowest severity that fails the gate, everywhere, over any per-folder threshold [default: from configuration, else warning]
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
 
@@ -182,6 +191,21 @@ fn parse_output(value: &str) -> Result<OutputArg, String> {
         format,
         path: PathBuf::from(path),
     })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
+    /// Show the configuration of PATH, relative to the repository root [default: the root]
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = ".", required = true)]
+    pub show: Option<PathBuf>,
+
+    /// The repository
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Configuration file (else opsgate.toml, else [tool.opsgate] in pyproject.toml, else defaults)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

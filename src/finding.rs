@@ -97,6 +97,10 @@ pub(crate) struct Finding {
     /// The severity before an existing finding was lowered to `note`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) original_severity: Option<Severity>,
+    /// The threshold of the configuration of its path when an override makes
+    /// it other than the run's `fail_on` (which `None` means).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) fail_on: Option<Severity>,
 }
 
 /// A finding against the code it is compared with (the merge base under
@@ -150,13 +154,16 @@ impl Finding {
             fix: None,
             baseline_state: None,
             original_severity: None,
+            fail_on: None,
         }
     }
 
-    /// Whether this finding fails the gate at `fail_on`: existing findings
-    /// (on unchanged lines, or in the baseline) never do.
-    pub(crate) fn fails_at(&self, fail_on: Severity) -> bool {
-        self.severity >= fail_on && !self.baseline_state.is_some_and(BaselineState::is_existing)
+    /// Whether it fails the gate: at or above its path's threshold, else the
+    /// run's; existing findings (on unchanged lines, or in the baseline)
+    /// never do.
+    pub(crate) fn fails(&self, run_fail_on: Severity) -> bool {
+        self.severity >= self.fail_on.unwrap_or(run_fail_on)
+            && !self.baseline_state.is_some_and(BaselineState::is_existing)
     }
 
     /// The order reports use: by path, position, then rule, so output diffs cleanly.

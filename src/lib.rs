@@ -26,6 +26,7 @@ mod repo;
 mod report;
 mod rules;
 mod runners;
+mod show_config;
 mod test_result;
 mod toolenv;
 mod verdict;
@@ -80,6 +81,10 @@ pub fn run(cli: &Cli) -> Result<ExitStatus> {
         }
         Command::InstallHook(args) => {
             hook::run(args)?;
+            Ok(ExitStatus::Passed)
+        }
+        Command::Config(args) => {
+            show_config::run(args, &mut anstream::stdout().lock())?;
             Ok(ExitStatus::Passed)
         }
         Command::Rules => {

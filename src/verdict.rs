@@ -17,7 +17,7 @@ pub(crate) enum Verdict {
 pub(crate) fn judge(findings: &[Finding], tools: &[ToolRun], fail_on: Severity) -> Verdict {
     if tools.iter().any(|t| t.status.is_error()) {
         Verdict::Error
-    } else if findings.iter().any(|f| f.fails_at(fail_on)) {
+    } else if findings.iter().any(|f| f.fails(fail_on)) {
         Verdict::Failed
     } else {
         Verdict::Passed
@@ -48,6 +48,19 @@ mod tests {
         assert_eq!(judge(&notes, &ok, Severity::Warning), Verdict::Passed);
         assert_eq!(judge(&notes, &ok, Severity::Note), Verdict::Failed);
         assert_eq!(judge(&[], &ok, Severity::Note), Verdict::Passed);
+    }
+
+    #[test]
+    fn a_findings_own_threshold_wins_over_the_runs() {
+        let ok = [tool(ToolStatus::Ok)];
+        let mut legacy = finding(Severity::Warning);
+        legacy.fail_on = Some(Severity::Error);
+        assert_eq!(
+            judge(&[legacy.clone()], &ok, Severity::Warning),
+            Verdict::Passed
+        );
+        legacy.fail_on = Some(Severity::Note);
+        assert_eq!(judge(&[legacy], &ok, Severity::Error), Verdict::Failed);
     }
 
     #[test]

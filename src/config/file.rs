@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Deserializer};
 
+use super::layer::OverrideTable;
 use super::rules::RulesTable;
 use crate::finding::Severity;
 
@@ -24,12 +25,17 @@ pub(crate) struct ConfigFile {
     pub(crate) tools: ToolsTable,
     #[serde(default)]
     pub(crate) rules: RulesTable,
+    /// Settings for paths matching globs; later tables win.
+    #[serde(default)]
+    pub(crate) overrides: Vec<OverrideTable>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct GateTable {
     pub(crate) fail_on: Option<Severity>,
+    /// No finding is reported above this severity (e.g. a legacy folder at "note").
+    pub(crate) max_severity: Option<Severity>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -202,7 +208,8 @@ mod tests {
         prop_oneof![
             ".{0,30}",
             "\\[(gate|layout|tools\\.[a-z0-9]{0,7}|rules\\.OG[0-9]{0,4}|tools\\.pytest\\.severity)\\]",
-            "(python|fail_on|enabled|version|timeout|severity|pass_env|paths|exclude|min_owners|required|libraries) = (\"[a-z0-9 *_.]{0,8}\"|-?[0-9]{1,12}|true|\\[(\"[A-Z_*a-z ]{0,6}\", ?){0,3}\\]|\\{)",
+            "\\[\\[overrides\\]\\]|\\[overrides\\.(tools\\.(flake8|pylint|x)(\\.severity)?|rules\\.(OG203|OG1|tool-owners))\\]",
+            "(python|fail_on|max_severity|enabled|version|timeout|severity|pass_env|paths|exclude|min_owners|required|libraries) = (\"[a-z0-9 *_.]{0,8}\"|-?[0-9]{1,12}|true|\\[(\"[A-Z_*a-z ]{0,6}\", ?){0,3}\\]|\\{)",
             Just(String::new()),
         ]
     }
@@ -213,6 +220,10 @@ mod tests {
         #[test]
         fn any_configuration_parses_or_names_its_line(lines in proptest::collection::vec(config_line(), 0..10)) {
             let text = lines.join("\n");
+            // A nested opsgate.toml answers the same way.
+            if let Err(err) = toml::from_str::<super::super::layer::NestedFile>(&text) {
+                proptest::prop_assert!(err.to_string().contains("line "), "{err}");
+            }
             match toml::from_str::<ConfigFile>(&text) {
                 Ok(config) => {
                     // Validation after parsing answers too, without panicking.

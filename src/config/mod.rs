@@ -2,9 +2,11 @@
 //! overlaid by the command line, validated once before any work starts.
 
 mod file;
+mod layer;
 mod rules;
+mod scope;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -12,12 +14,15 @@ use anyhow::{Context, Result, bail};
 
 pub(crate) use file::DEFAULTS_TOML;
 use file::{ConfigFile, ToolTable};
+pub(crate) use layer::{Layer, Scope as LayerScope};
 #[cfg(test)]
 pub(crate) use rules::RulesTable;
 pub(crate) use rules::{RuleLevel, RuleSettings, RuleTable};
+pub(crate) use scope::{Effective, Scopes};
 
 use crate::cli::{CheckArgs, OutputArg, ReportFormat};
 use crate::finding::Severity;
+use crate::repo::Repo;
 use crate::runners::ToolKind;
 
 /// Where the configuration came from, reported so users know which file counted.
@@ -35,6 +40,10 @@ pub(crate) struct Settings {
     /// An interpreter whose tools to use; `None` means the managed environment.
     pub(crate) python: Option<PathBuf>,
     pub(crate) fail_on: Severity,
+    /// Whether `--fail-on` was given: then it holds below every override too.
+    pub(crate) fail_on_given: bool,
+    /// The root's `max_severity`: no finding is reported above it.
+    pub(crate) max_severity: Option<Severity>,
     pub(crate) jobs: usize,
     /// The report on stdout.
     pub(crate) format: ReportFormat,
@@ -45,6 +54,9 @@ pub(crate) struct Settings {
     pub(crate) layout: Layout,
     pub(crate) tools: Vec<ToolSettings>,
     pub(crate) rules: RuleSettings,
+    /// The root's `[[overrides]]`, then (after the walk) the nested
+    /// `opsgate.toml` files: in the order they apply, later ones winning.
+    pub(crate) overrides: Vec<Layer>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,6 +74,8 @@ pub(crate) struct ToolSettings {
     pub(crate) severity: SeverityMap,
     /// Credential variables a tool that runs repository code still gets.
     pub(crate) pass_env: Vec<String>,
+    /// Files an override turns this tool off for: it does not receive them.
+    pub(crate) excluded: BTreeSet<String>,
 }
 
 /// Tool code prefix -> severity; the longest matching prefix wins.
@@ -73,6 +87,13 @@ impl SeverityMap {
     #[cfg(test)]
     pub(crate) fn uniform(severity: Severity) -> SeverityMap {
         SeverityMap(BTreeMap::from([("*".to_owned(), severity)]))
+    }
+
+    /// Prefix -> severity, `*` first.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&str, Severity)> {
+        self.0
+            .iter()
+            .map(|(prefix, severity)| (prefix.as_str(), *severity))
     }
 
     pub(crate) fn severity_of(&self, code: &str) -> Severity {
@@ -92,7 +113,7 @@ impl Settings {
         if !root.is_dir() {
             bail!("`{}` is not a directory", args.path.display());
         }
-        let (user, source) = load(&root, args.config.as_deref())?;
+        let (mut user, source) = load(&root, args.config.as_deref())?;
         let defaults = file::parse_defaults();
         let rules = RuleSettings::resolve(&user.rules).with_context(|| match &source {
             ConfigSource::File(path) => format!("invalid configuration in `{}`", path.display()),
@@ -111,6 +132,17 @@ impl Settings {
             .iter()
             .map(|&kind| merge_tool(kind, defaults.tools.get(kind), user.tools.get(kind)))
             .collect();
+        let overrides = match &source {
+            ConfigSource::File(path) => layer::from_overrides(
+                &path
+                    .strip_prefix(&root)
+                    .unwrap_or(path)
+                    .display()
+                    .to_string(),
+                std::mem::take(&mut user.overrides),
+            ),
+            ConfigSource::Defaults => Vec::new(),
+        };
 
         Ok(Settings {
             root,
@@ -121,6 +153,8 @@ impl Settings {
                 .or(user.gate.fail_on)
                 .or(defaults.gate.fail_on)
                 .expect("defaults set fail_on"),
+            fail_on_given: args.fail_on.is_some(),
+            max_severity: user.gate.max_severity.or(defaults.gate.max_severity),
             jobs,
             format: args.format.unwrap_or(ReportFormat::Terminal),
             format_given: args.format.is_some(),
@@ -139,7 +173,40 @@ impl Settings {
             },
             tools,
             rules,
+            overrides,
         })
+    }
+
+    /// Adds the `opsgate.toml` files the walk found below the root as
+    /// overrides of their folders (after the root's `[[overrides]]`).
+    pub(crate) fn add_nested(&mut self, repo: &Repo) -> Result<()> {
+        let explicit = match &self.source {
+            ConfigSource::File(path) => std::fs::canonicalize(path).ok(),
+            ConfigSource::Defaults => None,
+        };
+        let nested = repo
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .filter(|rel| rel.ends_with(layer::NESTED_SUFFIX))
+            // A nested file named by --config is the root configuration already.
+            .filter(|rel| {
+                explicit.is_none() || std::fs::canonicalize(self.root.join(rel)).ok() != explicit
+            });
+        self.overrides
+            .extend(layer::from_nested_files(&self.root, nested)?);
+        Ok(())
+    }
+
+    /// The defaults, for a repository with no configuration.
+    #[cfg(test)]
+    pub(crate) fn for_tests() -> Settings {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let args = CheckArgs {
+            path: dir.path().to_path_buf(),
+            ..CheckArgs::default()
+        };
+        Settings::from_check_args(&args).expect("the defaults are valid")
     }
 
     pub(crate) fn enabled_tools(&self) -> impl Iterator<Item = &ToolSettings> {
@@ -179,6 +246,7 @@ fn merge_tool(kind: ToolKind, defaults: &ToolTable, user: &ToolTable) -> ToolSet
             .clone()
             .or_else(|| defaults.pass_env.clone())
             .unwrap_or_default(),
+        excluded: BTreeSet::new(),
     }
 }
 
@@ -208,6 +276,19 @@ fn validate_outputs(outputs: &[OutputArg]) -> Result<Vec<OutputArg>> {
         }
     }
     Ok(outputs.to_vec())
+}
+
+/// Every rule's table in the embedded defaults (its default options).
+pub(crate) fn default_rule_tables() -> BTreeMap<String, RuleTable> {
+    file::parse_defaults().rules.0
+}
+
+/// Whether `text` is a valid root configuration.
+#[cfg(test)]
+pub(crate) fn parse_root_text(text: &str) -> Result<(), String> {
+    let config: ConfigFile = toml::from_str(text).map_err(|err| err.to_string())?;
+    RuleSettings::resolve(&config.rules).map_err(|err| format!("{err:#}"))?;
+    Ok(())
 }
 
 /// Finds and reads the configuration: `--config`, else `opsgate.toml`, else

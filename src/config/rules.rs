@@ -79,11 +79,26 @@ pub(crate) struct RulesTable(pub(crate) BTreeMap<String, RuleTable>);
 
 impl<'de> Deserialize<'de> for RulesTable {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_map(RulesVisitor)
+        deserializer.deserialize_map(RulesVisitor { scoped: false })
     }
 }
 
-struct RulesVisitor;
+/// The `[rules]` of an override or a nested `opsgate.toml`: the same tables,
+/// without `paths`/`exclude` (the override's own scope says where it applies).
+#[derive(Debug, Default)]
+pub(crate) struct ScopedRulesTable(pub(crate) RulesTable);
+
+impl<'de> Deserialize<'de> for ScopedRulesTable {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer
+            .deserialize_map(RulesVisitor { scoped: true })
+            .map(ScopedRulesTable)
+    }
+}
+
+struct RulesVisitor {
+    scoped: bool,
+}
 
 impl<'de> Visitor<'de> for RulesVisitor {
     type Value = RulesTable;
@@ -96,7 +111,10 @@ impl<'de> Visitor<'de> for RulesVisitor {
         let mut tables = BTreeMap::new();
         // Errors raised inside the seeds carry the key's or the table's span.
         while let Some(id) = map.next_key_seed(RuleId)? {
-            let table = map.next_value_seed(TableFor(id))?;
+            let table = map.next_value_seed(TableFor {
+                id,
+                scoped: self.scoped,
+            })?;
             tables.insert(id.to_owned(), table);
         }
         Ok(RulesTable(tables))
@@ -118,14 +136,25 @@ impl<'de> DeserializeSeed<'de> for RuleId {
 }
 
 /// The table of one rule, which may hold only the options that rule takes.
-struct TableFor(&'static str);
+struct TableFor {
+    id: &'static str,
+    /// In an override, where `paths`/`exclude` are the override's business.
+    scoped: bool,
+}
 
 impl<'de> DeserializeSeed<'de> for TableFor {
     type Value = RuleTable;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<RuleTable, D::Error> {
         let table = RuleTable::deserialize(deserializer)?;
-        let rule = rules::find(self.0).expect("the key was validated");
+        let rule = rules::find(self.id).expect("the key was validated");
+        if self.scoped && (table.paths.is_some() || table.exclude.is_some()) {
+            return Err(de::Error::custom(format!(
+                "`paths` and `exclude` of [rules.{}] can only be set in the root configuration; \
+                 an override applies where its own `paths` (or its folder) say",
+                rule.id()
+            )));
+        }
         if let Some(key) = table
             .options_set()
             .into_iter()
@@ -168,7 +197,7 @@ impl RuleConfig {
 }
 
 /// `a/b/c`, `a/b`, `a`.
-fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+pub(super) fn ancestors(path: &str) -> impl Iterator<Item = &str> {
     std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
 }
 
@@ -204,7 +233,7 @@ impl RuleSettings {
     }
 }
 
-fn build_globs(globs: &[String]) -> Result<GlobSet> {
+pub(super) fn build_globs(globs: &[String]) -> Result<GlobSet> {
     let mut builder = GlobSetBuilder::new();
     for glob in globs {
         let glob = glob.trim_end_matches('/');

@@ -60,7 +60,17 @@ impl RunResult {
     }
 
     pub(crate) fn is_blocking(&self, finding: &Finding) -> bool {
-        finding.fails_at(self.fail_on)
+        finding.fails(self.fail_on)
+    }
+
+    /// What the verdict line adds after the run's threshold when per-folder
+    /// overrides set other thresholds for some findings.
+    pub(crate) fn other_thresholds(&self) -> &'static str {
+        if self.findings.iter().any(|f| f.fail_on.is_some()) {
+            " or their folder's threshold"
+        } else {
+            ""
+        }
     }
 
     pub(crate) fn count(&self, severity: Severity) -> usize {

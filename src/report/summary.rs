@@ -30,9 +30,10 @@ pub(crate) fn markdown(run: &RunResult) -> String {
     let _ = writeln!(md, "## opsgate: {verdict}\n");
     let _ = writeln!(
         md,
-        "{} findings at or above `{}` — {} errors, {} warnings, {} notes — in {:.1}s\n",
+        "{} findings at or above `{}`{} — {} errors, {} warnings, {} notes — in {:.1}s\n",
         run.blocking(),
         run.fail_on,
+        run.other_thresholds(),
         run.count(Severity::Error),
         run.count(Severity::Warning),
         run.count(Severity::Note),

@@ -170,14 +170,16 @@ fn write_verdict(out: &mut dyn Write, run: &RunResult) -> Result<()> {
     match run.verdict {
         Verdict::Passed => writeln!(
             out,
-            "{GREEN}PASSED{GREEN:#}  nothing at or above {} ({counts}) in {seconds:.2}s",
-            run.fail_on
+            "{GREEN}PASSED{GREEN:#}  nothing at or above {}{} ({counts}) in {seconds:.2}s",
+            run.fail_on,
+            run.other_thresholds()
         )?,
         Verdict::Failed => writeln!(
             out,
-            "{RED}FAILED{RED:#}  {} findings at or above {} ({counts}) in {seconds:.2}s",
+            "{RED}FAILED{RED:#}  {} findings at or above {}{} ({counts}) in {seconds:.2}s",
             run.blocking(),
-            run.fail_on
+            run.fail_on,
+            run.other_thresholds()
         )?,
         Verdict::Error => writeln!(
             out,
@@ -185,4 +187,28 @@ fn write_verdict(out: &mut dyn Write, run: &RunResult) -> Result<()> {
         )?,
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod per_folder_tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    fn verdict_line(run: &RunResult) -> String {
+        let mut out = Vec::new();
+        write_verdict(&mut out, run).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_verdict_names_per_folder_thresholds_when_a_finding_has_one() {
+        let mut run = fixtures::run();
+        assert!(!verdict_line(&run).contains("folder"));
+        run.findings[2].fail_on = Some(Severity::Note);
+        let line = verdict_line(&run);
+        assert!(
+            line.contains("3 findings at or above warning or their folder's threshold"),
+            "{line}"
+        );
+    }
 }

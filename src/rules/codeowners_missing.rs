@@ -1,8 +1,8 @@
 //! OG201: the repository has a CODEOWNERS file where GitHub or GitLab reads one.
 
 use super::codeowners::LOCATIONS;
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 use crate::repo::FileKind;
 
 pub(crate) struct CodeownersMissing;
@@ -47,7 +47,7 @@ impl Rule for CodeownersMissing {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let present = ws.files_of(|k| k == FileKind::Codeowners).next().is_some();
         if present || ws.repo.tools.is_empty() {
             return Vec::new();

@@ -1,8 +1,8 @@
 //! OG202: every line of every CODEOWNERS file is one the platforms accept.
 
 use super::codeowners::Codeowners;
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 use crate::repo::FileKind;
 
 pub(crate) struct CodeownersSyntax;
@@ -47,7 +47,7 @@ impl Rule for CodeownersSyntax {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
         for file in ws.files_of(|k| k == FileKind::Codeowners) {
             let Some(text) = ws.text(&file.path) else {

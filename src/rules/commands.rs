@@ -17,6 +17,17 @@ paths = [\"networking/**\"]     # report only on these paths (globs; a folder co
 exclude = [\"sandbox/**\"]      # never report on these
 ```
 
+Per folder, `severity` and the rule's options can differ (`opsgate config
+--show PATH` prints what holds there):
+
+```toml
+[[overrides]]                   # in the root opsgate.toml
+paths = [\"legacy/**\"]
+[overrides.rules.{ID}]
+severity = \"note\"
+```
+or `[rules.{ID}]` in an `opsgate.toml` inside the folder.
+
 Inline, with the reason it is fine (without a reason it does not suppress,
 and is itself an OG002 finding), on the flagged line or the line above:
 

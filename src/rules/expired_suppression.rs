@@ -2,8 +2,8 @@
 //! suppresses, so the finding it hid is reported again, and this finding
 //! says why. Reported by `suppress::apply` once every finding is in.
 
-use super::{Rule, Violation, Workspace, suppress};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace, suppress};
+use crate::config::RuleLevel;
 
 pub(crate) struct ExpiredSuppression;
 
@@ -47,7 +47,7 @@ impl Rule for ExpiredSuppression {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, _: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, _: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         // Needs every finding of the run: see `suppress::apply`.
         Vec::new()
     }

@@ -1,8 +1,8 @@
 //! OG002: an inline suppression must name a rule and say why; one that does
 //! not is reported instead of silently hiding a finding.
 
-use super::{Rule, Violation, Workspace, suppress};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace, suppress};
+use crate::config::RuleLevel;
 
 pub(crate) struct InvalidSuppression;
 
@@ -46,7 +46,7 @@ impl Rule for InvalidSuppression {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         suppress::problems(ws)
     }
 }

@@ -1,8 +1,8 @@
 //! OG501: every script lives in a tool folder under a domain, not loose at
 //! the repository root or directly in a domain folder.
 
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 
 pub(crate) struct LooseScript;
 
@@ -47,7 +47,7 @@ impl Rule for LooseScript {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
         for (file, _) in ws.scripts() {
             let message = match file.path.split_once('/') {
@@ -91,7 +91,7 @@ mod tests {
         ]);
         let ws = Workspace::load(&repo);
         let found: Vec<String> = LooseScript
-            .check(&ws, &RuleTable::default())
+            .check(&ws, &RuleOptions::default())
             .into_iter()
             .map(|v| v.path)
             .collect();

@@ -2,8 +2,8 @@
 //! `/home/alice/…`, `/Users/bob/…`, `C:\Users\carol\…`, `~dave/…`.
 
 use super::text::{column, is_name_char, numbered_lines};
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 
 pub(crate) struct MachinePath;
 
@@ -135,7 +135,7 @@ impl Rule for MachinePath {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
         for (file, text) in ws.scripts() {
             for (number, line) in numbered_lines(text) {

@@ -1,8 +1,8 @@
 //! OG401: every tool is covered by a dependency manifest in its folder, a
 //! parent folder or the repository root.
 
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 use crate::repo::FileKind;
 
 pub(crate) struct ManifestMissing;
@@ -63,7 +63,7 @@ impl Rule for ManifestMissing {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let manifest_dirs: Vec<&str> = ws
             .files_of(|k| k == FileKind::Manifest)
             .map(|f| dir_of(&f.path))
@@ -101,7 +101,7 @@ mod tests {
         ]);
         let ws = Workspace::load(&repo);
         let found: Vec<String> = ManifestMissing
-            .check(&ws, &RuleTable::default())
+            .check(&ws, &RuleOptions::default())
             .into_iter()
             .map(|v| v.path)
             .collect();
@@ -111,6 +111,6 @@ mod tests {
             ("requirements.txt", "# stdlib only\n"),
         ]);
         let ws = Workspace::load(&repo);
-        assert_eq!(ManifestMissing.check(&ws, &RuleTable::default()), []);
+        assert_eq!(ManifestMissing.check(&ws, &RuleOptions::default()), []);
     }
 }

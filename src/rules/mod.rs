@@ -36,8 +36,8 @@ mod workspace;
 
 use rayon::prelude::*;
 
-use crate::config::{RuleLevel, RuleSettings, RuleTable};
-use crate::finding::{Finding, Span};
+use crate::config::{RuleLevel, RuleSettings, RuleTable, Scopes};
+use crate::finding::{Finding, Severity, Span};
 use crate::repo::Repo;
 
 pub(crate) use commands::{explain, list};
@@ -63,7 +63,41 @@ pub(crate) trait Rule: Sync {
     fn options(&self) -> &'static [&'static str] {
         &[]
     }
-    fn check(&self, ws: &Workspace<'_>, options: &RuleTable) -> Vec<Violation>;
+    /// `options.at(path)` are the options for the path being judged.
+    fn check(&self, ws: &Workspace<'_>, options: &RuleOptions<'_>) -> Vec<Violation>;
+}
+
+/// A rule's options, which overrides may change per folder: a rule reads
+/// them for the path it judges.
+pub(crate) enum RuleOptions<'a> {
+    Scoped {
+        id: &'static str,
+        scopes: &'a Scopes,
+    },
+    /// The same options everywhere.
+    #[cfg(test)]
+    Fixed(RuleTable),
+}
+
+impl RuleOptions<'_> {
+    pub(crate) fn at(&self, path: &str) -> RuleTable {
+        match self {
+            RuleOptions::Scoped { id, scopes } => scopes
+                .at(path)
+                .rule(id)
+                .map(|rule| rule.options.clone())
+                .unwrap_or_default(),
+            #[cfg(test)]
+            RuleOptions::Fixed(table) => table.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Default for RuleOptions<'_> {
+    fn default() -> Self {
+        RuleOptions::Fixed(RuleTable::default())
+    }
 }
 
 /// Every built-in rule, in id order.
@@ -163,36 +197,44 @@ impl Violation {
     }
 }
 
-/// Runs every enabled rule in parallel over the repository model; each file
-/// is read once into the workspace, which all rules share. The tools'
-/// findings join them before the inline suppressions apply to both.
-pub(crate) fn run(repo: &Repo, settings: &RuleSettings, tools: ToolFindings) -> Vec<Finding> {
+/// Runs every rule that is on somewhere in parallel over the repository
+/// model; each file is read once into the workspace, which all rules share.
+/// Each finding gets the level of the configuration of the path it is about
+/// (its `scope`, else its path), and is dropped where the rule is off. The
+/// tools' findings join them before the inline suppressions apply to both.
+pub(crate) fn run(
+    repo: &Repo,
+    settings: &RuleSettings,
+    scopes: &Scopes,
+    tools: ToolFindings,
+) -> Vec<Finding> {
     let ws = Workspace::load(repo);
     let mut findings: Vec<Finding> = RULES
         .par_iter()
         .flat_map_iter(|rule| {
             let config = settings.get(rule.id());
-            let severity = config.and_then(|c| c.level.severity());
-            let violations = match (config, severity) {
-                (Some(config), Some(_)) => rule.check(&ws, &config.options),
+            let options = RuleOptions::Scoped {
+                id: rule.id(),
+                scopes,
+            };
+            let violations = match config {
+                Some(_) if scopes.rule_runs_somewhere(rule.id()) => rule.check(&ws, &options),
                 _ => Vec::new(),
             };
             violations.into_iter().filter_map(move |v| {
                 let config = config?;
-                if !config.in_scope(v.scope.as_deref().unwrap_or(&v.path)) {
+                let governing = v.scope.as_deref().unwrap_or(&v.path);
+                if !config.in_scope(governing) {
                     return None;
                 }
                 let span = v
                     .line
                     .map_or_else(Span::default, |line| Span::at(line, v.column));
-                Some(Finding::new(
-                    TOOL,
-                    rule.id(),
-                    severity?,
-                    v.path,
-                    span,
-                    v.message,
-                ))
+                let governing = governing.to_owned();
+                // The severity is the level where it applies, settled below.
+                let mut finding =
+                    Finding::new(TOOL, rule.id(), Severity::Note, v.path, span, v.message);
+                scopes.settle(&mut finding, &governing).then_some(finding)
             })
         })
         .collect();
@@ -200,7 +242,10 @@ pub(crate) fn run(repo: &Repo, settings: &RuleSettings, tools: ToolFindings) -> 
     let checked = |path: &str| tools.checked.contains(path);
     let today = time::OffsetDateTime::now_utc().date();
     let about_suppressions = suppress::apply(&ws, settings, &mut findings, &checked, today);
-    findings.extend(about_suppressions);
+    findings.extend(about_suppressions.into_iter().filter_map(|mut finding| {
+        let path = finding.path.clone();
+        scopes.settle(&mut finding, &path).then_some(finding)
+    }));
     findings
 }
 
@@ -266,6 +311,39 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn rules_read_options_and_levels_for_the_folder_they_judge() {
+        let (_dir, repo) = workspace::testing::repo(&[
+            ("lab/tool/t.py", ""),
+            ("net/tool/t.py", ""),
+            (".github/CODEOWNERS", "/lab/ @a\n/net/ @b\n"),
+            ("lab/opsgate.toml", "[rules.OG203]\nmin_owners = 1\n"),
+            (
+                "net/opsgate.toml",
+                "[rules.tool-owners]\nseverity = \"error\"\n",
+            ),
+        ]);
+        let mut settings = crate::config::Settings::for_tests();
+        settings.root.clone_from(&repo.root);
+        settings.add_nested(&repo).unwrap();
+        let scopes = Scopes::new(&settings);
+        let owners: Vec<(String, Severity, String)> =
+            run(&repo, &settings.rules, &scopes, ToolFindings::default())
+                .into_iter()
+                .filter(|f| f.rule == "OG203")
+                .map(|f| (f.path, f.severity, f.message))
+                .collect();
+        // lab/ needs one owner and has it; net/ needs two, and its finding,
+        // though on CODEOWNERS, has net/'s severity.
+        assert_eq!(owners.len(), 1, "{owners:?}");
+        assert_eq!(owners[0].0, ".github/CODEOWNERS");
+        assert_eq!(owners[0].1, Severity::Error);
+        assert!(
+            owners[0].2.starts_with("net/tool has 1 owner"),
+            "{owners:?}"
+        );
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! OG101: every tool folder has a README.
 
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 
 pub(crate) struct ReadmeMissing;
 
@@ -41,7 +41,7 @@ impl Rule for ReadmeMissing {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         ws.tools()
             .iter()
             .filter(|tool| tool.readme.is_none())
@@ -67,7 +67,7 @@ mod tests {
             ("net/loose.py", ""),
         ]);
         let ws = Workspace::load(&repo);
-        let found = ReadmeMissing.check(&ws, &RuleTable::default());
+        let found = ReadmeMissing.check(&ws, &RuleOptions::default());
         assert_eq!(
             found,
             [Violation::whole("net/none", "net/none has no README")]

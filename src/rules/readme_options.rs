@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use super::readme::heading_matches;
 use super::readme_sections::default_usage_names;
 use super::text::{code_part, column, numbered_lines};
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 
 pub(crate) struct ReadmeOptions;
 
@@ -151,7 +151,7 @@ impl Rule for ReadmeOptions {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let usage_names = default_usage_names();
         let mut found = Vec::new();
         for tool in ws.tools() {
@@ -285,7 +285,7 @@ mod tests {
         ]);
         let ws = Workspace::load(&repo);
         let found: Vec<(u32, Option<u32>, String)> = ReadmeOptions
-            .check(&ws, &RuleTable::default())
+            .check(&ws, &RuleOptions::default())
             .into_iter()
             .map(|v| (v.line.unwrap(), v.column, v.message))
             .collect();
@@ -306,6 +306,6 @@ mod tests {
             ),
         ]);
         let ws = Workspace::load(&repo);
-        assert_eq!(ReadmeOptions.check(&ws, &RuleTable::default()), []);
+        assert_eq!(ReadmeOptions.check(&ws, &RuleOptions::default()), []);
     }
 }

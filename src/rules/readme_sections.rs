@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::readme::{Heading, heading_matches};
 use super::text::last_line;
-use super::{Rule, Violation, Workspace};
+use super::{Rule, RuleOptions, Violation, Workspace};
 use crate::config::{RuleLevel, RuleTable};
 
 pub(crate) struct ReadmeSections;
@@ -124,18 +124,20 @@ impl Rule for ReadmeSections {
     fn options(&self) -> &'static [&'static str] {
         &["required", "synonyms"]
     }
-    fn check(&self, ws: &Workspace<'_>, options: &RuleTable) -> Vec<Violation> {
-        let required: Vec<String> = options.required.clone().unwrap_or_else(|| {
-            DEFAULTS
-                .iter()
-                .map(|(name, _)| (*name).to_owned())
-                .collect()
-        });
+    fn check(&self, ws: &Workspace<'_>, options: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
         for tool in ws.tools() {
             let Some(readme) = &tool.readme else { continue };
+            // Each tool's README is judged by the options of its folder.
+            let options = options.at(tool.path());
+            let required: Vec<String> = options.required.clone().unwrap_or_else(|| {
+                DEFAULTS
+                    .iter()
+                    .map(|(name, _)| (*name).to_owned())
+                    .collect()
+            });
             let text = ws.text(readme.path).unwrap_or("");
-            let names: Vec<Vec<String>> = required.iter().map(|s| names_of(s, options)).collect();
+            let names: Vec<Vec<String>> = required.iter().map(|s| names_of(s, &options)).collect();
             let present: Vec<Option<&Heading>> =
                 names.iter().map(|n| find(&readme.headings, n)).collect();
             for (i, section) in required.iter().enumerate() {
@@ -183,7 +185,7 @@ mod tests {
         let (_dir, repo) = repo(&[("net/tool/t.py", ""), ("net/tool/README.md", readme)]);
         let ws = Workspace::load(&repo);
         ReadmeSections
-            .check(&ws, options)
+            .check(&ws, &RuleOptions::Fixed(options.clone()))
             .into_iter()
             .map(|v| (v.line.unwrap(), v.message))
             .collect()
@@ -225,7 +227,7 @@ mod tests {
             ),
         ]);
         let ws = Workspace::load(&repo);
-        assert_eq!(ReadmeSections.check(&ws, &RuleTable::default()), []);
+        assert_eq!(ReadmeSections.check(&ws, &RuleOptions::default()), []);
     }
 
     #[test]

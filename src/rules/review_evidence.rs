@@ -5,8 +5,8 @@ use std::io::Read;
 
 use serde_json::Value;
 
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 
 pub(crate) struct ReviewEvidence;
 
@@ -119,7 +119,7 @@ impl Rule for ReviewEvidence {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, _: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, _: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         missing_review(&|name| std::env::var(name).ok())
             .map(|message| Violation::whole(".", message))
             .into_iter()

@@ -2,8 +2,8 @@
 //! from a subprocess, `os.system`, a shell line, `sudo pip`).
 
 use super::text::{code_part, column, numbered_lines};
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 
 pub(crate) struct RuntimeInstall;
 
@@ -117,7 +117,7 @@ impl Rule for RuntimeInstall {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
         for (file, text) in ws.scripts() {
             let python = file.kind.is_python();
@@ -179,7 +179,7 @@ mod tests {
         ]);
         let ws = Workspace::load(&repo);
         let found: Vec<(String, u32, Option<u32>)> = RuntimeInstall
-            .check(&ws, &RuleTable::default())
+            .check(&ws, &RuleOptions::default())
             .into_iter()
             .map(|v| (v.path, v.line.unwrap(), v.column))
             .collect();

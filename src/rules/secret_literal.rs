@@ -3,8 +3,8 @@
 //! password, secret, token or API key. The finding never repeats the secret.
 
 use super::text::{column, numbered_lines};
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 use crate::repo::FileKind;
 
 pub(crate) struct SecretLiteral;
@@ -237,7 +237,7 @@ impl Rule for SecretLiteral {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
         for (file, text) in ws.scripts() {
             let shell = file.kind == FileKind::Shell;

@@ -1,8 +1,8 @@
 //! OG104: the front matter of a tool's README is valid: TOML between `+++`
 //! lines, with known keys of the right types.
 
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 
 pub(crate) struct ToolMetadataInvalid;
 
@@ -61,7 +61,7 @@ impl Rule for ToolMetadataInvalid {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         ws.tools()
             .iter()
             .filter_map(|tool| tool.readme.as_ref())

@@ -2,8 +2,8 @@
 //! distinct owners (two by default: a bus factor above one).
 
 use super::codeowners::{Codeowners, LOCATIONS, Ownership};
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 
 pub(crate) struct ToolOwners;
 
@@ -61,8 +61,7 @@ impl Rule for ToolOwners {
     fn options(&self) -> &'static [&'static str] {
         &["min_owners"]
     }
-    fn check(&self, ws: &Workspace<'_>, options: &RuleTable) -> Vec<Violation> {
-        let min = options.min_owners.unwrap_or(2) as usize;
+    fn check(&self, ws: &Workspace<'_>, options: &RuleOptions<'_>) -> Vec<Violation> {
         let present = |p: &str| ws.repo.files.iter().any(|f| f.path == p);
         let Some(path) = LOCATIONS.iter().copied().find(|p| present(p)) else {
             return Vec::new(); // OG201 reports the missing file
@@ -72,6 +71,8 @@ impl Rule for ToolOwners {
         let codeowners = Codeowners::parse(text);
         let mut found = Vec::new();
         for tool in ws.tools() {
+            // Each tool is judged by the options of its folder.
+            let min = options.at(tool.path()).min_owners.unwrap_or(2) as usize;
             let owned: Vec<(&str, Ownership)> = ws
                 .files_in(tool.path())
                 .map(|f| (f.path.as_str(), codeowners.owners_of(&f.path)))
@@ -109,6 +110,7 @@ impl Rule for ToolOwners {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::RuleTable;
     use crate::rules::workspace::testing::repo;
 
     fn check(codeowners: &str, min: Option<u32>) -> Vec<(Option<u32>, String)> {
@@ -125,7 +127,7 @@ mod tests {
             ..RuleTable::default()
         };
         ToolOwners
-            .check(&ws, &options)
+            .check(&ws, &RuleOptions::Fixed(options))
             .into_iter()
             .map(|v| (v.line, v.message))
             .collect()

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use super::manifest_missing::{covering_dirs, dir_of};
 use super::requirements::{is_lock_file, unpinned};
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 use crate::repo::FileKind;
 
 pub(crate) struct UnpinnedRequirement;
@@ -61,7 +61,7 @@ impl Rule for UnpinnedRequirement {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let manifests: Vec<&str> = ws
             .files_of(|k| k == FileKind::Manifest)
             .map(|f| f.path.as_str())
@@ -137,7 +137,7 @@ mod tests {
         ]);
         let ws = Workspace::load(&repo);
         let found: Vec<(String, u32)> = UnpinnedRequirement
-            .check(&ws, &RuleTable::default())
+            .check(&ws, &RuleOptions::default())
             .into_iter()
             .map(|v| (v.path, v.line.unwrap()))
             .collect();
@@ -162,6 +162,6 @@ mod tests {
             ("net/prod/README.md", PRODUCTION),
         ]);
         let ws = Workspace::load(&repo);
-        assert_eq!(UnpinnedRequirement.check(&ws, &RuleTable::default()), []);
+        assert_eq!(UnpinnedRequirement.check(&ws, &RuleOptions::default()), []);
     }
 }

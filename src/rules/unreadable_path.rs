@@ -1,8 +1,8 @@
 //! OG001: a path the walk (or a rule) could not read is not checked, and the
 //! gate says so rather than passing over it.
 
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 
 pub(crate) struct UnreadablePath;
 
@@ -43,7 +43,7 @@ impl Rule for UnreadablePath {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let walked = ws.repo.unreadable.iter().map(|f| {
             let path = if f.path.is_empty() { "." } else { &f.path };
             Violation::whole(path, f.message.clone())
@@ -60,7 +60,7 @@ impl Rule for UnreadablePath {
 
 #[cfg(test)]
 mod tests {
-    use crate::config::{RuleSettings, RulesTable};
+    use crate::config::{Scopes, Settings};
     use crate::finding::{Finding, Severity, Span};
     use crate::rules::workspace::testing::repo;
 
@@ -75,12 +75,16 @@ mod tests {
             Span::default(),
             "cannot be read, so it is not checked: File system loop found",
         ));
-        let settings = RuleSettings::resolve(&RulesTable::default()).unwrap();
-        let found: Vec<Finding> =
-            crate::rules::run(&repo, &settings, crate::rules::ToolFindings::default())
-                .into_iter()
-                .filter(|f| f.rule == "OG001")
-                .collect();
+        let settings = Settings::for_tests();
+        let found: Vec<Finding> = crate::rules::run(
+            &repo,
+            &settings.rules,
+            &Scopes::new(&settings),
+            crate::rules::ToolFindings::default(),
+        )
+        .into_iter()
+        .filter(|f| f.rule == "OG001")
+        .collect();
         assert_eq!(found.len(), 1);
         assert_eq!(
             (found[0].path.as_str(), found[0].severity),

@@ -1,7 +1,7 @@
 //! OG404: a production tool has at least one test file pytest would collect.
 
-use super::{Rule, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::config::RuleLevel;
 use crate::repo::FileKind;
 
 pub(crate) struct UntestedTool;
@@ -45,7 +45,7 @@ impl Rule for UntestedTool {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, ws: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
         for tool in ws.tools() {
             let metadata = tool.metadata();
@@ -91,7 +91,7 @@ mod tests {
             ("net/experimental/README.md", "# e\n"),
         ]);
         let ws = Workspace::load(&repo);
-        let found = UntestedTool.check(&ws, &RuleTable::default());
+        let found = UntestedTool.check(&ws, &RuleOptions::default());
         assert_eq!(found.len(), 1);
         assert_eq!(
             (found[0].path.as_str(), found[0].line),

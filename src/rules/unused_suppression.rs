@@ -1,8 +1,8 @@
 //! OG004: an inline suppression that suppressed nothing in the run.
 //! Reported by `suppress::apply` once every finding is in.
 
-use super::{Rule, Violation, Workspace, suppress};
-use crate::config::{RuleLevel, RuleTable};
+use super::{Rule, RuleOptions, Violation, Workspace, suppress};
+use crate::config::RuleLevel;
 
 pub(crate) struct UnusedSuppression;
 
@@ -45,7 +45,7 @@ impl Rule for UnusedSuppression {
     fn docs(&self) -> &'static str {
         DOCS
     }
-    fn check(&self, _: &Workspace<'_>, _: &RuleTable) -> Vec<Violation> {
+    fn check(&self, _: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         // Needs every finding of the run: see `suppress::apply`.
         Vec::new()
     }

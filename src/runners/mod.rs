@@ -295,7 +295,14 @@ fn prepare<'a>(
     let (repo, toolbox) = (session.repo, session.toolbox);
     let name = tool.kind.name();
     let runner = tool.kind.runner();
-    let mut files = runner.files(repo);
+    let found = runner.files(repo);
+    // Files of folders an override turns the tool off for never reach it.
+    let mut files: Vec<&str> = found
+        .iter()
+        .copied()
+        .filter(|file| !tool.excluded.contains(*file))
+        .collect();
+    let turned_off = files.is_empty() && !found.is_empty();
     if let Some(focus) = session.focus {
         files.retain(|file| focus.includes(tool.kind, file));
     }
@@ -319,7 +326,7 @@ fn prepare<'a>(
         },
         plan: None,
     };
-    if !tool.enabled {
+    if !tool.enabled || turned_off {
         prepared.record.status = ToolStatus::Disabled;
         return prepared;
     }

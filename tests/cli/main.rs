@@ -11,6 +11,7 @@ mod exit_codes;
 mod hook;
 mod hostile;
 mod legacy;
+mod overrides;
 mod platforms;
 mod readonly;
 mod reports;
