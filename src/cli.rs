@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
+use crate::shard::Shard;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -31,6 +32,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Write an opsgate.toml holding the embedded defaults, commented
     Init(InitArgs),
+    /// Merge the JSON reports of `check --shard` jobs into one report and one verdict
+    Merge(MergeArgs),
     /// Install a git pre-push hook that runs the gate on the commits being pushed
     InstallHook(HookArgs),
     /// List every built-in rule: id, name, default severity, one line
@@ -71,6 +74,30 @@ pub struct CheckArgs {
     /// Processes for Black and Flake8, and walk threads [default: all cores]
     #[arg(long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
+
+    /// Check only shard I of N (e.g. 2/3), a deterministic part of the tool folders; merge the
+    /// shards' JSON reports with `opsgate merge` [default: under GitLab CI, `CI_NODE_INDEX`/`CI_NODE_TOTAL`]
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`opsgate check --shard I/N --format json`), every shard once
+    #[arg(required = true, value_name = "SHARD.json")]
+    pub reports: Vec<PathBuf>,
+
+    /// Report written to stdout [default: terminal]
+    #[arg(long, value_name = "FMT")]
+    pub format: Option<ReportFormat>,
+
+    /// Also write a report to a file, atomically; repeatable (e.g. --output sarif=opsgate.sarif)
+    #[arg(long, value_name = "FMT=FILE", value_parser = parse_output)]
+    pub output: Vec<OutputArg>,
+
+    /// The checked repository, for paths as the CI platform names them
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -45,7 +45,7 @@ impl fmt::Display for Severity {
 
 /// A place in a file: 1-based line and column, both optional for
 /// whole-file findings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub(crate) struct Span {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) line: Option<u32>,
@@ -68,7 +68,7 @@ impl Span {
 }
 
 /// One problem reported by a tool or a built-in rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Finding {
     /// `black`, `flake8`, `pylint`, `pytest`, or `opsgate` for built-in rules.
     pub(crate) tool: String,

@@ -13,12 +13,14 @@ mod guard;
 mod hash;
 mod hook;
 mod init;
+mod merge;
 mod progress;
 mod pytest_config;
 mod repo;
 mod report;
 mod rules;
 mod runners;
+mod shard;
 mod test_result;
 mod toolenv;
 mod verdict;
@@ -29,6 +31,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 pub use finding::Severity;
+pub use shard::Shard;
 
 use cli::{Cli, Command};
 use verdict::Verdict;
@@ -62,6 +65,11 @@ impl From<ExitStatus> for ExitCode {
 pub fn run(cli: &Cli) -> Result<ExitStatus> {
     match &cli.command {
         Command::Check(args) => Ok(match check::run(args)? {
+            Verdict::Passed => ExitStatus::Passed,
+            Verdict::Failed => ExitStatus::Failed,
+            Verdict::Error => ExitStatus::Error,
+        }),
+        Command::Merge(args) => Ok(match merge::run(args)? {
             Verdict::Passed => ExitStatus::Passed,
             Verdict::Failed => ExitStatus::Failed,
             Verdict::Error => ExitStatus::Error,

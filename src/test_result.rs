@@ -1,9 +1,11 @@
 //! The outcome of every test the repository's suite ran, passed ones too,
 //! kept whole for the reports that show tests (`JUnit`) beside the findings.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+use crate::runners::{ToolKind, ToolName};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum TestOutcome {
     Passed,
@@ -12,10 +14,11 @@ pub(crate) enum TestOutcome {
     Skipped,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct TestResult {
     /// The tool that ran it (`pytest`).
-    pub(crate) tool: &'static str,
+    #[serde(deserialize_with = "ToolKind::deserialize_name")]
+    pub(crate) tool: ToolName,
     pub(crate) classname: String,
     pub(crate) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]

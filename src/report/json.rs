@@ -9,13 +9,14 @@ use serde::Serialize;
 use super::{Emitter, RunResult};
 use crate::finding::{Finding, Severity};
 use crate::runners::ToolRun;
+use crate::shard::ShardInfo;
 use crate::test_result::TestResult;
 use crate::verdict::Verdict;
 
 pub(crate) struct Json;
 
 /// Bumped only when a field changes meaning or disappears.
-const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -31,6 +32,9 @@ struct Report<'a> {
     findings: &'a [Finding],
     tools: &'a [ToolRun],
     tests: &'a [TestResult],
+    /// Present only in a shard's report, for `opsgate merge`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<&'a ShardInfo>,
 }
 
 impl Emitter for Json {
@@ -48,6 +52,7 @@ impl Emitter for Json {
             findings: &run.findings,
             tools: &run.tools,
             tests: &run.tests,
+            shard: run.shard.as_ref(),
         };
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;

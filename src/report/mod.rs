@@ -4,7 +4,7 @@
 
 mod github;
 mod gitlab;
-mod json;
+pub(crate) mod json;
 mod junit;
 mod sarif;
 mod sarif_fix;
@@ -28,6 +28,7 @@ use crate::ci::CiContext;
 use crate::cli::ReportFormat;
 use crate::finding::{Finding, Severity};
 use crate::runners::ToolRun;
+use crate::shard::ShardInfo;
 use crate::test_result::TestResult;
 use crate::verdict::Verdict;
 
@@ -46,6 +47,8 @@ pub(crate) struct RunResult {
     pub(crate) domains: Vec<String>,
     pub(crate) tool_folders: Vec<String>,
     pub(crate) ci: CiContext,
+    /// Which shard of a sharded run this is; `None` for a whole run.
+    pub(crate) shard: Option<ShardInfo>,
 }
 
 impl RunResult {
@@ -213,6 +216,7 @@ pub(crate) mod fixtures {
             domains: vec!["net".into()],
             tool_folders: vec![],
             ci: CiContext::default(),
+            shard: None,
         }
     }
 }

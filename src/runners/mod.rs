@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub(crate) use process::{ProcessError, ProcessOutput, run as run_process, tail};
 
@@ -50,6 +50,18 @@ impl ToolKind {
             ToolKind::Pylint => "pylint",
             ToolKind::Pytest => "pytest",
         }
+    }
+
+    /// A tool name read back from a report, as the static name it was written from.
+    pub(crate) fn deserialize_name<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<&'static str, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        ToolKind::ALL
+            .iter()
+            .map(|kind| kind.name())
+            .find(|known| *known == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown tool `{name}`")))
     }
 
     fn runner(self) -> &'static dyn Runner {
@@ -104,7 +116,7 @@ trait Runner: Sync {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum ToolStatus {
     /// Ran and its output was understood.
@@ -128,10 +140,16 @@ impl ToolStatus {
     }
 }
 
+/// A tool's name, one of `ToolKind`'s. A path type rather than `&'static
+/// str`, which serde would borrow from the input (`opsgate merge` reads
+/// reports back and maps the name to the static one).
+pub(crate) type ToolName = &'static str;
+
 /// One tool's part of a run, as the reports show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ToolRun {
-    pub(crate) name: &'static str,
+    #[serde(deserialize_with = "ToolKind::deserialize_name")]
+    pub(crate) name: ToolName,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) version: Option<String>,
     pub(crate) pinned_version: String,
@@ -205,8 +223,79 @@ fn run_one(
     jobs: usize,
     scratch: &Path,
 ) -> (ToolRun, Interpreted) {
+    run_with(tool.kind.runner(), tool, repo, toolbox, jobs, scratch)
+}
+
+/// Pylint's cross-file checks (duplicate-code, cyclic-import) over every
+/// file of `repo`, for the shard designated to run them. `None` when Pylint
+/// does not run or its configuration turns both checks off.
+pub(crate) fn run_pylint_cross_file(
+    tools: &[ToolSettings],
+    repo: &Repo,
+    toolbox: &Toolbox,
+    jobs: usize,
+    scratch: &Path,
+) -> Option<(ToolRun, Interpreted)> {
+    let tool = tools
+        .iter()
+        .find(|t| t.kind == ToolKind::Pylint && t.enabled)?;
+    let version = toolbox.versions.get(tool.kind.name()).cloned().flatten()?;
+    if python_paths(repo).is_empty() {
+        return None;
+    }
+    let mut command = Command::new(&toolbox.python);
+    command
+        .args(["-m", "pylint", "--list-msgs-enabled"])
+        .current_dir(&repo.root)
+        .envs(toolbox.env.iter().map(|(k, v)| (k, v)));
+    let listed = match process::run(command, tool.timeout) {
+        Ok(output) => match output.code {
+            Some(0) => pylint::enabled_cross_file(&output.stdout_text()),
+            _ => Err("it could not list its enabled messages".to_owned()),
+        }
+        .map_err(|reason| (failure_message("pylint", &reason, &output), output.duration)),
+        Err(err) => Err((
+            format!("pylint could not list its enabled messages: {err:?}"),
+            Duration::ZERO,
+        )),
+    };
+    match listed {
+        Ok(enable) if enable.is_empty() => None,
+        Ok(enable) => Some(run_with(
+            &pylint::CrossFile { enable },
+            tool,
+            repo,
+            toolbox,
+            jobs,
+            &scratch.join("pylint-cross-file"),
+        )),
+        Err((error, duration)) => Some((
+            ToolRun {
+                name: tool.kind.name(),
+                version: Some(version),
+                pinned_version: tool.version.clone(),
+                status: ToolStatus::Failed,
+                duration_ms: millis(duration),
+                files: 0,
+                findings: 0,
+                exit_code: None,
+                checked_files: Vec::new(),
+                error: Some(error),
+            },
+            Interpreted::default(),
+        )),
+    }
+}
+
+fn run_with(
+    runner: &dyn Runner,
+    tool: &ToolSettings,
+    repo: &Repo,
+    toolbox: &Toolbox,
+    jobs: usize,
+    scratch: &Path,
+) -> (ToolRun, Interpreted) {
     let name = tool.kind.name();
-    let runner = tool.kind.runner();
     let files = runner.files(repo);
     let version = toolbox.versions.get(name).cloned().flatten();
     let mut record = ToolRun {
