@@ -165,3 +165,23 @@ fn to_finding(ctx: &RunContext, message: &Message) -> Finding {
     ));
     finding
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_file_checks_are_those_the_configuration_enables() {
+        let listing = "Enabled messages:\n  cyclic-import (R0401)\n  unused-import (W0611)\n\
+                       Disabled messages:\n  duplicate-code (R0801)\n\
+                       Non-emittable messages with current interpreter:\n";
+        assert_eq!(enabled_cross_file(listing), Ok(vec!["cyclic-import"]));
+        let both = "Enabled messages:\n  duplicate-code (R0801)\n  cyclic-import (R0401)\n\
+                    Disabled messages:\n";
+        assert_eq!(
+            enabled_cross_file(both),
+            Ok(vec!["duplicate-code", "cyclic-import"])
+        );
+        assert!(enabled_cross_file("usage: pylint").is_err());
+    }
+}

@@ -129,6 +129,25 @@ fn merged_shards_equal_the_unsharded_run() {
     }
 }
 
+#[test]
+fn shards_respect_a_configuration_that_turns_a_cross_file_check_off() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("sharded");
+    test.write(".pylintrc", "[MESSAGES CONTROL]\ndisable=duplicate-code\n");
+    let (_, whole) = test.check_json(&[]);
+    let rules: Vec<Value> = findings_of(&whole, "pylint")
+        .iter()
+        .map(|f| f["rule"].clone())
+        .collect();
+    assert!(!rules.contains(&"R0801".into()), "{rules:?}");
+    assert!(rules.contains(&"R0401".into()), "{rules:?}");
+    let (_, one) = run_shard(&test, 1, 2, &[]);
+    let (_, two) = run_shard(&test, 2, 2, &[]);
+    let output = merge(&test, &[&one, &two], &["--format", "json"]);
+    let merged: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(comparable(&merged), comparable(&whole));
+}
+
 /// A repository whose check needs no tool: every tool is turned off, so a
 /// shard's report is quick to make.
 fn rules_only() -> CliTest {
