@@ -157,6 +157,50 @@ fn the_readme_gitlab_job_is_the_example_file() {
 }
 
 #[test]
+fn the_readme_sharded_gitlab_jobs_are_the_example_file() {
+    let example = std::fs::read_to_string(repo_file(".gitlab-ci.sharded.example.yml")).unwrap();
+    assert_eq!(readme_block("gitlab-ci-sharded"), example);
+}
+
+#[test]
+fn the_sharded_gitlab_jobs_pass_gitlab_ci_local_s_schema() {
+    let Some(gcl) = npm_package(
+        "gitlab-ci-local-v4.60.1",
+        &["gitlab-ci-local@4.60.1"],
+        ".bin/gitlab-ci-local",
+    ) else {
+        return;
+    };
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo_file(".gitlab-ci.sharded.example.yml"),
+        repo.path().join(".gitlab-ci.yml"),
+    )
+    .unwrap();
+    let init = Command::new("git")
+        .args(["init", "-q", "-b", "main"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", stderr(&init));
+    let list = Command::new(&gcl)
+        .arg("--list")
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let log = all_output(&list);
+    assert!(list.status.success(), "{log}");
+    assert!(log.contains("json schema validated"), "{log}");
+    for job in ["opsgate-shard: [1/3]", "opsgate-shard: [3/3]"] {
+        assert!(log.contains(job), "{job}: {log}");
+    }
+    assert!(
+        log.contains("[opsgate-shard]"),
+        "the merge job needs the shards: {log}"
+    );
+}
+
+#[test]
 fn the_gitlab_job_runs_in_gitlab_ci_local_and_keeps_its_reports() {
     let Some(_) = tools_python() else { return };
     let Some(gcl) = npm_package(
