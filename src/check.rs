@@ -35,6 +35,19 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     // The environment is the whole repository's, whatever the shard checks.
     let toolbox = toolenv::prepare(&settings, &repo)?;
     let sharding = shard.map(|shard| Sharding::new(shard, &repo));
+    if let Some(sharding) = &sharding {
+        // A shard's verdict covers only its part: say so where people look.
+        let checked = sharding
+            .part
+            .as_ref()
+            .map_or(repo.files.len(), |p| p.files.len());
+        anstream::eprintln!(
+            "opsgate: shard {}: checking {checked} of {} files; `opsgate merge` the shards' \
+             JSON reports for the verdict",
+            sharding.shard,
+            repo.files.len()
+        );
+    }
 
     // Tool reports (pytest's JUnit) go to a private folder, never the repo.
     let scratch = tempfile::Builder::new()

@@ -33,6 +33,10 @@ pub enum Command {
     /// Write an opsgate.toml holding the embedded defaults, commented
     Init(InitArgs),
     /// Merge the JSON reports of `check --shard` jobs into one report and one verdict
+    ///
+    /// Exits 0, 1 or 2 as the unsharded run would. Exits 2, writing nothing, when a shard is
+    /// missing or given twice, or when the shards did not check the same commit with the same
+    /// configuration, files, threshold and tool versions.
     Merge(MergeArgs),
     /// Install a git pre-push hook that runs the gate on the commits being pushed
     InstallHook(HookArgs),

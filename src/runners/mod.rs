@@ -254,10 +254,20 @@ pub(crate) fn run_pylint_cross_file(
             _ => Err("it could not list its enabled messages".to_owned()),
         }
         .map_err(|reason| (failure_message("pylint", &reason, &output), output.duration)),
-        Err(err) => Err((
-            format!("pylint could not list its enabled messages: {err:?}"),
-            Duration::ZERO,
-        )),
+        Err(err) => {
+            let reason = match err {
+                ProcessError::Spawn(err) => format!("cannot start it: {err}"),
+                ProcessError::TimedOut { after, .. } => format!(
+                    "it did not finish within {}",
+                    humantime::format_duration(after)
+                ),
+                ProcessError::OutputTooLarge => "it printed too much".to_owned(),
+            };
+            Err((
+                format!("pylint could not list its enabled messages: {reason}"),
+                Duration::ZERO,
+            ))
+        }
     };
     match listed {
         Ok(enable) if enable.is_empty() => None,
