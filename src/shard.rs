@@ -166,7 +166,8 @@ impl Plan {
     }
 
     /// The shard that checks `path` (a file or folder, or `""` for the
-    /// repository itself): the owner of its unit, else the designated shard.
+    /// repository itself, which goes with the files at the root): the owner
+    /// of its unit, else the designated shard.
     pub(crate) fn shard_of(&self, path: &str) -> usize {
         let key = unit_key(&self.tools, path, |top| self.owners.contains_key(top));
         self.owners.get(&key).copied().unwrap_or(1)
@@ -370,6 +371,51 @@ mod tests {
         // The designated shard's head start sends the largest unit elsewhere.
         let owners = deal(&units, 2, &size_cost, 3);
         assert_eq!((owners["a"], owners["b"]), (2, 1));
+    }
+
+    #[test]
+    fn every_file_goes_to_one_shard_and_the_plan_is_the_same_each_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = [
+            ("CODEOWNERS", 10),
+            ("lib/opslib/__init__.py", 300),
+            ("net/dns/dns.py", 900),
+            ("net/dns/README.md", 100),
+            ("net/vlan/vlan.py", 700),
+            ("net/loose.py", 50),
+            ("db/backup/backup.py", 800),
+            ("tests/test_all.py", 200),
+        ];
+        for (path, size) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x".repeat(size)).unwrap();
+        }
+        let layout = crate::config::Layout {
+            libraries: vec!["lib".into()],
+            not_domains: vec!["tests".into()],
+        };
+        let repo = Repo::discover(dir.path(), &layout, 1);
+        for total in 1..=5 {
+            let plan = Plan::new(&repo, total, &size_cost);
+            let again = Plan::new(&repo, total, &size_cost);
+            assert_eq!(plan.owners, again.owners);
+            assert_eq!(plan.digest, again.digest);
+            for file in &repo.files {
+                assert!((1..=total).contains(&plan.shard_of(&file.path)));
+            }
+            // A tool folder's files and the folder itself go together.
+            assert_eq!(plan.shard_of("net/dns/dns.py"), plan.shard_of("net/dns"));
+            assert_eq!(plan.shard_of("net/dns/README.md"), plan.shard_of("net/dns"));
+            // The repository itself goes with the files at the root, and
+            // paths in no unit to shard 1.
+            assert_eq!(plan.shard_of(""), plan.shard_of("CODEOWNERS"));
+            assert_eq!(plan.shard_of("elsewhere/gone.py"), 1);
+        }
+        let three = Plan::new(&repo, 3, &size_cost);
+        let used: std::collections::BTreeSet<usize> = three.owners.values().copied().collect();
+        assert_eq!(used.len(), 3, "{:?}", three.owners);
+        assert_ne!(three.digest, Plan::new(&repo, 2, &size_cost).digest);
     }
 
     #[test]
