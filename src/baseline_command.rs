@@ -38,6 +38,7 @@ pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
             no_cache: false,
             changed: false,
             base: None,
+            shard: None,
         },
     )?;
     // Fail closed: a baseline from a run where a check did not run would

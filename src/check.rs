@@ -10,17 +10,19 @@ use crate::cache::{self, ResultCache};
 use crate::changed::Focus;
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
-use crate::cli::ReportFormat;
-use crate::config::{ConfigSource, Scopes, Settings};
+use crate::cli::{OutputArg, ReportFormat};
+use crate::config::{ConfigSource, Scopes, Settings, ToolSettings};
 use crate::finding::{self, Finding};
 use crate::fingerprint;
 use crate::guard::{self, TreeGuard};
+use crate::merge;
 use crate::progress::Progress;
 use crate::pytest_config::TestPatterns;
 use crate::repo::Repo;
 use crate::report::{self, RunResult};
 use crate::rules::{self, ToolFindings};
-use crate::runners::{self, ToolRun};
+use crate::runners::{self, Interpreted, ToolRun};
+use crate::shard::{self, Plan, Shard, ShardInfo};
 use crate::test_result::TestResult;
 use crate::toolenv;
 use crate::verdict::{self, Verdict};
@@ -28,6 +30,9 @@ use crate::verdict::{self, Verdict};
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
     let mut settings = Settings::from_check_args(args)?;
+    let shard = shard::resolve(args.shard, |name| {
+        std::env::var(name).ok().filter(|v| !v.is_empty())
+    })?;
     // A missing base or baseline stops the run before any tool runs.
     let adoption = Adoption::from_args(args, &settings.root)?;
     let Evaluation {
@@ -36,12 +41,14 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         mut findings,
         tests,
         tools,
+        sharding,
     } = evaluate(
         &mut settings,
         &Scope {
             no_cache: args.no_cache,
             changed: args.changed,
             base: args.base.as_deref(),
+            shard,
         },
     )?;
     let adoption = adoption.apply(&mut findings);
@@ -69,8 +76,22 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         tool_folders: repo.tools.iter().map(|t| t.path.clone()).collect(),
         ci: CiContext::from_env(&settings.root),
         adoption,
+        shard: sharding
+            .map(|s| {
+                let config = match &settings.source {
+                    ConfigSource::Defaults => None,
+                    ConfigSource::File(path) => Some(path.as_path()),
+                };
+                ShardInfo::new(s.shard, &s.plan, &settings.root, config)
+            })
+            .transpose()?,
     };
-    write_reports(&settings, &result)?;
+    write_reports(
+        settings.format,
+        settings.format_given,
+        &settings.outputs,
+        &result,
+    )?;
     Ok(verdict)
 }
 
@@ -81,6 +102,8 @@ pub(crate) struct Evaluation {
     pub(crate) findings: Vec<Finding>,
     pub(crate) tests: Vec<TestResult>,
     pub(crate) tools: Vec<ToolRun>,
+    /// The shard this run checked, if one.
+    pub(crate) sharding: Option<Sharding>,
 }
 
 /// How much of the repository a run checks, and with what.
@@ -91,6 +114,8 @@ pub(crate) struct Scope<'a> {
     pub(crate) changed: bool,
     /// `--base`, for `--changed`.
     pub(crate) base: Option<&'a str>,
+    /// `--shard`, or the CI engine's parallel job.
+    pub(crate) shard: Option<Shard>,
 }
 
 /// Discover, run the tools and the rules, apply the inline suppressions,
@@ -102,7 +127,22 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     settings.add_nested(&repo)?;
     let scopes = Scopes::new(settings);
     scopes.restrict_tools(&mut settings.tools, &repo);
+    // The environment is the whole repository's, whatever the shard checks.
     let toolbox = toolenv::prepare(settings, &repo)?;
+    let sharding = scope.shard.map(|shard| Sharding::new(shard, &repo));
+    if let Some(sharding) = &sharding {
+        // A shard's verdict covers only its part: say so where people look.
+        let checked = sharding
+            .part
+            .as_ref()
+            .map_or(repo.files.len(), |p| p.files.len());
+        anstream::eprintln!(
+            "opsgate: shard {}: checking {checked} of {} files; `opsgate merge` the shards' \
+             JSON reports for the verdict",
+            sharding.shard,
+            repo.files.len()
+        );
+    }
 
     // Tool reports (pytest's JUnit) go to a private folder, never the repo.
     let scratch = tempfile::Builder::new()
@@ -118,18 +158,20 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     } else {
         None
     };
-    let results = runners::run_all(
-        &enabled,
-        &runners::Session {
-            repo: &repo,
-            toolbox: &toolbox,
-            slots: settings.jobs,
-            scratch: scratch.path(),
-            progress: &progress,
-            cache: &cache,
-            focus: focus.as_ref(),
-        },
-    );
+    let session = runners::Session {
+        repo: sharding
+            .as_ref()
+            .and_then(|s| s.part.as_ref())
+            .unwrap_or(&repo),
+        whole: &repo,
+        toolbox: &toolbox,
+        slots: settings.jobs,
+        scratch: scratch.path(),
+        progress: &progress,
+        cache: &cache,
+        focus: focus.as_ref(),
+    };
+    let results = run_tools(&enabled, &session, sharding.as_ref());
     progress.done();
     // The repository's tests may have written into it: then the run cannot
     // judge, and nothing of it is kept for the next.
@@ -160,6 +202,12 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         // The tools saw only the change; the rules' findings are cut to it.
         findings.retain(|f| f.tool != "opsgate" || focus.concerns(f));
     }
+    // The rules see the whole repository; each finding is kept by one shard.
+    if let Some(sharding) = &sharding {
+        findings.retain(|f| f.tool != "opsgate" || sharding.owns(&f.path));
+    }
+    // In file order whichever environment ran them, as a merge of shards has them.
+    tests.sort_by(|a, b| a.file.cmp(&b.file));
     fingerprint::assign(&mut findings, &repo);
     finding::sort(&mut findings);
     Ok(Evaluation {
@@ -168,6 +216,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         findings,
         tests,
         tools,
+        sharding,
     })
 }
 
@@ -207,22 +256,86 @@ fn changed_focus(repo: &Repo, base: Option<&str>) -> Result<Focus> {
     Ok(focus)
 }
 
+/// Runs the tools over the shard's part of `repo`, or all of it. The
+/// designated shard of several also runs Pylint's cross-file checks over
+/// every file, added to Pylint's record, so that one shard reports them.
+fn run_tools(
+    enabled: &[ToolSettings],
+    session: &runners::Session,
+    sharding: Option<&Sharding>,
+) -> runners::Results {
+    let designated = sharding.is_some_and(|s| s.part.is_some() && s.shard.is_designated());
+    std::thread::scope(|scope| {
+        let cross_file = designated.then(|| {
+            scope.spawn(|| {
+                runners::run_pylint_cross_file(
+                    enabled,
+                    session.whole,
+                    session.toolbox,
+                    session.scratch,
+                )
+            })
+        });
+        let mut results = runners::run_all(enabled, session);
+        let cross_file: Option<(ToolRun, Interpreted)> =
+            cross_file.and_then(|handle| handle.join().expect("tool threads do not panic"));
+        if let Some((record, interpreted)) = cross_file
+            && let Some((tool, found)) = results
+                .tools
+                .iter_mut()
+                .find(|(t, _)| t.name == record.name)
+        {
+            found.findings.extend(interpreted.findings);
+            merge::add_pass(tool, record);
+        }
+        results
+    })
+}
+
+/// This run's shard and the plan every shard computes alike.
+pub(crate) struct Sharding {
+    shard: Shard,
+    plan: Plan,
+    /// The files this shard's tools check; `None` for one shard of one,
+    /// which checks the whole repository.
+    part: Option<Repo>,
+}
+
+impl Sharding {
+    fn new(shard: Shard, repo: &Repo) -> Sharding {
+        let plan = Plan::new(repo, shard.total, &shard::size_cost);
+        let owns = |path: &str| plan.shard_of(path) == shard.index;
+        let part = (shard.total > 1).then(|| repo.part(owns));
+        Sharding { shard, plan, part }
+    }
+
+    /// Whether this shard checks (and reports on) `path`.
+    fn owns(&self, path: &str) -> bool {
+        self.plan.shard_of(path) == self.shard.index
+    }
+}
+
 /// The stdout report, the `--output` files, and on GitHub Actions the
 /// annotations and step summary.
-fn write_reports(settings: &Settings, result: &RunResult) -> Result<()> {
-    for output in &settings.outputs {
+pub(crate) fn write_reports(
+    format: ReportFormat,
+    format_given: bool,
+    outputs: &[OutputArg],
+    result: &RunResult,
+) -> Result<()> {
+    for output in outputs {
         report::write_file(output.format, &output.path, result)?;
     }
     if let Some(summary) = &result.ci.step_summary {
         report::append_step_summary(summary, result)?;
     }
-    if let Some(outputs) = &result.ci.step_outputs {
-        report::append_step_outputs(outputs, result, &settings.outputs)?;
+    if let Some(step_outputs) = &result.ci.step_outputs {
+        report::append_step_outputs(step_outputs, result, outputs)?;
     }
     let mut stdout = anstream::stdout().lock();
-    report::emit(settings.format, &mut stdout, result)?;
+    report::emit(format, &mut stdout, result)?;
     // On GitHub Actions the default report also annotates the diff.
-    if result.ci.github_actions && !settings.format_given {
+    if result.ci.github_actions && !format_given {
         report::emit(ReportFormat::Github, &mut stdout, result)?;
     }
     stdout.flush().context("writing the report to stdout")?;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::finding::Severity;
+use crate::shard::Shard;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,6 +34,12 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Write an opsgate.toml holding the embedded defaults, commented
     Init(InitArgs),
+    /// Merge the JSON reports of `check --shard` jobs into one report and one verdict
+    ///
+    /// Exits 0, 1 or 2 as the unsharded run would. Exits 2, writing nothing, when a shard is
+    /// missing or given twice, or when the shards did not check the same commit with the same
+    /// configuration, files, threshold and tool versions.
+    Merge(MergeArgs),
     /// Install a git pre-push hook that runs the gate on the commits being pushed
     InstallHook(HookArgs),
     /// Print the effective configuration of a file or folder, and where each part came from
@@ -118,6 +125,11 @@ pub struct CheckArgs {
     /// Do not use .opsgate-baseline.json even though it exists
     #[arg(long, conflicts_with = "baseline")]
     pub no_baseline: bool,
+
+    /// Check only shard I of N (e.g. 2/3), a deterministic part of the tool folders; merge the
+    /// shards' JSON reports with `opsgate merge` [default: under GitLab CI, `CI_NODE_INDEX`/`CI_NODE_TOTAL`]
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -145,6 +157,25 @@ pub struct BaselineArgs {
     /// Only drop the entries whose findings are gone; add none
     #[arg(long)]
     pub prune: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The shards' JSON reports (`opsgate check --shard I/N --format json`), every shard once
+    #[arg(required = true, value_name = "SHARD.json")]
+    pub reports: Vec<PathBuf>,
+
+    /// Report written to stdout [default: terminal]
+    #[arg(long, value_name = "FMT")]
+    pub format: Option<ReportFormat>,
+
+    /// Also write a report to a file, atomically; repeatable (e.g. --output sarif=opsgate.sarif)
+    #[arg(long, value_name = "FMT=FILE", value_parser = parse_output)]
+    pub output: Vec<OutputArg>,
+
+    /// The checked repository, for paths as the CI platform names them
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub root: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -91,6 +91,7 @@ mod tests {
             tools: Vec::new(),
             import_roots: Vec::new(),
             unreadable: Vec::new(),
+            partial: false,
         };
         (dir, repo)
     }

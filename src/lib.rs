@@ -20,12 +20,14 @@ mod hash;
 mod hook;
 mod imports;
 mod init;
+mod merge;
 mod progress;
 mod pytest_config;
 mod repo;
 mod report;
 mod rules;
 mod runners;
+mod shard;
 mod show_config;
 mod test_result;
 mod toolenv;
@@ -37,6 +39,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 pub use finding::Severity;
+pub use shard::Shard;
 
 use cli::{Cli, Command};
 use verdict::Verdict;
@@ -75,6 +78,11 @@ pub fn run(cli: &Cli) -> Result<ExitStatus> {
             Verdict::Error => ExitStatus::Error,
         }),
         Command::Baseline(args) => baseline_command::run(args),
+        Command::Merge(args) => Ok(match merge::run(args)? {
+            Verdict::Passed => ExitStatus::Passed,
+            Verdict::Failed => ExitStatus::Failed,
+            Verdict::Error => ExitStatus::Error,
+        }),
         Command::Init(args) => {
             init::run(args)?;
             Ok(ExitStatus::Passed)

@@ -111,6 +111,8 @@ pub(crate) struct Repo {
     pub(crate) import_roots: Vec<String>,
     /// Paths the walk could not read, as findings.
     pub(crate) unreadable: Vec<Finding>,
+    /// Only a shard's part of the files: cross-file checks run separately.
+    pub(crate) partial: bool,
 }
 
 impl Repo {
@@ -124,6 +126,27 @@ impl Repo {
             tools: model.tools,
             import_roots: model.import_roots,
             unreadable: walked.unreadable,
+            partial: false,
+        }
+    }
+
+    /// The same repository with only the files `keep` accepts, for the
+    /// tools of one shard; the model (domains, tools, import roots) is the
+    /// whole repository's.
+    pub(crate) fn part(&self, keep: impl Fn(&str) -> bool) -> Repo {
+        Repo {
+            root: self.root.clone(),
+            files: self
+                .files
+                .iter()
+                .filter(|f| keep(&f.path))
+                .cloned()
+                .collect(),
+            domains: self.domains.clone(),
+            tools: self.tools.clone(),
+            import_roots: self.import_roots.clone(),
+            unreadable: Vec::new(),
+            partial: true,
         }
     }
 

@@ -1,12 +1,12 @@
 //! The judgement of a run. An error (a check that could not run) wins over a
 //! failure, which wins over a pass: the gate fails closed.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::finding::{Finding, Severity};
 use crate::runners::ToolRun;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Verdict {
     Passed,

@@ -251,7 +251,7 @@ fn merge_tool(kind: ToolKind, defaults: &ToolTable, user: &ToolTable) -> ToolSet
 }
 
 /// Each `--output` must name a file in an existing folder, once.
-fn validate_outputs(outputs: &[OutputArg]) -> Result<Vec<OutputArg>> {
+pub(crate) fn validate_outputs(outputs: &[OutputArg]) -> Result<Vec<OutputArg>> {
     for (index, output) in outputs.iter().enumerate() {
         let parent = output
             .path

@@ -10,13 +10,14 @@ use super::{Emitter, RunResult};
 use crate::adoption::AdoptionSummary;
 use crate::finding::{Finding, Severity};
 use crate::runners::ToolRun;
+use crate::shard::ShardInfo;
 use crate::test_result::TestResult;
 use crate::verdict::Verdict;
 
 pub(crate) struct Json;
 
 /// Bumped only when a field changes meaning or disappears.
-const SCHEMA_VERSION: u32 = 1;
+pub(crate) const SCHEMA_VERSION: u32 = 1;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -35,6 +36,9 @@ struct Report<'a> {
     /// Under `--new-only` or with a baseline (absent otherwise).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     adoption: Option<&'a AdoptionSummary>,
+    /// Present only in a shard's report, for `opsgate merge`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<&'a ShardInfo>,
 }
 
 impl Emitter for Json {
@@ -53,6 +57,7 @@ impl Emitter for Json {
             tools: &run.tools,
             tests: &run.tests,
             adoption: run.adoption.as_ref(),
+            shard: run.shard.as_ref(),
         };
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;

@@ -4,7 +4,7 @@
 
 mod github;
 mod gitlab;
-mod json;
+pub(crate) mod json;
 mod junit;
 mod sarif;
 mod sarif_fix;
@@ -31,6 +31,7 @@ use crate::ci::CiContext;
 use crate::cli::ReportFormat;
 use crate::finding::{Finding, Severity};
 use crate::runners::ToolRun;
+use crate::shard::ShardInfo;
 use crate::test_result::TestResult;
 use crate::verdict::Verdict;
 
@@ -51,6 +52,8 @@ pub(crate) struct RunResult {
     pub(crate) ci: CiContext,
     /// Under `--new-only` or with a baseline: what was compared and found existing.
     pub(crate) adoption: Option<AdoptionSummary>,
+    /// Which shard of a sharded run this is; `None` for a whole run.
+    pub(crate) shard: Option<ShardInfo>,
 }
 
 impl RunResult {
@@ -231,6 +234,7 @@ pub(crate) mod fixtures {
             tool_folders: vec![],
             ci: CiContext::default(),
             adoption: None,
+            shard: None,
         }
     }
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub(crate) use process::{ProcessError, ProcessOutput, run as run_process, tail};
 
@@ -60,6 +60,18 @@ impl ToolKind {
             ToolKind::Pylint => "pylint",
             ToolKind::Pytest => "pytest",
         }
+    }
+
+    /// A tool name read back from a report, as the static name it was written from.
+    pub(crate) fn deserialize_name<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<&'static str, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        ToolKind::ALL
+            .iter()
+            .map(|kind| kind.name())
+            .find(|known| *known == name)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown tool `{name}`")))
     }
 
     fn runner(self) -> &'static dyn Runner {
@@ -117,7 +129,7 @@ trait Runner: Sync {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum ToolStatus {
     /// Ran and its output was understood.
@@ -141,10 +153,16 @@ impl ToolStatus {
     }
 }
 
+/// A tool's name, one of `ToolKind`'s. A path type rather than `&'static
+/// str`, which serde would borrow from the input (`opsgate merge` reads
+/// reports back and maps the name to the static one).
+pub(crate) type ToolName = &'static str;
+
 /// One tool's part of a run, as the reports show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ToolRun {
-    pub(crate) name: &'static str,
+    #[serde(deserialize_with = "ToolKind::deserialize_name")]
+    pub(crate) name: ToolName,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) version: Option<String>,
     pub(crate) pinned_version: String,
@@ -188,7 +206,10 @@ pub(crate) struct IsolatedEnv {
 
 /// What a run of the tools needs besides the tools' settings.
 pub(crate) struct Session<'a> {
+    /// What the tools check: the repository, or a shard's part of it.
     pub(crate) repo: &'a Repo,
+    /// The whole repository, whose imports the cache keys follow.
+    pub(crate) whole: &'a Repo,
     pub(crate) toolbox: &'a Toolbox,
     /// Processes at once.
     pub(crate) slots: usize,
@@ -233,7 +254,7 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
         cache,
         ..
     } = *session;
-    let keys = cache.enabled().then(|| KeyInputs::compute(repo));
+    let keys = cache.enabled().then(|| KeyInputs::compute(session.whole));
     let sizes = file_sizes(repo);
     let rates = costs::load(cache);
     let planner = Planner {
@@ -372,7 +393,7 @@ fn finish(prepared: Prepared, ran: &[&schedule::Outcome]) -> Finished {
         match &outcome.result {
             Ok(done) => {
                 duration += done.duration;
-                record.exit_code = done.exit_code;
+                record.exit_code = combined_exit(record.name, record.exit_code, done.exit_code);
                 fresh
                     .findings
                     .extend(done.interpreted.findings.iter().cloned());
@@ -397,6 +418,129 @@ fn finish(prepared: Prepared, ran: &[&schedule::Outcome]) -> Finished {
         interpreted,
         Some((prepared.kind, plan.units, fresh)),
     )
+}
+
+/// Which of Pylint's cross-file checks the repository's configuration
+/// enables, from `pylint --list-msgs-enabled` (a command-line `--enable`
+/// would override the configuration's `disable`).
+pub(crate) fn enabled_cross_file(
+    tool: &ToolSettings,
+    toolbox: &Toolbox,
+    root: &Path,
+) -> Result<Vec<&'static str>, (String, Duration)> {
+    let mut command = Command::new(&toolbox.python);
+    command
+        .args(["-m", "pylint", "--list-msgs-enabled"])
+        .current_dir(root)
+        .envs(toolbox.env.iter().map(|(k, v)| (k, v)));
+    match process::run(command, tool.timeout) {
+        Ok(output) => match output.code {
+            Some(0) => pylint::enabled_cross_file(&output.stdout_text()),
+            _ => Err("it could not list its enabled messages".to_owned()),
+        }
+        .map_err(|reason| (failure_message("pylint", &reason, &output), output.duration)),
+        Err(err) => {
+            let reason = match err {
+                ProcessError::Spawn(err) => format!("cannot start it: {err}"),
+                ProcessError::TimedOut { after, .. } => format!(
+                    "it did not finish within {}",
+                    humantime::format_duration(after)
+                ),
+                ProcessError::OutputTooLarge => "it printed too much".to_owned(),
+            };
+            Err((
+                format!("pylint could not list its enabled messages: {reason}"),
+                Duration::ZERO,
+            ))
+        }
+    }
+}
+
+/// Pylint's cross-file checks (duplicate-code, cyclic-import) over every
+/// file of `repo`, for the shard designated to run them. `None` when Pylint
+/// does not run or its configuration turns both checks off.
+pub(crate) fn run_pylint_cross_file(
+    tools: &[ToolSettings],
+    repo: &Repo,
+    toolbox: &Toolbox,
+    scratch: &Path,
+) -> Option<(ToolRun, Interpreted)> {
+    let tool = tools
+        .iter()
+        .find(|t| t.kind == ToolKind::Pylint && t.enabled)?;
+    let name = tool.kind.name();
+    let version = toolbox.versions.get(name).cloned().flatten()?;
+    let files = python_paths(repo);
+    if files.is_empty() {
+        return None;
+    }
+    let mut record = ToolRun {
+        name,
+        version: Some(version),
+        pinned_version: tool.version.clone(),
+        status: ToolStatus::Ok,
+        duration_ms: 0,
+        files: files.len(),
+        cached: 0,
+        processes: 0,
+        findings: 0,
+        exit_code: None,
+        checked_files: files.iter().map(|f| (*f).to_owned()).collect(),
+        error: None,
+    };
+    let enable = match enabled_cross_file(tool, toolbox, &repo.root) {
+        Ok(enable) if enable.is_empty() => return None,
+        Ok(enable) => enable,
+        Err((error, duration)) => {
+            record.status = ToolStatus::Failed;
+            record.duration_ms = millis(duration);
+            record.checked_files.clear();
+            record.error = Some(error);
+            return Some((record, Interpreted::default()));
+        }
+    };
+    let runner = pylint::CrossFile { enable };
+    let invocation = Invocation {
+        name,
+        runner: &runner,
+        python: &toolbox.python,
+        env: &toolbox.env,
+        timeout: tool.timeout,
+        pass_env: &tool.pass_env,
+    };
+    let ctx = RunContext {
+        repo,
+        jobs: 1,
+        pass: Pass::All,
+        severity: &tool.severity,
+        scratch: &scratch.join("pylint-cross-file"),
+    };
+    record.processes = 1;
+    match invocation.run(&ctx, &files) {
+        Ok(ran) => {
+            record.duration_ms = millis(ran.duration);
+            record.exit_code = ran.exit_code;
+            record.findings = ran.interpreted.findings.len();
+            Some((record, ran.interpreted))
+        }
+        Err((status, error, elapsed)) => {
+            record.status = status;
+            record.duration_ms = millis(elapsed);
+            record.checked_files.clear();
+            record.error = Some(error);
+            Some((record, Interpreted::default()))
+        }
+    }
+}
+
+/// The exit code of several processes of one tool, as one: Pylint's bit
+/// masks of the kinds of messages found add up, others' worst wins.
+pub(crate) fn combined_exit(tool: &str, a: Option<i32>, b: Option<i32>) -> Option<i32> {
+    match (a, b) {
+        (Some(a), Some(b)) if tool == "pylint" => Some(a | b),
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
 }
 
 /// Each file's size in bytes, for the cost estimates.

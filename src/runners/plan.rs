@@ -20,7 +20,7 @@
 // Estimates: a rounded byte count is as good as an exact one.
 #![allow(clippy::cast_precision_loss)]
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::keys::KeyInputs;
@@ -126,7 +126,7 @@ impl<'a> Planner<'a> {
             .map(|keys| keys.tool_base(tool, self.toolbox, self.repo));
         match tool.kind {
             ToolKind::Black | ToolKind::Flake8 => self.per_file(tool.kind, base.as_deref(), groups),
-            ToolKind::Pylint => self.pylint(base.as_deref(), groups),
+            ToolKind::Pylint => self.pylint(tool, base.as_deref(), groups),
             ToolKind::Pytest => self.pytest(base.as_deref(), groups),
         }
     }
@@ -184,33 +184,46 @@ impl<'a> Planner<'a> {
         plan
     }
 
-    fn pylint(&self, base: Option<&str>, groups: Vec<(&'a Path, Vec<&'a str>)>) -> ToolPlan<'a> {
+    fn pylint(
+        &self,
+        tool: &ToolSettings,
+        base: Option<&str>,
+        groups: Vec<(&'a Path, Vec<&'a str>)>,
+    ) -> ToolPlan<'a> {
         let mut plan = empty_plan();
         for (python, files) in groups {
             let (Some(base), Some(keys)) = (base, self.keys) else {
                 plan.jobs.push(self.pylint_job(python, files, Pass::All));
                 continue;
             };
+            let mut per_file = Vec::new();
+            let mut missed = HashSet::new();
+            for file in &files {
+                match keys.closure_key(base, file) {
+                    Some(key) => {
+                        if self.cache.get::<Stored>(&key).is_none() {
+                            missed.insert(*file);
+                        }
+                        per_file.push((*file, key));
+                    }
+                    None => {
+                        missed.insert(*file);
+                    }
+                }
+            }
+            if self.repo.partial {
+                // A shard: the per-file checks only; the designated shard
+                // runs the cross-file ones over every file, apart.
+                self.serve_or_check(python, &files, per_file, &missed, &mut plan);
+                continue;
+            }
             let duplicates = keys.set_key(base, DUPLICATE_CODE, &files);
             let cycles = keys.skeleton_key(base, &files);
-            let mut per_file = Vec::new();
-            let mut missed = Vec::new();
-            for file in &files {
-                let Some(key) = keys.closure_key(base, file) else {
-                    missed.push(*file);
-                    continue;
-                };
-                if self.cache.get::<Stored>(&key).is_none() {
-                    missed.push(*file);
-                }
-                per_file.push((*file, key));
-            }
-            let cross_cached = |key: &Option<String>| {
+            let cached = |key: &Option<String>| {
                 key.as_ref()
                     .is_some_and(|key| self.cache.get::<Stored>(key).is_some())
             };
-            let cycles_cached = cross_cached(&cycles);
-            let duplicates_cached = cross_cached(&duplicates);
+            let (cycles_cached, duplicates_cached) = (cached(&cycles), cached(&duplicates));
             if missed.is_empty() && cycles_cached && duplicates_cached {
                 for (_, key) in &per_file {
                     self.lookup(key, &mut plan);
@@ -220,8 +233,15 @@ impl<'a> Planner<'a> {
                 }
                 continue;
             }
-            // As when run directly: one invocation, every check.
-            if !cycles_cached || missed.len() * 2 > files.len() {
+            // Whether duplicate-code must run again, and can run alone.
+            let duplicates_enabled = if duplicates_cached {
+                Some(false)
+            } else {
+                self.duplicate_code_enabled(tool, base)
+            };
+            let partial = cycles_cached && missed.len() * 2 <= files.len();
+            let (Some(run_duplicates), true) = (duplicates_enabled, partial) else {
+                // As when run directly: one invocation, every check.
                 plan.units
                     .extend(per_file.into_iter().map(|(file, key)| Unit {
                         key,
@@ -230,36 +250,70 @@ impl<'a> Planner<'a> {
                 plan.units.extend(cross_units(duplicates, cycles));
                 plan.jobs.push(self.pylint_job(python, files, Pass::All));
                 continue;
-            }
-            for (file, key) in per_file {
-                if missed.contains(&file) {
-                    plan.units.push(Unit {
-                        key,
-                        owner: Owner::Paths(vec![file.to_owned()]),
-                    });
-                } else {
-                    self.lookup(&key, &mut plan);
-                }
-            }
+            };
+            self.serve_or_check(python, &files, per_file, &missed, &mut plan);
             if let Some(key) = &cycles {
                 self.lookup_cross(key, &mut plan);
             }
-            if !missed.is_empty() {
-                plan.jobs
-                    .push(self.pylint_job(python, missed, Pass::PerFile));
-            }
-            match duplicates {
-                Some(key) if duplicates_cached => {
-                    self.lookup_cross(&key, &mut plan);
+            if duplicates_cached {
+                if let Some(key) = &duplicates {
+                    self.lookup_cross(key, &mut plan);
                 }
-                duplicates => {
-                    plan.units.extend(cross_units(duplicates, None));
+            } else {
+                // Stored empty when the configuration turns it off.
+                plan.units.extend(cross_units(duplicates, None));
+                if run_duplicates {
                     plan.jobs
                         .push(self.pylint_job(python, files, Pass::Duplicates));
                 }
             }
         }
         plan
+    }
+
+    /// The per-file results that hit, and one per-file pass over the misses.
+    fn serve_or_check(
+        &self,
+        python: &'a Path,
+        files: &[&'a str],
+        per_file: Vec<(&'a str, String)>,
+        missed: &HashSet<&'a str>,
+        plan: &mut ToolPlan<'a>,
+    ) {
+        for (file, key) in per_file {
+            if missed.contains(file) {
+                plan.units.push(Unit {
+                    key,
+                    owner: Owner::Paths(vec![file.to_owned()]),
+                });
+            } else {
+                self.lookup(&key, plan);
+            }
+        }
+        let checked: Vec<&str> = files
+            .iter()
+            .copied()
+            .filter(|f| missed.contains(f))
+            .collect();
+        if !checked.is_empty() {
+            plan.jobs
+                .push(self.pylint_job(python, checked, Pass::PerFile));
+        }
+    }
+
+    /// Whether the repository's Pylint configuration enables
+    /// `duplicate-code`, asked once per configuration and kept in the cache;
+    /// `None` when Pylint cannot say.
+    fn duplicate_code_enabled(&self, tool: &ToolSettings, base: &str) -> Option<bool> {
+        let key = crate::hash::short_digest([base, "enabled-cross-file"], 20);
+        if let Some(enabled) = self.cache.get::<bool>(&key) {
+            return Some(enabled);
+        }
+        let enabled = super::enabled_cross_file(tool, self.toolbox, &self.repo.root)
+            .ok()?
+            .contains(&"duplicate-code");
+        self.cache.put(&key, &enabled);
+        Some(enabled)
     }
 
     fn pylint_job(&self, python: &'a Path, files: Vec<&'a str>, pass: Pass) -> Job<'a> {

@@ -157,6 +157,7 @@ mod tests {
             tools,
             import_roots: Vec::new(),
             unreadable: Vec::new(),
+            partial: false,
         };
         (dir, repo)
     }

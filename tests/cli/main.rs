@@ -16,6 +16,7 @@ mod platforms;
 mod readonly;
 mod reports;
 mod rules;
+mod shard;
 mod toolenv;
 mod tools;
 

@@ -70,6 +70,85 @@ fn the_readme_workflow_passes_action_validator_and_uses_the_action() {
     validate_with_action_validator(&path);
 }
 
+#[test]
+fn the_readme_sharded_workflow_passes_action_validator_and_merges_with_the_action() {
+    let workflow = readme_block("github-workflow-sharded");
+    assert!(workflow.contains("--shard ${{ matrix.shard }}/3"));
+    assert!(workflow.contains("merge: "));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(".github/workflows/opsgate.yml");
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(&path, workflow).unwrap();
+    validate_with_action_validator(&path);
+}
+
+#[test]
+fn the_action_step_merges_shards_given_as_a_glob() {
+    let test = CliTest::empty();
+    test.write(
+        "opsgate.toml",
+        "[tools.black]\nenabled = false\n[tools.flake8]\nenabled = false\n\
+         [tools.pylint]\nenabled = false\n[tools.pytest]\nenabled = false\n",
+    );
+    test.write("networking/dns-check/dns_check.py", "print('dns')\n");
+    test.write("database-management/backup/backup.py", "print('backup')\n");
+    let (_, whole) = test.check_json(&[]);
+    let shards = test.outside().join("shards");
+    for index in 1..=2 {
+        let folder = shards.join(format!("opsgate-shard-{index}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let json = format!("json={}", folder.join("opsgate.json").display());
+        test.check(&["--shard", &format!("{index}/2"), "--output", &json]);
+    }
+    let github = test.outside().join("github");
+    std::fs::create_dir_all(github.join("temp")).unwrap();
+    let output = Command::new("bash")
+        .arg(repo_file("action/run.sh"))
+        .current_dir(test.outside())
+        .env("OPSGATE", assert_cmd::cargo::cargo_bin("opsgate"))
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_WORKSPACE", test.outside())
+        .env("GITHUB_OUTPUT", github.join("output"))
+        .env("GITHUB_STEP_SUMMARY", github.join("summary.md"))
+        .env("RUNNER_TEMP", github.join("temp"))
+        .env("INPUT_PATH", "repo")
+        .env(
+            "INPUT_MERGE",
+            format!("{}/*/opsgate.json", shards.display()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 0, "{}", all_output(&output));
+    let outputs = step_outputs(&github);
+    assert_eq!(output_value(&outputs, "verdict"), whole["verdict"]);
+    assert_eq!(output_value(&outputs, "exit-code"), "1");
+    let merged: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(output_value(&outputs, "json-file")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(merged["findings"], whole["findings"]);
+    // Annotations carry paths relative to the workspace.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("file=repo/database-management/backup"),
+        "{stdout}"
+    );
+
+    // No report matches: merge refuses, the step records exit 2.
+    std::fs::remove_file(github.join("output")).unwrap();
+    let output = Command::new("bash")
+        .arg(repo_file("action/run.sh"))
+        .current_dir(test.outside())
+        .env("OPSGATE", assert_cmd::cargo::cargo_bin("opsgate"))
+        .env("GITHUB_OUTPUT", github.join("output"))
+        .env("RUNNER_TEMP", github.join("temp"))
+        .env("INPUT_MERGE", format!("{}/none/*.json", shards.display()))
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 0, "{}", all_output(&output));
+    assert_eq!(output_value(&step_outputs(&github), "exit-code"), "2");
+}
+
 /// Runs `action/run.sh` as the action's gate step runs it.
 fn run_action_step(test: &CliTest, fail_on: &str) -> (Output, PathBuf) {
     let github = test.outside().join("github");
@@ -154,6 +233,50 @@ fn the_action_step_passes_fail_on_through() {
 fn the_readme_gitlab_job_is_the_example_file() {
     let example = std::fs::read_to_string(repo_file(".gitlab-ci.example.yml")).unwrap();
     assert_eq!(readme_block("gitlab-ci"), example);
+}
+
+#[test]
+fn the_readme_sharded_gitlab_jobs_are_the_example_file() {
+    let example = std::fs::read_to_string(repo_file(".gitlab-ci.sharded.example.yml")).unwrap();
+    assert_eq!(readme_block("gitlab-ci-sharded"), example);
+}
+
+#[test]
+fn the_sharded_gitlab_jobs_pass_gitlab_ci_local_s_schema() {
+    let Some(gcl) = npm_package(
+        "gitlab-ci-local-v4.60.1",
+        &["gitlab-ci-local@4.60.1"],
+        ".bin/gitlab-ci-local",
+    ) else {
+        return;
+    };
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo_file(".gitlab-ci.sharded.example.yml"),
+        repo.path().join(".gitlab-ci.yml"),
+    )
+    .unwrap();
+    let init = Command::new("git")
+        .args(["init", "-q", "-b", "main"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert!(init.status.success(), "{}", stderr(&init));
+    let list = Command::new(&gcl)
+        .arg("--list")
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    let log = all_output(&list);
+    assert!(list.status.success(), "{log}");
+    assert!(log.contains("json schema validated"), "{log}");
+    for job in ["opsgate-shard: [1/3]", "opsgate-shard: [3/3]"] {
+        assert!(log.contains(job), "{job}: {log}");
+    }
+    assert!(
+        log.contains("[opsgate-shard]"),
+        "the merge job needs the shards: {log}"
+    );
 }
 
 #[test]
