@@ -106,13 +106,21 @@ impl<'a> Workspace<'a> {
             .filter_map(|f| Some((f, self.text(&f.path)?)))
     }
 
-    /// Files below `folder` (a relative path, no trailing slash).
-    pub(crate) fn files_in(&self, folder: &'a str) -> impl Iterator<Item = &'a RepoFile> {
-        self.repo.files.iter().filter(move |f| {
-            f.path
-                .strip_prefix(folder)
-                .is_some_and(|r| r.starts_with('/'))
-        })
+    /// Files below `folder` (a relative path, no trailing slash). The walk
+    /// sorts files by path, so they are one run of the list: found by binary
+    /// search, not a scan per tool folder (which is quadratic in a large
+    /// repository).
+    pub(crate) fn files_in(&self, folder: &str) -> impl Iterator<Item = &'a RepoFile> + use<'a> {
+        let files: &'a [RepoFile] = &self.repo.files;
+        if folder.is_empty() {
+            return files[..0].iter();
+        }
+        let below = format!("{folder}/");
+        // '0' follows '/': the first path past every one below the folder.
+        let past = format!("{folder}0");
+        let start = files.partition_point(|f| f.path.as_str() < below.as_str());
+        let end = files.partition_point(|f| f.path.as_str() < past.as_str());
+        files[start..end.max(start)].iter()
     }
 
     /// Every tool folder, with its README parsed.
@@ -121,8 +129,7 @@ impl<'a> Workspace<'a> {
     }
 
     fn readme_of(&self, folder: &ToolFolder) -> Option<Readme<'a>> {
-        let repo: &'a Repo = self.repo;
-        let candidates = repo.files.iter().filter(|f| {
+        let candidates = self.files_in(&folder.path).filter(|f| {
             f.kind == FileKind::Readme
                 && f.path.rsplit_once('/').map(|(dir, _)| dir) == Some(folder.path.as_str())
         });
