@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
+use crate::audit;
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
 use crate::cli::ReportFormat;
@@ -24,6 +25,7 @@ use crate::verdict::{self, Verdict};
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
     let settings = Settings::from_check_args(args)?;
+    let audit = audit::Request::from_args(args)?;
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
     repo.apply_test_patterns(&TestPatterns::from_repo(&settings.root)?);
     let toolbox = toolenv::prepare(&settings, &repo)?;
@@ -85,6 +87,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         ci: CiContext::from_env(&settings.root),
     };
     write_reports(&settings, &result)?;
+    if let Some(audit) = &audit {
+        audit.append(&result, &repo, &settings)?;
+    }
     Ok(verdict)
 }
 

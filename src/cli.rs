@@ -40,9 +40,12 @@ pub enum Command {
         /// Rule id (e.g. OG203) or name (e.g. tool-owners)
         rule: String,
     },
+    /// Report what the automation is worth: hours saved, findings and failed
+    /// gates over time, the standards of the repository, MTTR
+    Roi(RoiArgs),
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Default, clap::Args)]
 pub struct CheckArgs {
     /// Repository to check
     #[arg(default_value = ".")]
@@ -71,6 +74,17 @@ pub struct CheckArgs {
     /// Processes for Black and Flake8, and walk threads [default: all cores]
     #[arg(long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
+
+    /// Append one JSON line describing this run to FILE (the audit trail
+    /// `opsgate roi` reads); safe when several jobs append at once
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+
+    /// Incident the run belongs to, recorded in the audit line; repeatable:
+    /// `id=ID` (required), `opened_at=TIME`, `resolved_at=TIME` (RFC 3339, UTC),
+    /// `title=TEXT`
+    #[arg(long, value_name = "KEY=VALUE", requires = "audit")]
+    pub incident: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -87,6 +101,8 @@ pub enum ReportFormat {
     Gitlab,
     /// GitHub Actions workflow commands (annotations)
     Github,
+    /// One self-contained HTML page with filters, to browse the findings
+    Html,
 }
 
 /// One `--output FMT=FILE`.
@@ -117,6 +133,35 @@ fn parse_output(value: &str) -> Result<OutputArg, String> {
         format,
         path: PathBuf::from(path),
     })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RoiArgs {
+    /// Repository whose tools (README front matter, standards) to report on
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Audit files written by `opsgate check --audit`; several may follow
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub audit: Vec<PathBuf>,
+
+    /// Configuration file (for the layout and `min_owners`), as for `check`
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// markdown (a job summary, a wiki page) or html (one page with charts)
+    #[arg(long, value_name = "FMT", default_value = "markdown")]
+    pub format: RoiFormat,
+
+    /// Write the report to FILE, atomically, instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoiFormat {
+    Markdown,
+    Html,
 }
 
 #[derive(Debug, clap::Args)]

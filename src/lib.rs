@@ -1,6 +1,7 @@
 //! opsgate: a quality gate for repositories of Python operations scripts.
 //! `run` is the whole program; `main.rs` only maps its result to an exit code.
 
+mod audit;
 mod check;
 mod ci;
 pub mod cli;
@@ -17,6 +18,7 @@ mod progress;
 mod pytest_config;
 mod repo;
 mod report;
+mod roi;
 mod rules;
 mod runners;
 mod test_result;
@@ -80,6 +82,10 @@ pub fn run(cli: &Cli) -> Result<ExitStatus> {
         }
         Command::Explain { rule } => {
             rules::explain(&mut anstream::stdout().lock(), rule)?;
+            Ok(ExitStatus::Passed)
+        }
+        Command::Roi(args) => {
+            roi::run(args)?;
             Ok(ExitStatus::Passed)
         }
     }
