@@ -34,7 +34,19 @@ pub(crate) struct Request {
 impl Request {
     pub(crate) fn from_args(args: &CheckArgs) -> Result<Option<Request>> {
         let incident = Incident::from_args(&args.incident)?;
-        Ok(args.audit.as_ref().map(|path| Request {
+        let Some(path) = &args.audit else {
+            return Ok(None);
+        };
+        // Found out now, not after every tool has run.
+        if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && !folder.is_dir()
+        {
+            bail!(
+                "the folder of the audit file `{}` does not exist; create it or choose another --audit FILE",
+                path.display()
+            );
+        }
+        Ok(Some(Request {
             path: path.clone(),
             incident,
         }))

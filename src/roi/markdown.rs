@@ -26,8 +26,9 @@ pub(crate) fn render(name: &str, roi: &Roi) -> String {
         (Some(first), Some(last)) => {
             let _ = writeln!(
                 out,
-                "{} audited gate runs from {} to {}.\n",
+                "{} audited gate run{} from {} to {}.\n",
                 roi.runs,
+                if roi.runs == 1 { "" } else { "s" },
                 &first[..10],
                 &last[..10]
             );
@@ -105,8 +106,8 @@ fn tools(out: &mut String, roi: &Roi) {
     let number = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), super::svg::number);
     for tool in &roi.tools {
         let runtime = match tool.runtime {
-            Runtime::Declared(s) => format!("{} s", super::svg::number(s)),
-            Runtime::TestsFloor(s) => format!("≥ {} s (tests)", super::svg::number(s)),
+            Runtime::Declared(s) => super::seconds(s),
+            Runtime::TestsFloor(s) => format!("≥ {} (tests)", super::seconds(s)),
             Runtime::Unknown => "–".to_owned(),
         };
         let st = &tool.standards;

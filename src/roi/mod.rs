@@ -88,6 +88,15 @@ pub(crate) fn duration(value: Duration) -> String {
     }
 }
 
+/// A run time: `15 s`, `< 0.1 s` for a test suite that takes milliseconds.
+pub(crate) fn seconds(value: f64) -> String {
+    if value > 0.0 && value < 0.1 {
+        "< 0.1 s".to_owned()
+    } else {
+        format!("{} s", svg::number(value))
+    }
+}
+
 /// `75%` of `of`; `–` when there is nothing to count.
 pub(crate) fn share(count: usize, of: usize) -> String {
     if of == 0 {
@@ -107,7 +116,7 @@ pub(crate) fn percent(count: usize, of: usize) -> f64 {
 
 /// `23 → 2 (−91%)`.
 pub(crate) fn change(first: usize, last: usize) -> String {
-    if first == 0 {
+    if first == 0 || first == last {
         return format!("{first} → {last}");
     }
     #[allow(clippy::cast_precision_loss)]
@@ -130,5 +139,8 @@ mod tests {
         assert_eq!(change(23, 2), "23 → 2 (−91%)");
         assert_eq!(change(2, 3), "2 → 3 (+50%)");
         assert_eq!(hours(11.6), "11.6 h");
+        assert_eq!(change(3, 3), "3 → 3");
+        assert_eq!(seconds(0.008), "< 0.1 s");
+        assert_eq!(seconds(40.0), "40 s");
     }
 }

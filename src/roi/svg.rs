@@ -13,9 +13,10 @@ pub(crate) struct Series<'a> {
     pub(crate) values: Vec<f64>,
 }
 
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 260.0;
-const LEFT: f64 = 48.0;
+// About the width a chart gets on the page, so that text keeps its size.
+const WIDTH: f64 = 480.0;
+const HEIGHT: f64 = 240.0;
+const LEFT: f64 = 40.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 16.0;
 const BOTTOM: f64 = 56.0;
@@ -31,6 +32,11 @@ fn nice_max(value: f64) -> f64 {
         .map(|step| step * magnitude)
         .find(|candidate| *candidate >= value)
         .unwrap_or(10.0 * magnitude)
+}
+
+/// The top of a count axis with four equal, whole, round steps.
+fn count_top(max: f64) -> f64 {
+    nice_max(max / 4.0).max(1.0) * 4.0
 }
 
 /// A number as a label: no decimals when whole, else one.
@@ -116,7 +122,7 @@ pub(crate) fn columns(
             values.fold(0.0, f64::max)
         }
     });
-    let max = nice_max(totals.fold(0.0, f64::max));
+    let max = count_top(totals.fold(0.0, f64::max));
     let mut out = String::new();
     open(&mut out, title);
     grid(&mut out, max, "");
@@ -129,7 +135,7 @@ pub(crate) fn columns(
         let mut base = 0.0;
         #[allow(clippy::cast_precision_loss)]
         let width = if stacked {
-            slot * 0.6
+            (slot * 0.6).min(48.0)
         } else {
             slot * 0.7 / series.len().max(1) as f64
         };
@@ -175,7 +181,7 @@ pub(crate) fn lines(
     unit: &str,
 ) -> String {
     let top = max.unwrap_or_else(|| {
-        nice_max(
+        count_top(
             series
                 .iter()
                 .flat_map(|s| s.values.iter().copied())
@@ -240,11 +246,11 @@ pub(crate) fn lines(
 /// One horizontal bar per item, its value printed at its end.
 pub(crate) fn bars(title: &str, items: &[(String, f64)], color: &str, unit: &str) -> String {
     let row = 28.0;
-    let label_width = 230.0;
+    let label_width = 215.0;
     #[allow(clippy::cast_precision_loss)] // a repository's tools
     let height = TOP + row * items.len() as f64 + 8.0;
     let max = nice_max(items.iter().map(|(_, v)| *v).fold(0.0, f64::max));
-    let span = WIDTH - label_width - 80.0;
+    let span = WIDTH - label_width - 50.0;
     let mut out = String::new();
     let _ = write!(
         out,
@@ -284,6 +290,9 @@ mod tests {
         assert!((nice_max(7.0) - 10.0).abs() < f64::EPSILON);
         assert!((nice_max(11.6) - 20.0).abs() < f64::EPSILON);
         assert!((nice_max(40.0) - 50.0).abs() < f64::EPSILON);
+        assert!((count_top(5.0) - 8.0).abs() < f64::EPSILON);
+        assert!((count_top(1.0) - 4.0).abs() < f64::EPSILON);
+        assert!((count_top(17.0) - 20.0).abs() < f64::EPSILON);
         assert_eq!(number(9.67), "9.7");
         assert_eq!(number(12.0), "12");
     }

@@ -4,6 +4,7 @@
 //! every test (which also exercises its lock). Outside CI a machine that
 //! cannot provision them skips the real-tool tests; with `CI=true` it fails.
 
+mod audit;
 mod config;
 mod exit_codes;
 mod hook;
