@@ -273,7 +273,7 @@ fn roi_figures_match_the_hand_worked_answers() {
     let test = known_roi();
     let output = roi(&test, &[]);
     assert_eq!(exit_code(&output), 0, "{}", all_output(&output));
-    let text = String::from_utf8(output.stdout).unwrap();
+    let markdown = String::from_utf8(output.stdout).unwrap();
     for expected in [
         "3 audited gate runs from 2026-11-02 to 2026-11-10.",
         // 9.67 h + 1.93 h.
@@ -291,14 +291,14 @@ fn roi_figures_match_the_hand_worked_answers() {
         "| INC-1 |  | 2026-11-02T09:00:00Z | 2026-11-04T12:00:00Z | 2 d 3 h |",
         "| INC-2 |  | 2026-11-10T07:00:00Z | 2026-11-10T08:30:00Z | 1 h 30 min |",
     ] {
-        assert!(text.contains(expected), "missing `{expected}` in\n{text}");
+        assert!(markdown.contains(expected), "missing `{expected}` in\n{markdown}");
     }
     // --output writes the same text to a file and nothing to stdout.
     let file = test.outside().join("roi.md");
     let output = roi(&test, &["--output", file.to_str().unwrap()]);
     assert_eq!(exit_code(&output), 0, "{}", all_output(&output));
     assert!(output.stdout.is_empty());
-    assert_eq!(std::fs::read_to_string(file).unwrap(), text);
+    assert_eq!(std::fs::read_to_string(file).unwrap(), markdown);
 }
 
 #[test]
