@@ -156,6 +156,10 @@ pub struct RoiArgs {
     /// Write the report to FILE, atomically, instead of stdout
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Heading of the report [default: Automation ROI: FOLDER, the repository folder]
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -166,6 +166,10 @@ impl Record {
             ));
             folder.test_seconds += test.time;
         }
+        // Whole milliseconds: sums of floats would print as 0.037000000000000005.
+        for folder in folders.values_mut() {
+            folder.test_seconds = (folder.test_seconds * 1000.0).round() / 1000.0;
+        }
         Record {
             version: RECORD_VERSION,
             time: humantime::format_rfc3339_seconds(now).to_string(),

@@ -23,7 +23,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:17px;margin:26px 0 10px}
 .sub{color:#5b6673;margin:0 0 18px}
 .verdict{display:inline-block;padding:2px 10px;border-radius:12px;color:#fff;font-weight:600;font-size:14px;vertical-align:middle}
 .passed{background:#2da44e}.failed{background:#cf222e}.error{background:#8c959f}
-.groups{display:grid;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px}
+.groups{display:grid;align-items:start;grid-template-columns:repeat(auto-fit,minmax(220px,1fr));gap:12px}
 .group{background:#fff;border-radius:8px;padding:10px 12px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .group h3{font-size:13px;text-transform:uppercase;color:#5b6673;margin:0 0 6px}
 .group button{display:flex;justify-content:space-between;width:100%;border:0;background:none;padding:3px 4px;font:inherit;cursor:pointer;text-align:left;border-radius:4px}

@@ -19,9 +19,9 @@ fn yes(flag: bool) -> &'static str {
     if flag { "✅" } else { "❌" }
 }
 
-pub(crate) fn render(name: &str, roi: &Roi) -> String {
+pub(crate) fn render(title: &str, roi: &Roi) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# Automation ROI: {}\n", cell(name));
+    let _ = writeln!(out, "# {}\n", cell(title));
     match (&roi.first_run, &roi.last_run) {
         (Some(first), Some(last)) => {
             let _ = writeln!(
@@ -107,7 +107,7 @@ fn tools(out: &mut String, roi: &Roi) {
     for tool in &roi.tools {
         let runtime = match tool.runtime {
             Runtime::Declared(s) => super::seconds(s),
-            Runtime::TestsFloor(s) => format!("≥ {} (tests)", super::seconds(s)),
+            Runtime::TestsFloor(s) => super::floor(s),
             Runtime::Unknown => "–".to_owned(),
         };
         let st = &tool.standards;

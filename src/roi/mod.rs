@@ -37,13 +37,16 @@ pub(crate) fn run(args: &RoiArgs) -> Result<()> {
         records.extend(audit::read(path)?);
     }
     let roi = compute(&tools, &records);
-    let name = settings.root.file_name().map_or_else(
-        || "repository".to_owned(),
-        |n| n.to_string_lossy().into_owned(),
-    );
+    let title = args.title.clone().unwrap_or_else(|| {
+        let folder = settings
+            .root
+            .file_name()
+            .map_or_else(|| "repository".into(), |n| n.to_string_lossy());
+        format!("Automation ROI: {folder}")
+    });
     let text = match args.format {
-        RoiFormat::Markdown => markdown::render(&name, &roi),
-        RoiFormat::Html => page::render(&name, &roi),
+        RoiFormat::Markdown => markdown::render(&title, &roi),
+        RoiFormat::Html => page::render(&title, &roi),
     };
     if let Some(path) = &args.output {
         return write_atomically(path, &text);
@@ -97,6 +100,15 @@ pub(crate) fn seconds(value: f64) -> String {
     }
 }
 
+/// A run time known only from the tool's tests: a floor.
+pub(crate) fn floor(value: f64) -> String {
+    if value < 0.1 {
+        "< 0.1 s (tests)".to_owned()
+    } else {
+        format!("≥ {} (tests)", seconds(value))
+    }
+}
+
 /// `75%` of `of`; `–` when there is nothing to count.
 pub(crate) fn share(count: usize, of: usize) -> String {
     if of == 0 {
@@ -142,5 +154,7 @@ mod tests {
         assert_eq!(change(3, 3), "3 → 3");
         assert_eq!(seconds(0.008), "< 0.1 s");
         assert_eq!(seconds(40.0), "40 s");
+        assert_eq!(floor(0.012), "< 0.1 s (tests)");
+        assert_eq!(floor(30.0), "≥ 30 s (tests)");
     }
 }

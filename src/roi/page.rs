@@ -18,14 +18,14 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 12px}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:14px}
 .card{background:#fff;border-radius:10px;padding:16px 18px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .card .k{font-size:13px;color:#5b6673;text-transform:uppercase;letter-spacing:.03em}
-.card .v{font-size:30px;font-weight:650;margin:6px 0 2px}
+.card .v{font-size:27px;white-space:nowrap;font-weight:650;margin:6px 0 2px}
 .card .n{font-size:13px;color:#5b6673}
 .grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(460px,1fr));gap:14px}
 .panel{background:#fff;border-radius:10px;padding:14px 16px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .panel h3{font-size:15px;margin:0 0 8px}
 .chart{width:100%;height:auto;font-size:12px}
 .chart .axis{fill:#5b6673;font-size:11px}.chart .legend{fill:#1d2733;font-size:12px}
-.chart .label{fill:#1d2733;font-size:11px}.chart .value{fill:#1d2733;font-size:12px;font-weight:600}
+.chart .label{fill:#1d2733;font-size:10.5px}.chart .value{fill:#1d2733;font-size:12px;font-weight:600}
 table{border-collapse:collapse;width:100%;background:#fff;border-radius:10px;overflow:hidden;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 th,td{padding:8px 10px;border-bottom:1px solid #eceef1;text-align:left;font-size:14px}
 th{background:#fafbfc;font-weight:600}td.num,th.num{text-align:right}
@@ -40,14 +40,14 @@ const RED: &str = "#cf222e";
 const GREY: &str = "#8c959f";
 const BLUE: &str = "#0969da";
 
-pub(crate) fn render(name: &str, roi: &Roi) -> String {
+pub(crate) fn render(title: &str, roi: &Roi) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>Automation ROI: {}</title><style>{STYLE}</style></head><body><main>",
-        escape(name)
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>{}</title><style>{STYLE}</style></head><body><main>",
+        escape(title)
     );
-    let _ = write!(out, "<h1>Automation ROI: {}</h1>", escape(name));
+    let _ = write!(out, "<h1>{}</h1>", escape(title));
     let period = match (&roi.first_run, &roi.last_run) {
         (Some(first), Some(last)) => format!(
             "{} audited gate run{}, {} to {}, across {} tools",
@@ -115,7 +115,15 @@ fn cards(out: &mut String, roi: &Roi) {
             out,
             "Gate pass rate",
             &share(passed, roi.runs),
-            &format!("{passed} of {} runs passed", roi.runs),
+            &match roi.weeks.last() {
+                Some(last) => format!(
+                    "{passed} of {} runs passed; {} of {} in the latest week",
+                    roi.runs,
+                    last.passed,
+                    last.runs()
+                ),
+                None => format!("{passed} of {} runs passed", roi.runs),
+            },
         );
     }
     let open = roi
@@ -141,10 +149,17 @@ fn cards(out: &mut String, roi: &Roi) {
         ),
     }
     let s = &roi.standards;
-    let met = s.readme.min(s.owners).min(s.tests).min(s.pinned);
+    let met = roi
+        .tools
+        .iter()
+        .filter(|t| {
+            let st = &t.standards;
+            st.readme && st.owned && st.tested && st.pinned
+        })
+        .count();
     card(
         out,
-        "Standards met",
+        "Tools meeting every standard",
         &share(met, s.tools),
         &format!(
             "README {} · two owners {} · tests {} · pinned {}",
@@ -256,7 +271,7 @@ fn tools(out: &mut String, roi: &Roi) {
     for tool in &roi.tools {
         let runtime = match tool.runtime {
             Runtime::Declared(s) => super::seconds(s),
-            Runtime::TestsFloor(s) => format!("≥ {} (tests)", super::seconds(s)),
+            Runtime::TestsFloor(s) => super::floor(s),
             Runtime::Unknown => "–".to_owned(),
         };
         let st = &tool.standards;

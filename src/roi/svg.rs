@@ -246,11 +246,11 @@ pub(crate) fn lines(
 /// One horizontal bar per item, its value printed at its end.
 pub(crate) fn bars(title: &str, items: &[(String, f64)], color: &str, unit: &str) -> String {
     let row = 28.0;
-    let label_width = 215.0;
+    let label_width = 225.0;
     #[allow(clippy::cast_precision_loss)] // a repository's tools
     let height = TOP + row * items.len() as f64 + 8.0;
     let max = nice_max(items.iter().map(|(_, v)| *v).fold(0.0, f64::max));
-    let span = WIDTH - label_width - 50.0;
+    let span = WIDTH - label_width - 48.0;
     let mut out = String::new();
     let _ = write!(
         out,

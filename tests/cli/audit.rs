@@ -291,7 +291,10 @@ fn roi_figures_match_the_hand_worked_answers() {
         "| INC-1 |  | 2026-11-02T09:00:00Z | 2026-11-04T12:00:00Z | 2 d 3 h |",
         "| INC-2 |  | 2026-11-10T07:00:00Z | 2026-11-10T08:30:00Z | 1 h 30 min |",
     ] {
-        assert!(markdown.contains(expected), "missing `{expected}` in\n{markdown}");
+        assert!(
+            markdown.contains(expected),
+            "missing `{expected}` in\n{markdown}"
+        );
     }
     // --output writes the same text to a file and nothing to stdout.
     let file = test.outside().join("roi.md");

@@ -9,6 +9,7 @@ mod config;
 mod exit_codes;
 mod hook;
 mod hostile;
+mod pages;
 mod platforms;
 mod readonly;
 mod reports;
