@@ -142,6 +142,7 @@ pub struct RoiArgs {
     pub path: PathBuf,
 
     /// Audit files written by `opsgate check --audit`; several may follow
+    /// (give PATH before them), or repeat --audit
     #[arg(long, value_name = "FILE", num_args = 1..)]
     pub audit: Vec<PathBuf>,
 
