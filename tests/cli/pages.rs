@@ -129,10 +129,19 @@ fn the_example_roi_page_agrees_with_its_markdown() {
     };
     let markdown = run(&[]);
     let page = test.outside().join("roi.html");
-    run(&["--format", "html", "--output", page.to_str().unwrap()]);
+    let title = "Operations automation <ops-repo>: ROI";
+    run(&[
+        "--format",
+        "html",
+        "--output",
+        page.to_str().unwrap(),
+        "--title",
+        title,
+    ]);
     let Some(seen) = render(&page, "roi-example.png", None) else {
         return;
     };
+    assert_eq!(seen["title"], title);
     // The total of hours and the MTTR, as the Markdown states them.
     let figure = |prefix: &str| {
         let line = markdown
