@@ -129,7 +129,7 @@ fn the_example_roi_page_agrees_with_its_markdown() {
     };
     let markdown = run(&[]);
     let page = test.outside().join("roi.html");
-    let title = "Operations automation <ops-repo>: ROI";
+    let title = "Network & database automation: ROI";
     run(&[
         "--format",
         "html",
