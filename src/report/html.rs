@@ -41,7 +41,7 @@ tr.blocking td:first-child{box-shadow:inset 3px 0 #cf222e}
 const SCRIPT: &str = r"
 const selects=[...document.querySelectorAll('select[data-key]')];
 const search=document.getElementById('search');
-const rows=[...document.querySelectorAll('#findings tbody tr')];
+const rows=[...document.querySelectorAll('#findings tbody tr[data-severity]')];
 function apply(){
   const text=search.value.toLowerCase();let shown=0;
   for(const row of rows){
@@ -154,11 +154,19 @@ fn groups(page: &mut String, rows: &[Row<'_>]) {
         }
         let mut counts: Vec<(&str, usize)> = counts.into_iter().collect();
         counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-        for (value, count) in counts.iter().take(12) {
+        let shown = 12;
+        for (value, count) in counts.iter().take(shown) {
             let value = escape(*value);
             let _ = write!(
                 page,
                 "<button type=\"button\" data-key=\"{key}\" data-value=\"{value}\"><span>{value}</span><b>{count}</b></button>"
+            );
+        }
+        if counts.len() > shown {
+            let _ = write!(
+                page,
+                "<div>and {} more: see the filter below</div>",
+                counts.len() - shown
             );
         }
         page.push_str("</div>");
@@ -239,6 +247,9 @@ fn table(page: &mut String, run: &RunResult, rows: &[Row<'_>]) {
         }
         page.push_str("</td></tr>");
     }
+    if rows.is_empty() {
+        page.push_str("<tr><td colspan=\"6\">No findings: every check came back clean.</td></tr>");
+    }
     page.push_str("</tbody></table>");
 }
 
@@ -288,5 +299,16 @@ mod tests {
         assert!(page.contains("3 findings (2 error, 0 warning, 1 note)"));
         assert!(page.contains("data-folder=\"net\""));
         assert!(page.contains("data-domain=\"net\""));
+    }
+
+    #[test]
+    fn a_clean_run_says_so() {
+        let mut run = fixtures::run();
+        run.findings.clear();
+        run.verdict = Verdict::Passed;
+        let page = render(&run);
+        assert!(page.contains("gate passed"));
+        assert!(page.contains("No findings: every check came back clean."));
+        assert!(page.contains("<b id=\"shown\">0</b> of 0 shown"));
     }
 }

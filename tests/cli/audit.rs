@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::{CliTest, all_output, exit_code, stderr, tools_python};
 
 /// Every tool off: the audit tests that are not about tools run in a blink.
-const RULES_ONLY: &str = "[tools.black]\nenabled = false\n[tools.flake8]\nenabled = false\n\
+pub(crate) const RULES_ONLY: &str = "[tools.black]\nenabled = false\n[tools.flake8]\nenabled = false\n\
     [tools.pylint]\nenabled = false\n[tools.pytest]\nenabled = false\n";
 
 fn lines(path: &std::path::Path) -> Vec<Value> {

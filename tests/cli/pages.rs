@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-use crate::audit::{known_roi, roi};
+use crate::audit::{RULES_ONLY, known_roi, roi};
 use crate::{CliTest, all_output, exit_code, in_ci, npm_package, tools_python};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -194,4 +194,21 @@ fn the_check_page_lists_every_finding_and_filters_them() {
     }
     assert_eq!(seen["shown"], errors);
     assert_eq!(seen["visibleRows"], errors);
+}
+
+#[test]
+fn a_clean_check_page_says_so_and_counts_nothing() {
+    let test = CliTest::with_fixture("clean");
+    test.write("opsgate.toml", RULES_ONLY);
+    let page = test.outside().join("clean.html");
+    let output = test.check(&["--format", "html"]);
+    assert_eq!(exit_code(&output), 0, "{}", all_output(&output));
+    std::fs::write(&page, &output.stdout).unwrap();
+    let Some(seen) = render(&page, "check-clean.png", None) else {
+        return;
+    };
+    let rendered = text(&seen);
+    assert!(rendered.contains("gate passed"), "{rendered}");
+    assert!(rendered.contains("0 of 0 shown"), "{rendered}");
+    assert!(rendered.contains("No findings: every check came back clean."));
 }
