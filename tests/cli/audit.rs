@@ -328,3 +328,41 @@ fn roi_names_the_line_of_a_damaged_audit_file() {
         stderr(&output)
     );
 }
+
+#[test]
+fn jobs_appending_at_once_each_leave_one_whole_line() {
+    let test = CliTest::with_fixture("clean");
+    test.write("opsgate.toml", RULES_ONLY);
+    let audit = test.outside().join("shared.jsonl");
+    let children: Vec<_> = (0..6)
+        .map(|job| {
+            // A process of its own, started before the others finish.
+            Command::new(assert_cmd::cargo::cargo_bin("opsgate"))
+                .env("OPSGATE_CACHE_DIR", crate::cache_dir())
+                .env_remove("GITLAB_CI")
+                .env_remove("GITHUB_EVENT_PATH")
+                .envs(GITHUB)
+                .env("GITHUB_JOB", format!("shard-{job}"))
+                .env_remove("GITHUB_STEP_SUMMARY")
+                .env_remove("GITHUB_OUTPUT")
+                .args(["check", "--format", "json", "--audit"])
+                .arg(&audit)
+                .arg(test.root())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let mut jobs: Vec<String> = lines(&audit)
+        .iter()
+        .map(|r| r["ci"]["job"].as_str().unwrap().to_owned())
+        .collect();
+    jobs.sort();
+    assert_eq!(
+        jobs,
+        (0..6).map(|j| format!("shard-{j}")).collect::<Vec<_>>()
+    );
+}
