@@ -8,6 +8,7 @@ use anyhow::{Context, Result};
 use crate::adoption::Adoption;
 use crate::cache::{self, ResultCache};
 use crate::changed::Focus;
+use crate::audit;
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
 use crate::cli::{OutputArg, ReportFormat};
@@ -30,6 +31,7 @@ use crate::verdict::{self, Verdict};
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
     let mut settings = Settings::from_check_args(args)?;
+    let audit = audit::Request::from_args(args)?;
     let shard = shard::resolve(args.shard, |name| {
         std::env::var(name).ok().filter(|v| !v.is_empty())
     })?;
@@ -92,6 +94,9 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         &settings.outputs,
         &result,
     )?;
+    if let Some(audit) = &audit {
+        audit.append(&result, &repo, &settings)?;
+    }
     Ok(verdict)
 }
 

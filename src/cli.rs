@@ -58,6 +58,9 @@ pub enum Command {
         /// Rule id (e.g. OG203) or name (e.g. tool-owners)
         rule: String,
     },
+    /// Report what the automation is worth: hours saved, findings and failed
+    /// gates over time, the standards of the repository, MTTR
+    Roi(RoiArgs),
 }
 
 // Each flag is one independent switch of the command line.
@@ -130,6 +133,17 @@ pub struct CheckArgs {
     /// shards' JSON reports with `opsgate merge` [default: under GitLab CI, `CI_NODE_INDEX`/`CI_NODE_TOTAL`]
     #[arg(long, value_name = "I/N")]
     pub shard: Option<Shard>,
+
+    /// Append one JSON line describing this run to FILE (the audit trail
+    /// `opsgate roi` reads); safe when several jobs append at once
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+
+    /// Incident the run belongs to, recorded in the audit line; repeatable:
+    /// `id=ID` (required), `opened_at=TIME`, `resolved_at=TIME` (RFC 3339, UTC),
+    /// `title=TEXT`
+    #[arg(long, value_name = "KEY=VALUE", requires = "audit")]
+    pub incident: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -192,6 +206,8 @@ pub enum ReportFormat {
     Gitlab,
     /// GitHub Actions workflow commands (annotations)
     Github,
+    /// One self-contained HTML page with filters, to browse the findings
+    Html,
 }
 
 /// One `--output FMT=FILE`.
@@ -237,6 +253,40 @@ pub struct ConfigArgs {
     /// Configuration file (else opsgate.toml, else [tool.opsgate] in pyproject.toml, else defaults)
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RoiArgs {
+    /// Repository whose tools (README front matter, standards) to report on
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+
+    /// Audit files written by `opsgate check --audit`; several may follow
+    /// (give PATH before them), or repeat --audit
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    pub audit: Vec<PathBuf>,
+
+    /// Configuration file (for the layout and `min_owners`), as for `check`
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// markdown (a job summary, a wiki page) or html (one page with charts)
+    #[arg(long, value_name = "FMT", default_value = "markdown")]
+    pub format: RoiFormat,
+
+    /// Write the report to FILE, atomically, instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Heading of the report [default: Automation ROI: FOLDER, the repository folder]
+    #[arg(long, value_name = "TEXT")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoiFormat {
+    Markdown,
+    Html,
 }
 
 #[derive(Debug, clap::Args)]

@@ -6,6 +6,7 @@ mod baseline;
 mod baseline_command;
 mod cache;
 mod changed;
+mod audit;
 mod check;
 mod ci;
 pub mod cli;
@@ -25,6 +26,7 @@ mod progress;
 mod pytest_config;
 mod repo;
 mod report;
+mod roi;
 mod rules;
 mod runners;
 mod shard;
@@ -101,6 +103,10 @@ pub fn run(cli: &Cli) -> Result<ExitStatus> {
         }
         Command::Explain { rule } => {
             rules::explain(&mut anstream::stdout().lock(), rule)?;
+            Ok(ExitStatus::Passed)
+        }
+        Command::Roi(args) => {
+            roi::run(args)?;
             Ok(ExitStatus::Passed)
         }
     }

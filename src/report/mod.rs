@@ -4,6 +4,7 @@
 
 mod github;
 mod gitlab;
+mod html;
 pub(crate) mod json;
 mod junit;
 mod sarif;
@@ -102,6 +103,7 @@ pub(crate) fn emit(format: ReportFormat, out: &mut dyn Write, run: &RunResult) -
         ReportFormat::Sarif => sarif::Sarif.emit(out, run),
         ReportFormat::Gitlab => gitlab::Gitlab.emit(out, run),
         ReportFormat::Github => github::Github.emit(out, run),
+        ReportFormat::Html => html::Html.emit(out, run),
     }
 }
 

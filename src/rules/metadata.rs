@@ -7,6 +7,7 @@
 //! owners = ["@alice", "@bob"]
 //! manual_minutes = 30            # what a run saves, in minutes
 //! runs_per_month = 20
+//! runtime_seconds = 45           # how long one automated run takes
 //! +++
 //! ```
 //!
@@ -34,6 +35,8 @@ pub(crate) struct ToolMetadata {
     pub(crate) owners: Vec<String>,
     pub(crate) manual_minutes: Option<f64>,
     pub(crate) runs_per_month: Option<f64>,
+    /// Seconds one automated run takes, for `opsgate roi`.
+    pub(crate) runtime_seconds: Option<f64>,
 }
 
 impl ToolMetadata {
@@ -51,7 +54,7 @@ pub(crate) struct FrontMatter {
     pub(crate) lines: usize,
 }
 
-const KEYS: &str = "maturity, owners, manual_minutes, runs_per_month";
+const KEYS: &str = "maturity, owners, manual_minutes, runs_per_month, runtime_seconds";
 
 pub(crate) fn parse(readme: &str) -> FrontMatter {
     let mut front = FrontMatter::default();
@@ -121,20 +124,23 @@ pub(crate) fn parse(readme: &str) -> FrontMatter {
                     describe(value.get_ref())
                 )),
             },
-            "manual_minutes" | "runs_per_month" => match number(value.get_ref()) {
-                Some(n) => {
-                    if name == "manual_minutes" {
-                        front.metadata.manual_minutes = Some(n);
-                    } else {
-                        front.metadata.runs_per_month = Some(n);
+            "manual_minutes" | "runs_per_month" | "runtime_seconds" => {
+                match number(value.get_ref()) {
+                    Some(n) => {
+                        let field = match name {
+                            "manual_minutes" => &mut front.metadata.manual_minutes,
+                            "runs_per_month" => &mut front.metadata.runs_per_month,
+                            _ => &mut front.metadata.runtime_seconds,
+                        };
+                        *field = Some(n);
+                        None
                     }
-                    None
+                    None => Some(format!(
+                        "`{name}` must be a number of at least 0, not {}",
+                        describe(value.get_ref())
+                    )),
                 }
-                None => Some(format!(
-                    "`{name}` must be a number of at least 0, not {}",
-                    describe(value.get_ref())
-                )),
-            },
+            }
             other => Some(format!(
                 "unknown front-matter key `{other}` (known: {KEYS})"
             )),
@@ -178,7 +184,7 @@ mod tests {
     #[test]
     fn a_full_block_is_parsed() {
         let front = parse(
-            "+++\nmaturity = \"production\"\nowners = [\"@a\", \"@b\"]\nmanual_minutes = 30\nruns_per_month = 2.5\n+++\n# tool\n",
+            "+++\nmaturity = \"production\"\nowners = [\"@a\", \"@b\"]\nmanual_minutes = 30\nruns_per_month = 2.5\nruntime_seconds = 4\n+++\n# tool\n",
         );
         assert!(front.problems.is_empty(), "{:?}", front.problems);
         assert!(front.metadata.is_production());
@@ -186,7 +192,8 @@ mod tests {
         assert_eq!(front.metadata.owners, ["@a", "@b"]);
         assert_eq!(front.metadata.manual_minutes, Some(30.0));
         assert_eq!(front.metadata.runs_per_month, Some(2.5));
-        assert_eq!(front.lines, 6);
+        assert_eq!(front.metadata.runtime_seconds, Some(4.0));
+        assert_eq!(front.lines, 7);
     }
 
     #[test]

@@ -24,6 +24,7 @@ mod review_evidence;
 mod runtime_install;
 mod secret_literal;
 mod source;
+mod standards;
 mod suppress;
 mod text;
 mod tool_metadata;
@@ -43,6 +44,7 @@ use crate::repo::Repo;
 pub(crate) use commands::{explain, list};
 #[allow(unused_imports)] // the parsed metadata is for later features, e.g. reports
 pub(crate) use metadata::{Maturity, ToolMetadata};
+pub(crate) use standards::{ToolStandards, assess as assess_standards};
 pub(crate) use workspace::Workspace;
 
 /// The tool name of every finding a built-in rule reports.

@@ -18,6 +18,7 @@ block that is never closed, an unknown key, or a value of the wrong type:
 | `owners` | list of strings | the people who answer for the tool |
 | `manual_minutes` | number ≥ 0 | minutes of manual work one run replaces |
 | `runs_per_month` | number ≥ 0 | how often it runs |
+| `runtime_seconds` | number ≥ 0 | how long one automated run takes (`opsgate roi` subtracts it) |
 
 ## Why it matters
 The metadata decides which rules apply: a typo such as `maturity = "prod"`

@@ -102,12 +102,12 @@ fn a_tool_past_its_timeout_is_killed_and_exits_2() {
 #[test]
 fn an_unknown_format_exits_2_with_the_accepted_ones() {
     let test = CliTest::empty();
-    let output = test.check(&["--format", "html"]);
+    let output = test.check(&["--format", "pdf"]);
     assert_eq!(exit_code(&output), 2);
     let err = stderr(&output);
-    assert!(err.contains("invalid value 'html'"), "{err}");
+    assert!(err.contains("invalid value 'pdf'"), "{err}");
     assert!(
-        err.contains("terminal, json, junit, sarif, gitlab, github"),
+        err.contains("terminal, json, junit, sarif, gitlab, github, html"),
         "{err}"
     );
 }

@@ -4,6 +4,7 @@
 //! every test (which also exercises its lock). Outside CI a machine that
 //! cannot provision them skips the real-tool tests; with `CI=true` it fails.
 
+mod audit;
 mod cache;
 mod changed;
 mod config;
@@ -12,6 +13,7 @@ mod hook;
 mod hostile;
 mod legacy;
 mod overrides;
+mod pages;
 mod platforms;
 mod readonly;
 mod reports;
