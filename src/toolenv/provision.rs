@@ -145,7 +145,7 @@ fn base_version(cache: &Path, base: &Path) -> Result<String> {
     {
         let stamp = format!("{:?}/{}", meta.modified().ok(), meta.len());
         // Only a speed-up: a record that cannot be written is asked again.
-        let _ = fs::create_dir_all(cache.join("envs"));
+        let _ = fs::create_dir_all(&records);
         let _ = fs::write(
             &record,
             serde_json::json!([executable, stamp, version]).to_string(),
