@@ -112,9 +112,8 @@ fn base_version(cache: &Path, base: &Path) -> Result<String> {
             chooses.push(fs::read(dir.join(".python-version")).unwrap_or_default());
         }
     }
-    let record = cache
-        .join("envs")
-        .join(format!("base-{}.json", short_digest(&chooses, 8)));
+    let records = cache.join("base-python");
+    let record = records.join(format!("{}.json", short_digest(&chooses, 8)));
     let unchanged = |executable: &str, stamp: &str| {
         fs::metadata(executable)
             .is_ok_and(|m| format!("{:?}/{}", m.modified().ok(), m.len()) == stamp)
