@@ -6,13 +6,15 @@
 Prepares its corpora itself under bench/.corpora (git-ignored): the pinned
 source distribution of netmiko 4.8.0 from PyPI (350 modules of real network
 automation code) and synthetic ops repositories generated deterministically.
-For each corpus it prints, side by side: opsgate cold, opsgate warm (no
-change), opsgate after one file changed, the sequential script (black --check;
-flake8; pylint; pytest, one after another) and `pre-commit run --all-files`
-with local hooks running the same tools at the same versions. Each row gives
-wall time, CPU time (user + system of every process), peak memory (the
-largest process) and the ratio of wall time to the ideal: the tools' total CPU
-time, each run alone at its defaults, divided by the cores.
+For each corpus it prints, side by side: opsgate cold (empty result cache),
+opsgate warm (no change), opsgate after one file that nothing imports changed,
+`opsgate check --changed` on that change, the tools run directly on that one
+file, the sequential script (black --check; flake8; pylint; pytest, one after
+another) and `pre-commit run --all-files` with local hooks running the same
+tools at the same versions. Each row gives wall time, CPU time (user + system
+of every process), peak memory (the largest process), the ratio of wall time
+to the ideal (the tools' total CPU time, each run alone at its defaults,
+divided by the cores) and to opsgate's cold run.
 
 netmiko's own tests need network devices, so pytest is left out on that
 corpus (for every contender alike); the synthetic corpora include it.
@@ -204,6 +206,19 @@ def git_commit(corpus):
     )
 
 
+def untouched_file(corpus):
+    """A Python file that nothing imports: a test module, in the middle."""
+    tests = sorted(p for p in corpus.rglob("test_*.py") if "/.git/" not in str(p))
+    return tests[len(tests) // 2]
+
+
+def cold(env):
+    """Empties the result cache and Black's own, keeping the tool environments."""
+    cache = Path(env["OPSGATE_CACHE_DIR"])
+    for kept in ("results", "black", "pylint"):
+        shutil.rmtree(cache / kept, ignore_errors=True)
+
+
 def bench(name, corpus, python, env, cores):
     with_pytest = not name.startswith("netmiko")
     config = corpus.parent / f"{name}.opsgate.toml"
@@ -215,13 +230,27 @@ def bench(name, corpus, python, env, cores):
     ideal_cpu = sum(measure(corpus, shell(step), env)["cpu"] for step in plan["tools alone"])
     ideal = ideal_cpu / cores
     gate = [OPSGATE, "check", ".", "--config", config, "--format", "json"]
+    cold(env)
     rows = [("opsgate cold", measure(corpus, gate, env))]
     rows.append(("opsgate warm, no change", measure(corpus, gate, env)))
-    changed = sorted(corpus.rglob("*.py"))[len(list(corpus.rglob("*.py"))) // 2]
+    changed = untouched_file(corpus)
+    relative = changed.relative_to(corpus)
     original = changed.read_text()
-    changed.write_text(original + "\n# touched\n")
+    # An edit inside the file, as a fix would be: its imports stay the same.
+    changed.write_text(original + "\n\ndef touched():\n    \"\"\"A change.\"\"\"\n    return 1\n")
     try:
-        rows.append(("opsgate, one file changed", measure(corpus, gate, env)))
+        rows.append((f"opsgate, one file changed ({relative})", measure(corpus, gate, env)))
+        # Without the cache, so that it shows what --changed alone saves.
+        rows.append(("opsgate --changed --no-cache, that change",
+                     measure(corpus, gate + ["--changed", "--base", "HEAD", "--no-cache"], env)))
+        direct = [
+            f"{python} -m black --check -q {relative}",
+            f"{python} -m flake8 {relative}",
+            f"{python} -m pylint {relative} >/dev/null",
+        ]
+        if with_pytest:
+            direct.append(f"{python} -m pytest -q -p no:cacheprovider {relative.parent}")
+        rows.append(("tools directly on that file", measure(corpus, shell("; ".join(direct)), env)))
     finally:
         changed.write_text(original)
     rows.append(("sequential script", measure(corpus, plan["sequential"], env)))
@@ -229,11 +258,12 @@ def bench(name, corpus, python, env, cores):
     files = len(list(corpus.rglob("*.py")))
     print(f"\n### {name} ({files} Python files{'' if with_pytest else ', no pytest'})\n")
     print(f"ideal: {ideal:.1f} s (tools' CPU {ideal_cpu:.1f} s / {cores} cores)\n")
-    print("| run | wall s | CPU s | peak MB | × ideal | exit |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| run | wall s | CPU s | peak MB | × ideal | % of cold | exit |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    cold_wall = rows[0][1]["wall"]
     for label, m in rows:
-        print(f"| {label} | {m['wall']:.1f} | {m['cpu']:.1f} | {m['rss_mb']:.0f} | "
-              f"{m['wall'] / ideal:.2f} | {m['code']} |")
+        print(f"| {label} | {m['wall']:.2f} | {m['cpu']:.1f} | {m['rss_mb']:.0f} | "
+              f"{m['wall'] / ideal:.2f} | {100 * m['wall'] / cold_wall:.1f} | {m['code']} |")
     sys.stdout.flush()
 
 
