@@ -92,6 +92,10 @@ impl Emitter for Terminal {
                 "{:<7} {version:<8} {style}{status:<8}{style:#} {seconds:>6.2}s  {:>5} files  {} findings",
                 tool.name, tool.files, tool.findings
             )?;
+            if tool.cached > 0 {
+                let unit = if tool.name == "pytest" { "folders" } else { "files" };
+                write!(out, "  {DIM}({} {unit} from the cache){DIM:#}", tool.cached)?;
+            }
             if tool
                 .version
                 .as_deref()
