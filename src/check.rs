@@ -6,9 +6,9 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 
 use crate::adoption::Adoption;
+use crate::audit;
 use crate::cache::{self, ResultCache};
 use crate::changed::Focus;
-use crate::audit;
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
 use crate::cli::{OutputArg, ReportFormat};

@@ -2,11 +2,11 @@
 //! `run` is the whole program; `main.rs` only maps its result to an exit code.
 
 mod adoption;
+mod audit;
 mod baseline;
 mod baseline_command;
 mod cache;
 mod changed;
-mod audit;
 mod check;
 mod ci;
 pub mod cli;

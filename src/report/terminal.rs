@@ -93,7 +93,11 @@ impl Emitter for Terminal {
                 tool.name, tool.files, tool.findings
             )?;
             if tool.cached > 0 {
-                let unit = if tool.name == "pytest" { "folders" } else { "files" };
+                let unit = if tool.name == "pytest" {
+                    "folders"
+                } else {
+                    "files"
+                };
                 write!(out, "  {DIM}({} {unit} from the cache){DIM:#}", tool.cached)?;
             }
             if tool
