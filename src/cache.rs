@@ -53,6 +53,12 @@ impl ResultCache {
         self.dir.is_some()
     }
 
+    /// A file of opsgate's cache folder beside the results, kept when the
+    /// results are cleared (measured costs).
+    pub(crate) fn beside(&self, name: &str) -> Option<PathBuf> {
+        Some(self.dir.as_ref()?.parent()?.parent()?.join(name))
+    }
+
     fn path_of(&self, key: &str) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
         Some(dir.join(&key[..2.min(key.len())]).join(key))

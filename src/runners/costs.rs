@@ -1,7 +1,8 @@
 //! Measured costs: how long each tool took per byte of source in earlier
-//! runs, kept in the cache folder, so that the scheduler's estimates follow
-//! the machine and the repository. A missing or unreadable record means the
-//! measured defaults.
+//! runs, kept in the cache folder (beside the results, so that emptying
+//! those keeps them), so that the scheduler's estimates follow the machine
+//! and the repository. A missing or unreadable record means the measured
+//! defaults.
 
 // Estimates: a rounded byte count is as good as an exact one.
 #![allow(clippy::cast_precision_loss)]
@@ -15,7 +16,7 @@ use super::ToolKind;
 use super::plan::default_rate;
 use crate::cache::ResultCache;
 
-const KEY: &str = "costs-per-byte";
+const FILE: &str = "costs.json";
 
 #[derive(Serialize, Deserialize, Default)]
 struct Recorded {
@@ -25,7 +26,11 @@ struct Recorded {
 
 /// Seconds per byte and per process for every tool.
 pub(super) fn load(cache: &ResultCache) -> HashMap<ToolKind, (f64, f64)> {
-    let recorded: Recorded = cache.get(KEY).unwrap_or_default();
+    let recorded: Recorded = cache
+        .beside(FILE)
+        .and_then(|path| std::fs::read(path).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default();
     ToolKind::ALL
         .into_iter()
         .map(|kind| {
@@ -68,5 +73,18 @@ pub(super) fn record(
         };
         per_byte.insert(kind.name().to_owned(), rate);
     }
-    cache.put(KEY, &Recorded { per_byte });
+    let Some(path) = cache.beside(FILE) else {
+        return;
+    };
+    // Only an estimate: written whole through a rename, and a failure to
+    // write it costs nothing but precision.
+    let Ok(text) = serde_json::to_vec(&Recorded { per_byte }) else {
+        return;
+    };
+    if let Some(dir) = path.parent()
+        && let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir)
+        && std::io::Write::write_all(&mut temp, &text).is_ok()
+    {
+        let _ = temp.persist(&path);
+    }
 }

@@ -280,7 +280,9 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
             let ran: Vec<&schedule::Outcome> =
                 outcomes.iter().filter(|o| o.tool == index).collect();
             for outcome in &ran {
-                if let Ok(done) = &outcome.result {
+                if let Ok(done) = &outcome.result
+                    && outcome.every_check
+                {
                     measured.push((prepared.kind, outcome.bytes, done.duration));
                 }
             }

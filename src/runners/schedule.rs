@@ -29,6 +29,9 @@ pub(crate) struct Outcome {
     pub(crate) tool: usize,
     /// The bytes of source the job checked, for the recorded costs.
     pub(crate) bytes: u64,
+    /// Whether it ran every check (a Pylint pass of some checks costs
+    /// otherwise per byte, and is not recorded).
+    pub(crate) every_check: bool,
     pub(crate) result: Result<Ran, Failure>,
 }
 
@@ -135,6 +138,7 @@ pub(super) fn run(jobs: &[Scheduled], session: &Session, prepared: &[Prepared]) 
                         Outcome {
                             tool: scheduled.tool,
                             bytes,
+                            every_check: scheduled.job.pass == Pass::All,
                             result,
                         },
                     ));
