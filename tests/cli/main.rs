@@ -284,6 +284,10 @@ pub(crate) fn validator_python() -> Option<PathBuf> {
 pub(crate) fn npm_package(folder: &str, packages: &[&str], inside: &str) -> Option<PathBuf> {
     let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join(folder);
     let path = prefix.join("node_modules").join(inside);
+    // Tests that share a package install it one at a time: two npm installs
+    // into one folder at once break each other.
+    let lock = std::fs::File::create(prefix.with_extension("lock")).unwrap();
+    lock.lock().unwrap();
     if path.exists() {
         return Some(path);
     }
