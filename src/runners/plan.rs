@@ -302,17 +302,29 @@ impl<'a> Planner<'a> {
     }
 
     /// Whether the repository's Pylint configuration enables
-    /// `duplicate-code`, asked once per configuration and kept in the cache;
-    /// `None` when Pylint cannot say.
+    /// `duplicate-code`, asked once per configuration (the key holds it) and
+    /// kept beside the results, like the measured costs: a fact about the
+    /// setup, not a result. `None` when Pylint cannot say.
     fn duplicate_code_enabled(&self, tool: &ToolSettings, base: &str) -> Option<bool> {
         let key = crate::hash::short_digest([base, "enabled-cross-file"], 20);
-        if let Some(enabled) = self.cache.get::<bool>(&key) {
+        let kept = self.cache.beside(&format!("facts/{key}.json"));
+        if let Some(enabled) = kept
+            .as_ref()
+            .and_then(|path| std::fs::read(path).ok())
+            .and_then(|bytes| serde_json::from_slice::<bool>(&bytes).ok())
+        {
             return Some(enabled);
         }
         let enabled = super::enabled_cross_file(tool, self.toolbox, &self.repo.root)
             .ok()?
             .contains(&"duplicate-code");
-        self.cache.put(&key, &enabled);
+        if let Some(path) = kept {
+            // Only a speed-up: a fact that cannot be kept is asked again.
+            let _ = path
+                .parent()
+                .map(std::fs::create_dir_all)
+                .map(|_| std::fs::write(&path, if enabled { "true" } else { "false" }));
+        }
         Some(enabled)
     }
 
