@@ -39,32 +39,42 @@ pub(crate) fn parse(source: &str) -> Vec<ImportRef> {
         .collect()
 }
 
-/// What of a source decides Pylint's import graph: each import statement,
-/// each condition and where each block opens (an import under `if
-/// TYPE_CHECKING:` or inside a function counts differently), with its
-/// indentation, and every `pylint:` pragma. Edits elsewhere (a function
-/// body or signature, a string, a comment) leave it unchanged.
+/// What of a source decides Pylint's import graph: each import statement
+/// with its indentation and the blocks it sits in (an import under `if
+/// TYPE_CHECKING:` or inside a function counts differently), and every
+/// `pylint:` pragma. Edits elsewhere (a function body, signature or a new
+/// function without imports, a string, a comment) leave it unchanged.
 pub(crate) fn skeleton(source: &str) -> String {
     let mut out = String::new();
+    // The blocks open at this point: their indentation and header.
+    let mut open: Vec<(usize, String)> = Vec::new();
     for line in logical_lines(source) {
-        let indent = " ".repeat(line.indent);
-        match line.tokens.first() {
-            // Whole: an import, or a condition (`if TYPE_CHECKING:`).
-            Some(Token::Word(word))
-                if matches!(word.as_str(), "import" | "from" | "if" | "elif") =>
-            {
-                let _ = writeln!(out, "{indent}{:?}", line.tokens);
-            }
-            // Only that a block opens here: a function's name or arguments
-            // do not change where its imports belong.
-            Some(Token::Word(word)) if BLOCK_KEYWORDS.contains(&word.as_str()) => {
-                let _ = writeln!(out, "{indent}{word}");
-            }
-            _ => {}
-        }
         for pragma in &line.pragmas {
             out.push_str(pragma);
             out.push('\n');
+        }
+        let Some(Token::Word(word)) = line.tokens.first() else {
+            continue;
+        };
+        while open
+            .last()
+            .is_some_and(|(indent, _)| *indent >= line.indent)
+        {
+            open.pop();
+        }
+        match word.as_str() {
+            "import" | "from" => {
+                // An import, with the blocks it sits in.
+                for (indent, header) in &open {
+                    let _ = writeln!(out, "{}{header}", " ".repeat(*indent));
+                }
+                let _ = writeln!(out, "{}{:?}", " ".repeat(line.indent), line.tokens);
+            }
+            // A condition whole (`if TYPE_CHECKING:`); other blocks only by
+            // kind: a function's name or arguments do not move an import.
+            "if" | "elif" => open.push((line.indent, format!("{:?}", line.tokens))),
+            word if BLOCK_KEYWORDS.contains(&word) => open.push((line.indent, word.to_owned())),
+            _ => {}
         }
     }
     out
@@ -518,6 +528,11 @@ x = 1 \
         assert_ne!(skeleton(&base.replace("import b", "import c")), same);
         assert_ne!(skeleton(&base.replace("    import b", "import b")), same);
         assert_ne!(skeleton(&base.replace("return 1", "import d")), same);
+        assert_eq!(
+            skeleton(&format!("{base}\n\ndef added():\n    return 2\n")),
+            same
+        );
+        assert_ne!(skeleton(&base.replace("TYPE_CHECKING", "False")), same);
         assert_ne!(
             skeleton(&format!("{base}# pylint: disable=cyclic-import\n")),
             same
