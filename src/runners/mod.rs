@@ -270,7 +270,7 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
         .map(|tool| prepare(tool, session, &planner))
         .collect();
     let jobs = schedule::split(&mut prepared, session.slots, &planner);
-    let outcomes = schedule::run(&jobs, session, &prepared);
+    let outcomes = schedule::run(&jobs, session, &prepared, &sizes);
     let mut measured = Vec::new();
     let mut units = Vec::new();
     let tools = prepared

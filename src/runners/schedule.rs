@@ -12,7 +12,7 @@
     clippy::cast_sign_loss
 )]
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
 use super::Session;
@@ -85,7 +85,7 @@ pub(super) fn split<'a>(
 fn balanced_chunks<'a>(
     files: &[&'a str],
     count: usize,
-    sizes: &std::collections::HashMap<&str, u64>,
+    sizes: &HashMap<&str, u64>,
 ) -> Vec<Vec<&'a str>> {
     let size = |f: &str| sizes.get(f).copied().unwrap_or(0).max(1);
     let total: u64 = files.iter().map(|f| size(f)).sum();
@@ -104,7 +104,12 @@ fn balanced_chunks<'a>(
 }
 
 /// Runs every job, `slots` at a time, in the order given.
-pub(super) fn run(jobs: &[Scheduled], session: &Session, prepared: &[Prepared]) -> Vec<Outcome> {
+pub(super) fn run(
+    jobs: &[Scheduled],
+    session: &Session,
+    prepared: &[Prepared],
+    sizes: &HashMap<&str, u64>,
+) -> Vec<Outcome> {
     let queue = Mutex::new(jobs.iter().enumerate().collect::<VecDeque<_>>());
     let outcomes = Mutex::new(Vec::with_capacity(jobs.len()));
     let progress = session.progress;
@@ -129,9 +134,7 @@ pub(super) fn run(jobs: &[Scheduled], session: &Session, prepared: &[Prepared]) 
                         .job
                         .files
                         .iter()
-                        .map(|f| {
-                            std::fs::metadata(session.repo.root.join(f)).map_or(0, |m| m.len())
-                        })
+                        .map(|f| sizes.get(f).copied().unwrap_or(0))
                         .sum();
                     outcomes.lock().expect("outcomes are never poisoned").push((
                         index,
