@@ -619,4 +619,38 @@ x = 1 \
         cycle[5] = ("f.py", "import e\nY = 1\n");
         assert_ne!(digests(&cycle)["e.py"], old["e.py"]);
     }
+
+    fn python_ish() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let line = prop_oneof![
+            ".{0,20}",
+            "( {0,8})(import|from|if|def|class|try|with) [a-z._ (),*]{0,16}(:| import [a-z, ]{0,8})?",
+            "[rbf]{0,2}(\"\"\"|'''|\"|')[^\n]{0,10}",
+            "[()\\[\\]{}\\\\#;:.]{0,6}",
+        ];
+        proptest::collection::vec(line, 0..12).prop_map(|lines| lines.join("\n"))
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// Whatever a file holds (unclosed strings and brackets, stray
+        /// backslashes), reading its imports ends without a panic, and a
+        /// resolved import is always a file of the repository.
+        #[test]
+        fn any_source_is_read_without_panicking(source in python_ish()) {
+            let imports = parse(&source);
+            let _ = skeleton(&source);
+            let files = [("pkg/__init__.py", ""), ("pkg/mod.py", source.as_str()), ("a.py", "")];
+            let graph = ImportGraph::build(&files, &[String::new()]);
+            for deps in graph.edges.values() {
+                for dep in deps {
+                    proptest::prop_assert!(files.iter().any(|(path, _)| path == dep), "{dep}");
+                }
+            }
+            for import in imports {
+                proptest::prop_assert!(!import.module.starts_with('.'), "{import:?}");
+            }
+        }
+    }
 }
