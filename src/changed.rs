@@ -36,11 +36,13 @@ pub(crate) struct Focus {
 }
 
 impl Focus {
+    /// `graph`: the repository's imports (`runners::KeyInputs`).
+    ///
     /// # Errors
     /// No base can be found, or git cannot tell what changed (not a work
     /// tree, a shallow clone without the merge base); the message says how
     /// to fix it.
-    pub(crate) fn compute(repo: &Repo, base: Option<&str>) -> Result<Focus> {
+    pub(crate) fn compute(repo: &Repo, base: Option<&str>, graph: &ImportGraph) -> Result<Focus> {
         let base = BaseRef::resolve(base, &repo.root)?;
         let change_set = ChangeSet::since(&repo.root, &base)
             .with_context(|| format!("--changed: what changed since `{}`", base.name))?;
@@ -51,22 +53,7 @@ impl Focus {
             .filter(|path| known.contains(path))
             .map(str::to_owned)
             .collect();
-        let sources: Vec<(String, String)> = repo
-            .python_files()
-            .map(|f| {
-                let source = std::fs::read(repo.root.join(&f.path)).unwrap_or_default();
-                (
-                    f.path.clone(),
-                    String::from_utf8_lossy(&source).into_owned(),
-                )
-            })
-            .collect();
-        let borrowed: Vec<(&str, &str)> = sources
-            .iter()
-            .map(|(p, s)| (p.as_str(), s.as_str()))
-            .collect();
-        let graph = ImportGraph::build(&borrowed, &repo.import_roots);
-        let dependents = importers_of(&graph, &changed);
+        let dependents = importers_of(graph, &changed);
         let touched: BTreeSet<String> = dependents
             .iter()
             .chain(&changed)

@@ -16,6 +16,7 @@ use crate::config::{ConfigSource, Scopes, Settings, ToolSettings};
 use crate::finding::{self, Finding};
 use crate::fingerprint;
 use crate::guard::{self, TreeGuard};
+use crate::imports::ImportGraph;
 use crate::merge;
 use crate::progress::Progress;
 use crate::pytest_config::TestPatterns;
@@ -158,10 +159,11 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     let guard = TreeGuard::new(&repo);
     let progress = Progress::for_terminal();
     let cache = open_cache(scope.no_cache)?;
-    let focus = if scope.changed {
-        Some(changed_focus(&repo, scope.base)?)
-    } else {
-        None
+    // One read of every file serves the cache keys and `--changed`.
+    let keys = (cache.enabled() || scope.changed).then(|| runners::KeyInputs::compute(&repo));
+    let focus = match &keys {
+        Some(keys) if scope.changed => Some(changed_focus(&repo, scope.base, &keys.graph)?),
+        _ => None,
     };
     let session = runners::Session {
         repo: sharding
@@ -169,6 +171,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
             .and_then(|s| s.part.as_ref())
             .unwrap_or(&repo),
         whole: &repo,
+        keys: keys.as_ref(),
         toolbox: &toolbox,
         slots: settings.jobs,
         scratch: scratch.path(),
@@ -246,8 +249,8 @@ fn open_cache(no_cache: bool) -> Result<ResultCache> {
 }
 
 /// The files `--changed` checks, said on stderr.
-fn changed_focus(repo: &Repo, base: Option<&str>) -> Result<Focus> {
-    let focus = Focus::compute(repo, base)?;
+fn changed_focus(repo: &Repo, base: Option<&str>, graph: &ImportGraph) -> Result<Focus> {
+    let focus = Focus::compute(repo, base, graph)?;
     anstream::eprintln!(
         "opsgate: --changed: {} files changed since `{}`{}; checking them and {} files that import them",
         focus.changed_files(),

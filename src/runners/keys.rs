@@ -42,10 +42,14 @@ pub(crate) struct KeyInputs {
     /// Digest of each Python file's import skeleton (`imports::skeleton`).
     skeleton: HashMap<String, String>,
     config: String,
+    /// What each Python file imports from the repository (`--changed`
+    /// follows it to the importers of a change).
+    pub(crate) graph: ImportGraph,
 }
 
 impl KeyInputs {
-    /// Reads every file once, in parallel.
+    /// Reads every file once, in parallel: the one read of the repository's
+    /// contents that the cache keys and `--changed` share.
     pub(crate) fn compute(repo: &Repo) -> KeyInputs {
         let read: Vec<(String, Option<Vec<u8>>)> = repo
             .files
@@ -101,6 +105,7 @@ impl KeyInputs {
             closure,
             skeleton,
             config: short_digest(&config, 16),
+            graph,
         }
     }
 

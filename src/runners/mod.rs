@@ -32,7 +32,7 @@ use crate::finding::Finding;
 use crate::progress::Progress;
 use crate::repo::Repo;
 use crate::test_result::TestResult;
-use keys::KeyInputs;
+pub(crate) use keys::KeyInputs;
 pub(crate) use plan::Pass;
 use plan::{Planner, ToolPlan};
 
@@ -210,6 +210,9 @@ pub(crate) struct Session<'a> {
     pub(crate) repo: &'a Repo,
     /// The whole repository, whose imports the cache keys follow.
     pub(crate) whole: &'a Repo,
+    /// The whole repository's contents and imports, read once; `None` when
+    /// neither the cache nor `--changed` needs them.
+    pub(crate) keys: Option<&'a KeyInputs>,
     pub(crate) toolbox: &'a Toolbox,
     /// Processes at once.
     pub(crate) slots: usize,
@@ -254,14 +257,13 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
         cache,
         ..
     } = *session;
-    let keys = cache.enabled().then(|| KeyInputs::compute(session.whole));
     let sizes = file_sizes(repo);
     let rates = costs::load(cache);
     let planner = Planner {
         repo,
         toolbox,
         cache,
-        keys: keys.as_ref(),
+        keys: session.keys.filter(|_| cache.enabled()),
         sizes: &sizes,
         rates: &rates,
     };
