@@ -1,32 +1,9 @@
 //! `--changed`: only what a change touched is checked, on real git
 //! repositories — a branch, a detached HEAD, the first commit, a shallow clone.
 
-use std::path::Path;
-use std::process::Command;
-
 use serde_json::Value;
 
-use crate::{CliTest, all_output, exit_code, tools_python};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_AUTHOR_NAME", "Ops Engineer")
-        .env("GIT_AUTHOR_EMAIL", "ops@example.com")
-        .env("GIT_COMMITTER_NAME", "Ops Engineer")
-        .env("GIT_COMMITTER_EMAIL", "ops@example.com")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        all_output(&output)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
+use crate::{CliTest, all_output, exit_code, git, tools_python};
 
 /// The example repository committed on `main`, then a branch `work`.
 fn repository() -> CliTest {
