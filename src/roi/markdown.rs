@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::figures::{Roi, Runtime};
+use super::figures::Roi;
 use super::{change, duration, hours, share};
 
 /// Text from the repository or the audit trail, safe in a table cell.
@@ -105,11 +105,7 @@ fn tools(out: &mut String, roi: &Roi) {
     out.push_str("|---|--:|--:|--:|--:|--:|:-:|:-:|:-:|:-:|\n");
     let number = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), super::svg::number);
     for tool in &roi.tools {
-        let runtime = match tool.runtime {
-            Runtime::Declared(s) => super::seconds(s),
-            Runtime::TestsFloor(s) => super::floor(s),
-            Runtime::Unknown => "–".to_owned(),
-        };
+        let runtime = super::runtime(tool.runtime);
         let st = &tool.standards;
         let _ = writeln!(
             out,

@@ -109,6 +109,15 @@ pub(crate) fn floor(value: f64) -> String {
     }
 }
 
+/// A tool's run time as both reports show it.
+pub(crate) fn runtime(runtime: figures::Runtime) -> String {
+    match runtime {
+        figures::Runtime::Declared(s) => seconds(s),
+        figures::Runtime::TestsFloor(s) => floor(s),
+        figures::Runtime::Unknown => "–".to_owned(),
+    }
+}
+
 /// `75%` of `of`; `–` when there is nothing to count.
 pub(crate) fn share(count: usize, of: usize) -> String {
     if of == 0 {

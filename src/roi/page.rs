@@ -6,7 +6,7 @@ use std::fmt::Write;
 
 use quick_xml::escape::escape;
 
-use super::figures::{Roi, Runtime};
+use super::figures::Roi;
 use super::svg::{self, Series};
 use super::{change, duration, hours, percent, share};
 
@@ -269,11 +269,7 @@ fn tools(out: &mut String, roi: &Roi) {
     out.push_str("<h2>Per tool</h2><table><thead><tr><th>Tool</th><th class=\"num\">Manual minutes</th><th class=\"num\">Runs / month</th><th class=\"num\">Run time</th><th class=\"num\">Hours saved / month</th><th class=\"num\">Findings (first → latest)</th><th>README</th><th>Owners</th><th>Tests</th><th>Pinned</th></tr></thead><tbody>");
     let number = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), svg::number);
     for tool in &roi.tools {
-        let runtime = match tool.runtime {
-            Runtime::Declared(s) => super::seconds(s),
-            Runtime::TestsFloor(s) => super::floor(s),
-            Runtime::Unknown => "–".to_owned(),
-        };
+        let runtime = super::runtime(tool.runtime);
         let st = &tool.standards;
         let _ = write!(
             out,
