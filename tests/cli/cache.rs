@@ -10,14 +10,14 @@ use crate::{CliTest, all_output, cache_dir, exit_code, tools_python};
 
 /// A cache folder of the test's own that shares the provisioned tool
 /// environments (so nothing is installed again) but not the results.
-fn private_cache(test: &CliTest) -> PathBuf {
+pub(crate) fn private_cache(test: &CliTest) -> PathBuf {
     let cache = test.outside().join("cache");
     std::fs::create_dir_all(&cache).unwrap();
     std::os::unix::fs::symlink(cache_dir().join("envs"), cache.join("envs")).unwrap();
     cache
 }
 
-fn run(test: &CliTest, cache: &Path, extra: &[&str]) -> Value {
+pub(crate) fn run(test: &CliTest, cache: &Path, extra: &[&str]) -> Value {
     let output = test
         .command()
         .env_remove("OPSGATE_NO_CACHE")

@@ -52,3 +52,17 @@ fn the_tree_is_unchanged_after_a_passing_run() {
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
     assert_eq!(listing(&test.root()), before);
 }
+
+#[test]
+fn the_tree_is_unchanged_by_the_result_cache_cold_and_warm() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("problems");
+    let cache = crate::cache::private_cache(&test);
+    let before = listing(&test.root());
+    let cold = crate::cache::run(&test, &cache, &[]);
+    let warm = crate::cache::run(&test, &cache, &[]);
+    assert_eq!(warm["findings"], cold["findings"]);
+    assert_eq!(listing(&test.root()), before);
+    // Its entries are in the cache folder, outside the repository.
+    assert!(cache.join("results").is_dir());
+}
