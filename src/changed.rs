@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 use crate::finding::Finding;
 use crate::git::{BaseRef, ChangeSet};
 use crate::imports::ImportGraph;
-use crate::repo::Repo;
+use crate::repo::{Repo, within};
 use crate::runners::ToolKind;
 
 pub(crate) struct Focus {
@@ -87,12 +87,10 @@ impl Focus {
     pub(crate) fn concerns(&self, finding: &Finding) -> bool {
         let path = finding.path.trim_end_matches('/');
         self.changed.contains(path)
-            || self.changed.iter().any(|changed| {
-                path.is_empty()
-                    || changed
-                        .strip_prefix(path)
-                        .is_some_and(|rest| rest.starts_with('/'))
-            })
+            || self
+                .changed
+                .iter()
+                .any(|changed| path.is_empty() || within(changed, path))
     }
 
     pub(crate) fn changed_files(&self) -> usize {
@@ -137,10 +135,7 @@ fn importers_of(graph: &ImportGraph, changed: &HashSet<String>) -> HashSet<Strin
 pub(crate) fn test_folder(repo: &Repo, path: &str) -> String {
     repo.tools
         .iter()
-        .find(|tool| {
-            path.strip_prefix(tool.path.as_str())
-                .is_some_and(|rest| rest.starts_with('/'))
-        })
+        .find(|tool| within(path, &tool.path))
         .map_or_else(
             || {
                 path.rsplit_once('/')

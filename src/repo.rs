@@ -87,6 +87,13 @@ fn is_manifest_name(lower: &str) -> bool {
         )
 }
 
+/// Whether the repository path `path` is `folder` or below it (`a/bc` is not
+/// below `a/b`).
+pub(crate) fn within(path: &str, folder: &str) -> bool {
+    path.strip_prefix(folder)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct RepoFile {
     /// Relative to the root, forward slashes.
@@ -275,6 +282,14 @@ mod tests {
             ["database-management/backup", "networking/dns-check"]
         );
         assert_eq!(model.import_roots, ["", "lib"]);
+    }
+
+    #[test]
+    fn within_means_the_folder_or_below_it() {
+        assert!(within("a/b", "a/b"));
+        assert!(within("a/b/c.py", "a/b"));
+        assert!(!within("a/bc/d.py", "a/b"));
+        assert!(!within("a", "a/b"));
     }
 
     #[test]

@@ -177,10 +177,7 @@ impl Plan {
 /// The unit a path belongs to. `is_folder_unit` says whether a path without
 /// a `/` names a folder unit rather than a file at the root.
 fn unit_key(tools: &[String], path: &str, is_folder_unit: impl Fn(&str) -> bool) -> String {
-    if let Some(tool) = tools.iter().find(|tool| {
-        path.strip_prefix(tool.as_str())
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-    }) {
+    if let Some(tool) = tools.iter().find(|tool| crate::repo::within(path, tool)) {
         return tool.clone();
     }
     match path.split_once('/') {

@@ -203,10 +203,7 @@ impl Record {
 fn folder_of<'a>(folders: &'a mut BTreeMap<String, Folder>, path: &str) -> Option<&'a mut Folder> {
     let key = folders
         .keys()
-        .filter(|folder| {
-            path.strip_prefix(folder.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        })
+        .filter(|folder| crate::repo::within(path, folder))
         .max_by_key(|folder| folder.len())?
         .clone();
     folders.get_mut(&key)

@@ -195,9 +195,7 @@ impl Scope {
     pub(crate) fn covers(&self, path: &str) -> bool {
         match self {
             Scope::Globs(globs) => super::rules::ancestors(path).any(|p| globs.set.is_match(p)),
-            Scope::Folder(folder) => path
-                .strip_prefix(folder.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/')),
+            Scope::Folder(folder) => crate::repo::within(path, folder),
         }
     }
 }

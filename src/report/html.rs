@@ -112,10 +112,7 @@ fn domain_of(run: &RunResult, path: &str) -> String {
 fn folder_of(run: &RunResult, path: &str) -> String {
     run.tool_folders
         .iter()
-        .filter(|folder| {
-            path.strip_prefix(folder.as_str())
-                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        })
+        .filter(|folder| crate::repo::within(path, folder))
         .max_by_key(|folder| folder.len())
         .map_or_else(|| "(none)".to_owned(), Clone::clone)
 }

@@ -575,10 +575,10 @@ fn groups<'f>(
     let mut isolated: Vec<(&Path, Vec<&str>)> = Vec::new();
     for &file in files {
         let home = runner.runs_repository_code().then(|| {
-            toolbox.isolated.iter().find(|env| {
-                file.strip_prefix(env.folder.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-            })
+            toolbox
+                .isolated
+                .iter()
+                .find(|env| crate::repo::within(file, &env.folder))
         });
         match home.flatten() {
             Some(env) => match isolated.iter_mut().find(|(p, _)| *p == env.python) {
