@@ -133,17 +133,9 @@ impl<'a> Planner<'a> {
 
     /// Adds the stored result of a file's or folder's unit to the plan.
     fn lookup(&self, key: &str, plan: &mut ToolPlan) -> bool {
-        let found = self.lookup_cross(key, plan);
-        plan.cached += usize::from(found);
-        found
-    }
-
-    /// Adds a stored result to the plan without counting it as a file's.
-    fn lookup_cross(&self, key: &str, plan: &mut ToolPlan) -> bool {
         match self.cache.get::<Stored>(key) {
             Some(stored) => {
-                plan.hits.findings.extend(stored.findings);
-                plan.hits.tests.extend(stored.tests);
+                serve(plan, stored, true);
                 true
             }
             None => false,
@@ -196,15 +188,17 @@ impl<'a> Planner<'a> {
                 plan.jobs.push(self.pylint_job(python, files, Pass::All));
                 continue;
             };
+            // Each entry is read once, here, and served from what was read.
             let mut per_file = Vec::new();
             let mut missed = HashSet::new();
             for file in &files {
                 match keys.closure_key(base, file) {
                     Some(key) => {
-                        if self.cache.get::<Stored>(&key).is_none() {
+                        let stored = self.cache.get::<Stored>(&key);
+                        if stored.is_none() {
                             missed.insert(*file);
                         }
-                        per_file.push((*file, key));
+                        per_file.push((*file, key, stored));
                     }
                     None => {
                         missed.insert(*file);
@@ -219,17 +213,17 @@ impl<'a> Planner<'a> {
             }
             let duplicates = keys.set_key(base, DUPLICATE_CODE, &files);
             let cycles = keys.skeleton_key(base, &files);
-            let cached = |key: &Option<String>| {
-                key.as_ref()
-                    .is_some_and(|key| self.cache.get::<Stored>(key).is_some())
-            };
-            let (cycles_cached, duplicates_cached) = (cached(&cycles), cached(&duplicates));
+            let read =
+                |key: &Option<String>| key.as_ref().and_then(|key| self.cache.get::<Stored>(key));
+            let (cycles_stored, duplicates_stored) = (read(&cycles), read(&duplicates));
+            let (cycles_cached, duplicates_cached) =
+                (cycles_stored.is_some(), duplicates_stored.is_some());
             if missed.is_empty() && cycles_cached && duplicates_cached {
-                for (_, key) in &per_file {
-                    self.lookup(key, &mut plan);
+                for stored in per_file.into_iter().filter_map(|(_, _, stored)| stored) {
+                    serve(&mut plan, stored, true);
                 }
-                for key in [&duplicates, &cycles].into_iter().flatten() {
-                    self.lookup_cross(key, &mut plan);
+                for stored in [duplicates_stored, cycles_stored].into_iter().flatten() {
+                    serve(&mut plan, stored, false);
                 }
                 continue;
             }
@@ -243,7 +237,7 @@ impl<'a> Planner<'a> {
             let (Some(run_duplicates), true) = (duplicates_enabled, partial) else {
                 // As when run directly: one invocation, every check.
                 plan.units
-                    .extend(per_file.into_iter().map(|(file, key)| Unit {
+                    .extend(per_file.into_iter().map(|(file, key, _)| Unit {
                         key,
                         owner: Owner::Paths(vec![file.to_owned()]),
                     }));
@@ -252,13 +246,11 @@ impl<'a> Planner<'a> {
                 continue;
             };
             self.serve_or_check(python, &files, per_file, &missed, &mut plan);
-            if let Some(key) = &cycles {
-                self.lookup_cross(key, &mut plan);
+            if let Some(stored) = cycles_stored {
+                serve(&mut plan, stored, false);
             }
-            if duplicates_cached {
-                if let Some(key) = &duplicates {
-                    self.lookup_cross(key, &mut plan);
-                }
+            if let Some(stored) = duplicates_stored {
+                serve(&mut plan, stored, false);
             } else {
                 // Stored empty when the configuration turns it off.
                 plan.units.extend(cross_units(duplicates, None));
@@ -276,18 +268,17 @@ impl<'a> Planner<'a> {
         &self,
         python: &'a Path,
         files: &[&'a str],
-        per_file: Vec<(&'a str, String)>,
+        per_file: Vec<(&'a str, String, Option<Stored>)>,
         missed: &HashSet<&'a str>,
         plan: &mut ToolPlan<'a>,
     ) {
-        for (file, key) in per_file {
-            if missed.contains(file) {
-                plan.units.push(Unit {
+        for (file, key, stored) in per_file {
+            match stored {
+                Some(stored) => serve(plan, stored, true),
+                None => plan.units.push(Unit {
                     key,
                     owner: Owner::Paths(vec![file.to_owned()]),
-                });
-            } else {
-                self.lookup(&key, plan);
+                }),
             }
         }
         let checked: Vec<&str> = files
@@ -379,6 +370,14 @@ impl<'a> Planner<'a> {
         }
         plan
     }
+}
+
+/// Adds a stored result to the plan; `file` counts it as a file's (or a
+/// folder's), not one of the cross-file checks'.
+fn serve(plan: &mut ToolPlan, stored: Stored, file: bool) {
+    plan.hits.findings.extend(stored.findings);
+    plan.hits.tests.extend(stored.tests);
+    plan.cached += usize::from(file);
 }
 
 fn empty_plan<'a>() -> ToolPlan<'a> {
