@@ -178,6 +178,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         progress: &progress,
         cache: &cache,
         focus: focus.as_ref(),
+        pylint_parts: pylint_parts()?,
     };
     let results = run_tools(&enabled, &session, sharding.as_ref());
     progress.done();
@@ -246,6 +247,24 @@ fn open_cache(no_cache: bool) -> Result<ResultCache> {
         Err(_) => cache::DEFAULT_MAX_BYTES,
     };
     Ok(ResultCache::open(Some(&toolenv::cache_dir()?), max_bytes))
+}
+
+/// `OPSGATE_PYLINT_PARTS`: how many processes Pylint's files are cut into;
+/// unset or `auto` lets opsgate decide, `1` keeps one process.
+fn pylint_parts() -> Result<Option<usize>> {
+    match std::env::var("OPSGATE_PYLINT_PARTS") {
+        Ok(value) if value.trim() != "auto" && !value.trim().is_empty() => value
+            .trim()
+            .parse::<std::num::NonZeroUsize>()
+            .map(|parts| Some(parts.get()))
+            .with_context(|| {
+                format!(
+                    "OPSGATE_PYLINT_PARTS=`{value}` is not a number of processes (1 or more) \
+                     nor `auto`"
+                )
+            }),
+        _ => Ok(None),
+    }
 }
 
 /// The files `--changed` checks, said on stderr.

@@ -99,6 +99,7 @@ fn interpret(
         pass: super::Pass::All,
         severity: &severity,
         scratch,
+        pairs_in: None,
     };
     let output = ProcessOutput {
         code,

@@ -42,6 +42,9 @@ pub(crate) struct KeyInputs {
     /// Digest of each Python file's import skeleton (`imports::skeleton`).
     skeleton: HashMap<String, String>,
     config: String,
+    /// Digest of where the packages are (every `__init__.py`): what a
+    /// file's module name depends on besides its path.
+    packages: String,
     /// What each Python file imports from the repository (`--changed`
     /// follows it to the importers of a change).
     pub(crate) graph: ImportGraph,
@@ -100,11 +103,17 @@ impl KeyInputs {
                 config.push(format!("${name}={}", value.to_string_lossy()));
             }
         }
+        let packages: Vec<&str> = read
+            .iter()
+            .map(|(path, _)| path.as_str())
+            .filter(|path| path.rsplit('/').next() == Some("__init__.py"))
+            .collect();
         KeyInputs {
             content,
             closure,
             skeleton,
             config: short_digest(&config, 16),
+            packages: short_digest(&packages, 16),
             graph,
         }
     }
@@ -143,6 +152,16 @@ impl KeyInputs {
     pub(crate) fn file_key(&self, base: &str, path: &str) -> Option<String> {
         let digest = self.content.get(path)?;
         Some(short_digest([base, "file", path, digest], 20))
+    }
+
+    /// A key for what Pylint's cross-file checks gather on one file: its
+    /// content, and where the packages are (its module name).
+    pub(crate) fn facts_key(&self, base: &str, path: &str) -> Option<String> {
+        let digest = self.content.get(path)?;
+        Some(short_digest(
+            [base, "facts", path, digest, &self.packages],
+            20,
+        ))
     }
 
     /// A key for one Python file and everything it imports.

@@ -3,6 +3,7 @@
 //! the processes, concurrently and with a timeout, is done here for all.
 
 mod black;
+mod conclude;
 mod costs;
 mod credentials;
 mod flake8;
@@ -94,6 +95,8 @@ pub(crate) struct RunContext<'a> {
     pub(crate) severity: &'a SeverityMap,
     /// A private folder for this tool's report files, outside the repository.
     pub(crate) scratch: &'a Path,
+    /// Pylint's duplicate-code comparisons kept from an earlier run.
+    pub(crate) pairs_in: Option<&'a Path>,
 }
 
 /// What a tool's output says: its findings, and for test runners every test.
@@ -101,13 +104,17 @@ pub(crate) struct RunContext<'a> {
 pub(crate) struct Interpreted {
     pub(crate) findings: Vec<Finding>,
     pub(crate) tests: Vec<TestResult>,
+    /// What Pylint's cross-file checks gathered, per file.
+    pub(crate) gathered: Option<pylint::Gathered>,
+    /// Pylint's duplicate-code comparisons, for the next run.
+    pub(crate) pairs: Option<Box<serde_json::value::RawValue>>,
 }
 
 impl From<Vec<Finding>> for Interpreted {
     fn from(findings: Vec<Finding>) -> Self {
         Interpreted {
             findings,
-            tests: Vec::new(),
+            ..Interpreted::default()
         }
     }
 }
@@ -126,6 +133,14 @@ trait Runner: Sync {
     /// environment of the tool folder it checks.
     fn runs_repository_code(&self) -> bool {
         false
+    }
+    /// Arguments for `python` instead of `-m <tool>`.
+    fn interpreter_args(&self, _ctx: &RunContext) -> Option<Vec<OsString>> {
+        None
+    }
+    /// Environment variables the tool needs set.
+    fn env(&self, _ctx: &RunContext) -> Vec<(OsString, OsString)> {
+        Vec::new()
     }
 }
 
@@ -221,6 +236,8 @@ pub(crate) struct Session<'a> {
     pub(crate) cache: &'a ResultCache,
     /// `--changed`: the files each tool checks; `None` checks everything.
     pub(crate) focus: Option<&'a Focus>,
+    /// How many processes Pylint's files go to; `None`: as pays best.
+    pub(crate) pylint_parts: Option<usize>,
 }
 
 /// What the tools found, and what of it the cache may keep.
@@ -232,6 +249,8 @@ pub(crate) struct Results {
 /// Fresh results waiting to be stored, once the run is known to be sound.
 pub(crate) struct Pending {
     units: Vec<(ToolKind, Vec<plan::Unit>, Interpreted)>,
+    /// What Pylint's cross-file checks gathered per file, by key.
+    facts: Vec<(String, Box<serde_json::value::RawValue>)>,
     measured: Vec<(ToolKind, u64, Duration)>,
     rates: HashMap<ToolKind, (f64, f64)>,
 }
@@ -242,6 +261,9 @@ impl Pending {
     pub(crate) fn commit(self, cache: &ResultCache) {
         for (kind, units, output) in &self.units {
             plan::store(cache, *kind, units, output);
+        }
+        for (key, facts) in &self.facts {
+            cache.put(key, facts);
         }
         costs::record(cache, &self.measured, &self.rates);
         cache.evict();
@@ -271,8 +293,15 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
         .iter()
         .map(|tool| prepare(tool, session, &planner))
         .collect();
-    let jobs = schedule::split(&mut prepared, session.slots, &planner);
-    let outcomes = schedule::run(&jobs, session, &prepared, &sizes);
+    for tool in &mut prepared {
+        if let Some(plan) = tool.plan.as_mut().filter(|plan| !plan.jobs.is_empty()) {
+            plan.pairs_in = kept_pairs(cache, plan.pairs_key.as_deref(), session.scratch);
+        }
+    }
+    let jobs = schedule::split(&mut prepared, session, &planner);
+    let mut outcomes = schedule::run(&jobs, session, &prepared, &sizes);
+    outcomes.extend(conclude::run(session, &prepared, &outcomes));
+    let facts = gathered_facts(&prepared, &outcomes);
     let mut measured = Vec::new();
     let mut units = Vec::new();
     let tools = prepared
@@ -297,10 +326,58 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
         tools,
         pending: Pending {
             units,
+            facts,
             measured,
             rates,
         },
     }
+}
+
+/// Pylint's duplicate-code comparisons kept from an earlier run, in a file
+/// its processes read; `None` when none are kept (or cannot be written).
+fn kept_pairs(cache: &ResultCache, key: Option<&str>, scratch: &Path) -> Option<PathBuf> {
+    let kept = cache.get::<Box<serde_json::value::RawValue>>(key?)?;
+    let path = scratch.join("pylint-pairs-kept.json");
+    // Only a speed-up: without it every pair is compared.
+    std::fs::write(&path, kept.get()).ok()?;
+    Some(path)
+}
+
+/// What Pylint's cross-file checks gathered on each file, with the key to
+/// keep it under.
+fn gathered_facts(
+    prepared: &[Prepared],
+    outcomes: &[schedule::Outcome],
+) -> Vec<(String, Box<serde_json::value::RawValue>)> {
+    let mut facts = Vec::new();
+    for outcome in outcomes {
+        let Some(plan) = prepared[outcome.tool].plan.as_ref() else {
+            continue;
+        };
+        let Ok(Some(gathered)) = outcome
+            .result
+            .as_ref()
+            .map(|ran| ran.interpreted.gathered.as_ref())
+        else {
+            continue;
+        };
+        for (path, value) in &gathered.files {
+            if let Some(key) = plan.fact_keys.get(path.as_str()) {
+                facts.push((key.clone(), value.clone()));
+            }
+        }
+    }
+    // The comparisons of the run's last concluding process, for the next.
+    for outcome in outcomes.iter().rev() {
+        let plan = prepared[outcome.tool].plan.as_ref();
+        if let (Some(key), Ok(ran)) = (plan.and_then(|p| p.pairs_key.as_ref()), &outcome.result)
+            && let Some(pairs) = &ran.interpreted.pairs
+        {
+            facts.push((key.clone(), pairs.clone()));
+            break;
+        }
+    }
+    facts
 }
 
 /// One tool before its jobs run.
@@ -518,6 +595,7 @@ pub(crate) fn run_pylint_cross_file(
         pass: Pass::All,
         severity: &tool.severity,
         scratch: &scratch.join("pylint-cross-file"),
+        pairs_in: None,
     };
     record.processes = 1;
     match invocation.run(&ctx, &files) {
@@ -623,12 +701,15 @@ impl Invocation<'_> {
             )
         })?;
         let mut command = Command::new(self.python);
+        match self.runner.interpreter_args(ctx) {
+            Some(args) => command.args(args),
+            None => command.arg("-m").arg(name),
+        };
         command
-            .arg("-m")
-            .arg(name)
             .args(self.runner.args(ctx, files))
             .current_dir(&ctx.repo.root)
-            .envs(self.env.iter().map(|(k, v)| (k, v)));
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .envs(self.runner.env(ctx));
         if self.runner.runs_repository_code() {
             credentials::scrub(&mut command, self.pass_env);
         }
@@ -750,6 +831,7 @@ impl TestRepo {
             pass: Pass::All,
             severity: &self.severity,
             scratch: self.dir.path(),
+            pairs_in: None,
         }
     }
 }

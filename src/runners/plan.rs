@@ -23,6 +23,8 @@
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
+use serde_json::value::RawValue;
+
 use super::keys::KeyInputs;
 use super::{Interpreted, ToolKind, Toolbox};
 use crate::cache::ResultCache;
@@ -34,11 +36,24 @@ use crate::test_result::{TestOutcome, TestResult};
 /// Which of Pylint's checks a Pylint process runs; other tools always `All`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Pass {
+    /// Every check, over every file, as when run directly.
     All,
-    /// Everything but `duplicate-code` and `cyclic-import`.
+    /// Everything but `duplicate-code` and `cyclic-import` (a shard's part).
     PerFile,
-    /// `duplicate-code` alone, over every file.
-    Duplicates,
+    /// Every check on part of the files; the cross-file checks gather what
+    /// they need and a `Conclude` pass draws their conclusion.
+    Part,
+    /// `duplicate-code` alone, gathering only.
+    Gather,
+    /// The cross-file checks concluded over what the parts gathered.
+    Conclude { similar: bool, cyclic: bool },
+}
+
+impl Pass {
+    /// Whether the process reports what its cross-file checks gathered.
+    pub(crate) fn gathers(self) -> bool {
+        matches!(self, Pass::All | Pass::Part | Pass::Gather)
+    }
 }
 
 pub(crate) const DUPLICATE_CODE: &str = "R0801";
@@ -80,6 +95,28 @@ pub(crate) struct ToolPlan<'a> {
     /// How many units came from the cache.
     pub(crate) cached: usize,
     pub(crate) units: Vec<Unit>,
+    /// Pylint's cross-file checks, concluded once the jobs gathered.
+    pub(crate) conclude: Option<Conclusion<'a>>,
+    /// Where to keep what each file's cross-file checks gathered.
+    pub(crate) fact_keys: HashMap<&'a str, String>,
+    /// Where to keep duplicate-code's comparisons of pairs of files, and
+    /// the file that holds those kept from an earlier run.
+    pub(crate) pairs_key: Option<String>,
+    pub(crate) pairs_in: Option<std::path::PathBuf>,
+}
+
+/// Pylint's cross-file checks concluded over every file's gathered facts:
+/// those the cache held, and those the jobs gather.
+pub(crate) struct Conclusion<'a> {
+    pub(crate) python: &'a Path,
+    /// Every file, in the order one Pylint run would check them.
+    pub(crate) order: Vec<&'a str>,
+    pub(crate) cached: HashMap<&'a str, Box<RawValue>>,
+    /// Whether to conclude duplicate-code; `None`: as the jobs report the
+    /// configuration enables it.
+    pub(crate) similar: Option<bool>,
+    /// Whether to conclude cyclic-import, if the configuration enables it.
+    pub(crate) cyclic: bool,
 }
 
 /// Per-tool seconds per byte of source and per process started; the cache
@@ -183,6 +220,7 @@ impl<'a> Planner<'a> {
         groups: Vec<(&'a Path, Vec<&'a str>)>,
     ) -> ToolPlan<'a> {
         let mut plan = empty_plan();
+        plan.pairs_key = base.map(|base| crate::hash::short_digest([base, "similarity-pairs"], 20));
         for (python, files) in groups {
             let (Some(base), Some(keys)) = (base, self.keys) else {
                 plan.jobs.push(self.pylint_job(python, files, Pass::All));
@@ -208,7 +246,7 @@ impl<'a> Planner<'a> {
             if self.repo.partial {
                 // A shard: the per-file checks only; the designated shard
                 // runs the cross-file ones over every file, apart.
-                self.serve_or_check(python, &files, per_file, &missed, &mut plan);
+                self.serve_or_check(python, &files, per_file, &missed, Pass::PerFile, &mut plan);
                 continue;
             }
             let duplicates = keys.set_key(base, DUPLICATE_CODE, &files);
@@ -227,49 +265,105 @@ impl<'a> Planner<'a> {
                 }
                 continue;
             }
-            // Whether duplicate-code must run again, and can run alone.
+            // Whether duplicate-code must be concluded again, and can be alone.
             let duplicates_enabled = if duplicates_cached {
                 Some(false)
             } else {
                 self.duplicate_code_enabled(tool, base)
             };
             let partial = cycles_cached && missed.len() * 2 <= files.len();
-            let (Some(run_duplicates), true) = (duplicates_enabled, partial) else {
-                // As when run directly: one invocation, every check.
+            let fact_key = |file: &str| keys.facts_key(base, file);
+            let (Some(conclude_duplicates), true) = (duplicates_enabled, partial) else {
+                // As when run directly: every check over every file (the
+                // scheduler may cut it into parts).
                 plan.units
                     .extend(per_file.into_iter().map(|(file, key, _)| Unit {
                         key,
                         owner: Owner::Paths(vec![file.to_owned()]),
                     }));
                 plan.units.extend(cross_units(duplicates, cycles));
+                for file in &files {
+                    if let Some(key) = fact_key(file) {
+                        plan.fact_keys.insert(file, key);
+                    }
+                }
                 plan.jobs.push(self.pylint_job(python, files, Pass::All));
                 continue;
             };
-            self.serve_or_check(python, &files, per_file, &missed, &mut plan);
+            for file in &missed {
+                if let Some(key) = fact_key(file) {
+                    plan.fact_keys.insert(file, key);
+                }
+            }
+            self.serve_or_check(python, &files, per_file, &missed, Pass::Part, &mut plan);
             if let Some(stored) = cycles_stored {
                 serve(&mut plan, stored, false);
             }
             if let Some(stored) = duplicates_stored {
                 serve(&mut plan, stored, false);
-            } else {
-                // Stored empty when the configuration turns it off.
-                plan.units.extend(cross_units(duplicates, None));
-                if run_duplicates {
-                    plan.jobs
-                        .push(self.pylint_job(python, files, Pass::Duplicates));
-                }
+                continue;
             }
+            // Stored empty when the configuration turns it off.
+            plan.units.extend(cross_units(duplicates, None));
+            if !conclude_duplicates {
+                continue;
+            }
+            plan.conclude = Some(
+                self.duplicates_over_kept_facts(python, files, &missed, base, keys, &mut plan),
+            );
         }
         plan
     }
 
-    /// The per-file results that hit, and one per-file pass over the misses.
+    /// duplicate-code concluded again over every file: the misses' facts
+    /// gathered by their checks, every other file's kept from an earlier
+    /// run or, if not kept, gathered again (parsing only).
+    fn duplicates_over_kept_facts(
+        &self,
+        python: &'a Path,
+        files: Vec<&'a str>,
+        missed: &HashSet<&'a str>,
+        base: &str,
+        keys: &KeyInputs,
+        plan: &mut ToolPlan<'a>,
+    ) -> Conclusion<'a> {
+        let mut cached = HashMap::new();
+        let mut gather = Vec::new();
+        for file in files.iter().copied().filter(|f| !missed.contains(f)) {
+            let key = keys.facts_key(base, file);
+            if let Some(facts) = key
+                .as_ref()
+                .and_then(|key| self.cache.get::<Box<RawValue>>(key))
+            {
+                cached.insert(file, facts);
+                continue;
+            }
+            if let Some(key) = key {
+                plan.fact_keys.insert(file, key);
+            }
+            gather.push(file);
+        }
+        if !gather.is_empty() {
+            plan.jobs
+                .push(self.pylint_job(python, gather, Pass::Gather));
+        }
+        Conclusion {
+            python,
+            order: files,
+            cached,
+            similar: Some(true),
+            cyclic: false,
+        }
+    }
+
+    /// The per-file results that hit, and one `pass` over the misses.
     fn serve_or_check(
         &self,
         python: &'a Path,
         files: &[&'a str],
         per_file: Vec<(&'a str, String, Option<Stored>)>,
         missed: &HashSet<&'a str>,
+        pass: Pass,
         plan: &mut ToolPlan<'a>,
     ) {
         for (file, key, stored) in per_file {
@@ -287,8 +381,7 @@ impl<'a> Planner<'a> {
             .filter(|f| missed.contains(f))
             .collect();
         if !checked.is_empty() {
-            plan.jobs
-                .push(self.pylint_job(python, checked, Pass::PerFile));
+            plan.jobs.push(self.pylint_job(python, checked, pass));
         }
     }
 
@@ -321,7 +414,7 @@ impl<'a> Planner<'a> {
 
     fn pylint_job(&self, python: &'a Path, files: Vec<&'a str>, pass: Pass) -> Job<'a> {
         let mut cost = self.cost(ToolKind::Pylint, &files);
-        if pass == Pass::Duplicates {
+        if pass == Pass::Gather {
             // Parsing without inference: measured at a fifth of a full pass.
             cost /= 5.0;
         }
@@ -386,6 +479,10 @@ fn empty_plan<'a>() -> ToolPlan<'a> {
         hits: Interpreted::default(),
         cached: 0,
         units: Vec::new(),
+        conclude: None,
+        fact_keys: HashMap::new(),
+        pairs_key: None,
+        pairs_in: None,
     }
 }
 

@@ -1,9 +1,19 @@
-//! Pylint with its `json2` report on stdout, all files in one invocation so
-//! that its cross-file checks (duplicate-code, cyclic-import) see them
-//! together. opsgate does not pass `--jobs`: Pylint's parallel mode changes
-//! what it infers (an assignment like `sys.stdout = StringIO()` in one module
-//! feeds inference in the modules analysed by the same process), so the
-//! repository's own `jobs` setting decides, exactly as when run directly.
+//! Pylint with its `json2` report on stdout. Run directly, Pylint checks
+//! every file in one process so that its cross-file checks (duplicate-code,
+//! cyclic-import) see them together; opsgate may instead check the files in
+//! parts, each part gathering what the cross-file checks need (every file's
+//! lines as duplicate-code reads them, its edges of the import graph) and one
+//! last process concluding them over all parts, in one run's order, with
+//! Pylint's own code (`pylint_driver.py`). Findings equal one run's.
+//!
+//! opsgate does not pass `--jobs`: Pylint's parallel mode loses import-graph
+//! edges (its merge overwrites them) and changes what it infers (an
+//! assignment like `sys.stdout = StringIO()` in one module feeds inference
+//! in the modules analysed by the same process), so the repository's own
+//! `jobs` setting decides, exactly as when run directly. The hash seed is
+//! fixed: Pylint's cycle search walks Python sets, whose order would
+//! otherwise change the reported cycles from one run to the next.
+//!
 //! The exit code is a bit mask: 1 fatal and 32 usage error mean Pylint could
 //! not do its job; 2, 4, 8, 16 are the kinds of messages it found.
 //!
@@ -11,11 +21,15 @@
 //! cross-file checks off there; the designated shard runs them once more
 //! over every file (`CrossFile`), only those the configuration enables.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
-use super::{Interpretation, Pass, ProcessOutput, RunContext, Runner, file_args, python_paths};
+use super::{
+    Interpretation, Interpreted, Pass, ProcessOutput, RunContext, Runner, file_args, python_paths,
+};
 use crate::finding::{Finding, Span};
 use crate::repo::Repo;
 
@@ -27,6 +41,78 @@ const USAGE_ERROR: i32 = 32;
 const MESSAGE_BITS: i32 = 2 | 4 | 8 | 16;
 /// The checks that need every file together, as (symbol, id).
 const CROSS_FILE: [(&str, &str); 2] = [("duplicate-code", "R0801"), ("cyclic-import", "R0401")];
+/// Runs Pylint as `python -m pylint` does, gathering or concluding the
+/// cross-file checks on request.
+const DRIVER: &str = include_str!("pylint_driver.py");
+/// In a process's scratch folder: what it gathered, what it concludes over.
+const GATHERED_FILE: &str = "gathered.json";
+const MERGE_FILE: &str = "merge.json";
+const PAIRS_FILE: &str = "pairs.json";
+
+/// What a Pylint process gathered for the cross-file checks, per file
+/// (relative path), kept as JSON that only the driver reads.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct Gathered {
+    /// Whether the configuration enables each check.
+    pub(crate) similar: bool,
+    pub(crate) cyclic: bool,
+    pub(crate) files: HashMap<String, Box<RawValue>>,
+}
+
+/// The facts of a file Pylint gathered nothing on (it could not parse it).
+pub(crate) const NO_FACTS: &str = r#"{"lineset":null,"edges":[]}"#;
+
+/// What the concluding process reads: every file's facts in one run's order.
+#[derive(serde::Serialize)]
+pub(crate) struct MergeInput<'a> {
+    pub(crate) similar: bool,
+    pub(crate) cyclic: bool,
+    pub(crate) files: Vec<(&'a str, &'a RawValue)>,
+}
+
+/// `python` arguments before Pylint's own: the driver, where to write what
+/// this pass gathers, and whether it defers or concludes the cross-file checks.
+pub(crate) fn driver_args(ctx: &RunContext) -> Vec<OsString> {
+    let gathered: OsString = if ctx.pass.gathers() {
+        ctx.scratch.join(GATHERED_FILE).into()
+    } else {
+        "-".into()
+    };
+    let merge: OsString = match ctx.pass {
+        Pass::Part | Pass::Gather => "defer".into(),
+        Pass::Conclude { .. } => ctx.scratch.join(MERGE_FILE).into(),
+        Pass::All | Pass::PerFile => "-".into(),
+    };
+    vec!["-c".into(), DRIVER.into(), gathered, merge]
+}
+
+/// The driver's environment: the fixed hash seed, and for a pass that
+/// concludes duplicate-code, the comparisons kept from an earlier run, where
+/// to write this run's and how many processes may compare.
+fn driver_env(ctx: &RunContext) -> Vec<(OsString, OsString)> {
+    let mut env: Vec<(OsString, OsString)> = vec![("PYTHONHASHSEED".into(), "0".into())];
+    if matches!(ctx.pass, Pass::All | Pass::Conclude { .. }) {
+        env.push((
+            "OPSGATE_PYLINT_PAIRS_OUT".into(),
+            ctx.scratch.join(PAIRS_FILE).into(),
+        ));
+        env.push(("OPSGATE_PYLINT_WORKERS".into(), ctx.jobs.to_string().into()));
+        if let Some(kept) = ctx.pairs_in {
+            env.push(("OPSGATE_PYLINT_PAIRS_IN".into(), kept.into()));
+        }
+    }
+    env
+}
+
+/// Writes what a concluding pass reads into its scratch folder.
+pub(crate) fn write_merge_input(
+    scratch: &std::path::Path,
+    input: &MergeInput,
+) -> std::io::Result<()> {
+    std::fs::create_dir_all(scratch)?;
+    let file = std::fs::File::create(scratch.join(MERGE_FILE))?;
+    serde_json::to_writer(std::io::BufWriter::new(file), input).map_err(std::io::Error::from)
+}
 
 #[derive(Deserialize)]
 struct Report {
@@ -55,6 +141,14 @@ impl Runner for Pylint {
         python_paths(repo)
     }
 
+    fn interpreter_args(&self, ctx: &RunContext) -> Option<Vec<OsString>> {
+        Some(driver_args(ctx))
+    }
+
+    fn env(&self, ctx: &RunContext) -> Vec<(OsString, OsString)> {
+        driver_env(ctx)
+    }
+
     fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["--output-format=json2".into()];
         // A shard checks part of the files: the cross-file checks run apart.
@@ -64,13 +158,26 @@ impl Runner for Pylint {
             ctx.pass
         };
         match pass {
-            Pass::All => {}
+            // A part keeps the cross-file checks on: they gather, and defer.
+            Pass::All | Pass::Part => {}
             Pass::PerFile => {
                 let symbols: Vec<&str> = CROSS_FILE.iter().map(|(symbol, _)| *symbol).collect();
                 args.push(format!("--disable={}", symbols.join(",")).into());
             }
-            Pass::Duplicates => {
+            Pass::Gather => {
                 args.extend(["--disable=all".into(), "--enable=duplicate-code".into()]);
+            }
+            Pass::Conclude { similar, cyclic } => {
+                let enable: Vec<&str> = CROSS_FILE
+                    .iter()
+                    .zip([similar, cyclic])
+                    .filter(|(_, on)| *on)
+                    .map(|((symbol, _), _)| *symbol)
+                    .collect();
+                args.extend([
+                    "--disable=all".into(),
+                    format!("--enable={}", enable.join(",")).into(),
+                ]);
             }
         }
         args.extend(file_args(files));
@@ -91,6 +198,14 @@ pub(crate) struct CrossFile {
 impl Runner for CrossFile {
     fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
         python_paths(repo)
+    }
+
+    fn interpreter_args(&self, ctx: &RunContext) -> Option<Vec<OsString>> {
+        Some(driver_args(ctx))
+    }
+
+    fn env(&self, ctx: &RunContext) -> Vec<(OsString, OsString)> {
+        driver_env(ctx)
     }
 
     fn args(&self, _ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
@@ -150,8 +265,42 @@ fn interpret(ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
             "exit code {code} says it found problems, but its report lists none"
         ));
     }
-    let findings: Vec<Finding> = report.messages.iter().map(|m| to_finding(ctx, m)).collect();
-    Ok(findings.into())
+    let concluding = matches!(ctx.pass, Pass::Conclude { .. });
+    let findings: Vec<Finding> = report
+        .messages
+        .iter()
+        // The concluding process checks one file again: only its
+        // conclusions are new.
+        .filter(|m| !concluding || CROSS_FILE.iter().any(|(_, id)| *id == m.message_id))
+        .map(|m| to_finding(ctx, m))
+        .collect();
+    let mut interpreted = Interpreted::from(findings);
+    if ctx.pass.gathers() {
+        interpreted.gathered = Some(read_gathered(ctx)?);
+    }
+    // Only a speed-up for the next run: unreadable, it is not kept.
+    interpreted.pairs = std::fs::read_to_string(ctx.scratch.join(PAIRS_FILE))
+        .ok()
+        .and_then(|text| RawValue::from_string(text).ok());
+    Ok(interpreted)
+}
+
+fn read_gathered(ctx: &RunContext) -> Result<Gathered, String> {
+    let path = ctx.scratch.join(GATHERED_FILE);
+    let bytes = std::fs::read(&path).map_err(|err| {
+        format!(
+            "what it gathered cannot be read ({}): {err}",
+            path.display()
+        )
+    })?;
+    let mut gathered: Gathered = serde_json::from_slice(&bytes)
+        .map_err(|err| format!("what it gathered cannot be parsed: {err}"))?;
+    gathered.files = gathered
+        .files
+        .into_iter()
+        .map(|(path, facts)| (ctx.relative_path(&path), facts))
+        .collect();
+    Ok(gathered)
 }
 
 fn to_finding(ctx: &RunContext, message: &Message) -> Finding {

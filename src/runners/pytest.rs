@@ -75,7 +75,12 @@ impl Runner for Pytest {
             .iter()
             .map(|case| to_test_result(case, &test_files))
             .collect();
-        let interpreted = Interpreted { findings, tests };
+        let interpreted = Interpreted {
+            findings,
+            tests,
+            gathered: None,
+            pairs: None,
+        };
         match code {
             Some(0) if failures + errors == 0 => Ok(interpreted),
             Some(1) if failures + errors > 0 => Ok(interpreted),

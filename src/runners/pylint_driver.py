@@ -1,0 +1,323 @@
+"""opsgate's driver for Pylint: `python -c <this> EXPORT MERGE ARGS...` runs
+`python -m pylint ARGS...` exactly, with these additions.
+
+- EXPORT (a file path, or "-"): what the cross-file checks gathered on the
+  files this process checked -- each file's lines as duplicate-code reads them
+  and its edges of the import graph -- is written there as JSON. With
+  MERGE "defer", the cross-file checks gather but do not conclude: the files
+  are one part of the repository, and their conclusion is drawn over every
+  part at once.
+- MERGE (a JSON file, or "-"/"defer"): this process concludes the cross-file
+  checks over what the parts gathered (each file's facts, in the order Pylint
+  would have checked them in one run), instead of over the files it checked
+  itself (the last file, where Pylint puts these messages when it checks
+  every file in one run).
+- OPSGATE_PYLINT_PAIRS_IN / _OUT (environment, optional): duplicate-code's
+  comparison of each pair of files, from an earlier run and for the next.
+  A pair whose two files are unchanged, in the same order, is not compared
+  again. OPSGATE_PYLINT_WORKERS: processes that compare the other pairs.
+
+The conclusions are Pylint's own code (its comparison of two files, its cycle
+search) over the same data in the same order, so they equal one run's. Where
+Pylint's output depends on the order of a Python set, opsgate fixes it: the
+hash seed is fixed by the caller, and duplicate-code quotes the first copy.
+The pair store, the parallel comparison, the grouping by index and the first
+copy apply to the Pylint versions they were proven equal on (4.x); others run
+Pylint's own code alone.
+"""
+
+import functools
+import hashlib
+import json
+import os
+import sys
+from collections import defaultdict
+
+import pylint
+from pylint.checkers import imports, symilar
+
+EXPORT, MERGE = sys.argv[1], sys.argv[2]
+ARGS = sys.argv[3:]
+DEFER = MERGE == "defer"
+PAIRS_IN = os.environ.get("OPSGATE_PYLINT_PAIRS_IN")
+PAIRS_OUT = os.environ.get("OPSGATE_PYLINT_PAIRS_OUT")
+WORKERS = max(1, int(os.environ.get("OPSGATE_PYLINT_WORKERS", "1")))
+PROVEN = pylint.__version__.split(".")[0] == "4"
+FACTS = {}
+# The file each lineset was read from, by the lineset's id.
+SOURCES = {}
+FLAGS = {"similar": False, "cyclic": False}
+# Below this many pairs to compare, starting processes costs more than it saves.
+PARALLEL_PAIRS = 20000
+
+
+def facts_of(path):
+    return FACTS.setdefault(path, {"lineset": None, "edges": []})
+
+
+# --- duplicate-code -------------------------------------------------------
+
+
+def identity(lineset):
+    """A file as the store knows it: its path, and a digest of what a
+    comparison with another file depends on (its stripped lines)."""
+    text = json.dumps([[s.line_number, s.text] for s in lineset.stripped_lines])
+    return SOURCES.get(id(lineset), "") + ":" + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def load_pairs(min_lines):
+    """The earlier run's comparisons: its files' digests, in its order, and
+    the commonalities of every pair that had some."""
+    try:
+        with open(PAIRS_IN, encoding="utf-8") as handle:
+            stored = json.load(handle)
+        if stored["min_lines"] != min_lines or stored["pylint"] != pylint.__version__:
+            return [], {}
+        pairs = {(i, j): commons for i, j, commons in stored["pairs"]}
+        return stored["linesets"], pairs
+    except (OSError, ValueError, KeyError, TypeError):
+        return [], {}
+
+
+def known_pairs(identities, min_lines):
+    """Per file (by index) the files after it whose comparison is known,
+    with its result; `None` for a file whose every comparison is to do."""
+    if not PAIRS_IN:
+        return [None] * len(identities)
+    earlier, pairs = load_pairs(min_lines)
+    position = {value: index for index, value in enumerate(earlier) if value is not None}
+    stable = [position.get(value) for value in identities]
+    # Unchanged files must keep their order: each comparison is directed.
+    seen = [p for p in stable if p is not None]
+    if any(a >= b for a, b in zip(seen, seen[1:])):
+        return [None] * len(identities)
+    current = {p: index for index, p in enumerate(stable) if p is not None}
+    known = [None if p is None else {} for p in stable]
+    for (i, j), commons in pairs.items():
+        if i in current and j in current:
+            known[current[i]][current[j]] = commons
+    return known
+
+
+COMPARE = {}
+
+
+def compare_row(row):
+    """Compares file `row` with the files after it that need comparing."""
+    checker, linesets, hashes, todo = COMPARE["state"]
+    results = []
+    for other in todo[row]:
+        commons = [
+            [c.cmn_lines_nb, c.fst_file_start, c.fst_file_end, c.snd_file_start, c.snd_file_end]
+            for c in checker._find_common(
+                linesets[row], linesets[other], hashes[row], hashes[other]
+            )
+        ]
+        if commons:
+            results.append((other, commons))
+    return row, results
+
+
+def compare_all(checker, linesets):
+    """Every pair's commonalities, in the order Pylint's `_iter_sims` yields
+    them; the known ones from the store, the others compared (in parallel
+    when there are many). Writes the store for the next run."""
+    min_lines = checker.namespace.min_similarity_lines
+    identities = [identity(lineset) for lineset in linesets]
+    if len(set(identities)) < len(identities):
+        # Files the store cannot tell apart: compare everything.
+        identities = [None] * len(linesets)
+    known = known_pairs(identities, min_lines)
+    count = len(linesets)
+    stable = {index for index in range(count) if known[index] is not None}
+    todo = [
+        [
+            other
+            for other in range(row + 1, count)
+            if row not in stable or other not in stable
+        ]
+        for row in range(count)
+    ]
+    hashes = [None] * count
+    needed = {row for row in range(count) if todo[row]}
+    needed.update([other for row in needed for other in todo[row]])
+    for index in needed:
+        hashes[index] = symilar.hash_lineset(linesets[index], min_lines)
+    COMPARE["state"] = (checker, linesets, hashes, todo)
+    rows = [row for row in range(count) if todo[row]]
+    pairs_to_do = sum(len(todo[row]) for row in rows)
+    if WORKERS > 1 and pairs_to_do >= PARALLEL_PAIRS:
+        import multiprocessing  # pylint: disable=import-outside-toplevel
+
+        with multiprocessing.get_context("fork").Pool(WORKERS) as pool:
+            compared = dict(pool.imap_unordered(compare_row, rows, chunksize=8))
+    else:
+        compared = dict(compare_row(row) for row in rows)
+    ordered = []
+    for row in range(count):
+        found = dict(compared.get(row, ()))
+        if known[row] is not None:
+            found.update(known[row])
+        ordered.extend((row, other, found[other]) for other in sorted(found))
+    if PAIRS_OUT:
+        with open(PAIRS_OUT, "w", encoding="utf-8") as handle:
+            json.dump(
+                {
+                    "pylint": pylint.__version__,
+                    "min_lines": min_lines,
+                    "linesets": identities,
+                    "pairs": ordered,
+                },
+                handle,
+            )
+    return ordered
+
+
+def compute_sims(checker, linesets):
+    """Pylint 4's `_compute_sims`, with its scan of the groups made of each
+    commonality's size replaced by a set of what those groups hold (a group
+    never grows after it is made, so membership is the same question)."""
+    groups = defaultdict(list)
+    members = defaultdict(set)
+    for row, other, commons in compare_all(checker, linesets):
+        for num, start_1, end_1, start_2, end_2 in commons:
+            first = (linesets[row], start_1, end_1)
+            second = (linesets[other], start_2, end_2)
+            held = members[num]
+            if first in held or second in held:
+                continue
+            groups[num].append({first, second})
+            held.update((first, second))
+    sims = [(num, couples) for num, ensembles in groups.items() for couples in ensembles]
+    return sorted(sims, reverse=True)
+
+
+def close_similarities(checker):
+    """Pylint's SimilaritiesChecker.close, quoting the first copy in order."""
+    if PROVEN:
+        sims = compute_sims(checker, checker.linesets)
+    else:
+        sims = checker._compute_sims()
+    total = sum(len(lineset) for lineset in checker.linesets)
+    duplicated = 0
+    for num, couples in sims:
+        ordered = sorted(couples, key=lambda c: (c[0].name, c[1], c[2]))
+        msg = sorted(f"=={ls.name}:[{start}:{end}]" for ls, start, end in ordered)
+        lineset, start, end = ordered[0]
+        msg.extend(line.rstrip() for line in lineset.real_lines[start:end])
+        checker.add_message("R0801", args=(len(couples), "\n".join(msg)))
+        duplicated += num * (len(couples) - 1)
+    stats = checker.linter.stats
+    stats.nb_duplicated_lines += int(duplicated)
+    stats.percent_duplicated_lines += float(total and duplicated * 100.0 / total)
+
+
+def lineset_from(path, data):
+    lineset = symilar.LineSet.__new__(symilar.LineSet)
+    SOURCES[id(lineset)] = os.path.relpath(path)
+    lineset.name = data["name"]
+    lineset._real_lines = data["real"]
+    lineset._stripped_lines = [
+        symilar.LineSpecifs(line_number=symilar.LineNumber(n), text=text)
+        for n, text in data["stripped"]
+    ]
+    return lineset
+
+
+# --- the patches ----------------------------------------------------------
+
+original_process_module = symilar.SimilaritiesChecker.process_module
+original_similarities_close = symilar.SimilaritiesChecker.close
+original_add_imported = imports.ImportsChecker._add_imported_module
+original_imports_open = imports.ImportsChecker.open
+original_imports_close = imports.ImportsChecker.close
+
+
+def process_module(self, node):
+    before = len(self.linesets)
+    original_process_module(self, node)
+    if len(self.linesets) > before:
+        lineset = self.linesets[-1]
+        SOURCES[id(lineset)] = os.path.relpath(self.linter.current_file)
+        facts_of(self.linter.current_file)["lineset"] = {
+            "name": lineset.name,
+            "real": lineset.real_lines,
+            "stripped": [[s.line_number, s.text] for s in lineset.stripped_lines],
+        }
+
+
+def add_imported_module(self, node, importedmodname):
+    context = node.root().name
+    graph = set(self.import_graph.get(context, ()))
+    excluded = set(self._excluded_edges.get(context, ()))
+    original_add_imported(self, node, importedmodname)
+    edges = facts_of(self.linter.current_file)["edges"]
+    # One call adds at most one edge to each.
+    for added in self.import_graph.get(context, set()) - graph:
+        edges.append([context, added, False])
+    for added in self._excluded_edges.get(context, set()) - excluded:
+        edges.append([context, added, True])
+
+
+@functools.cache
+def merged():
+    with open(MERGE, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def similarities_close(self):
+    FLAGS["similar"] = True
+    if DEFER:
+        return
+    if MERGE != "-":
+        self.linesets = [
+            lineset_from(path, facts["lineset"])
+            for path, facts in merged()["files"]
+            if facts["lineset"] is not None
+        ]
+    if PROVEN:
+        close_similarities(self)
+    else:
+        original_similarities_close(self)
+
+
+def imports_open(self):
+    original_imports_open(self)
+    # Before any file: the configuration's say, not the last file's.
+    FLAGS["cyclic"] = self.linter.is_message_enabled("cyclic-import")
+
+
+def imports_close(self):
+    if DEFER:
+        return
+    if MERGE != "-":
+        graph, excluded = defaultdict(set), defaultdict(set)
+        for _, facts in merged()["files"]:
+            for context, module, is_excluded in facts["edges"]:
+                (excluded if is_excluded else graph)[context].add(module)
+        self.import_graph, self._excluded_edges = graph, excluded
+    original_imports_close(self)
+
+
+symilar.SimilaritiesChecker.process_module = process_module
+symilar.SimilaritiesChecker.close = similarities_close
+imports.ImportsChecker.open = imports_open
+imports.ImportsChecker.close = imports_close
+if EXPORT != "-":
+    imports.ImportsChecker._add_imported_module = add_imported_module
+
+
+def export():
+    if EXPORT == "-":
+        return
+    with open(EXPORT, "w", encoding="utf-8") as handle:
+        json.dump(dict(FLAGS, files=FACTS), handle)
+
+
+pylint.modify_sys_path()
+try:
+    pylint.run_pylint(ARGS)
+except SystemExit:
+    export()
+    raise
+export()

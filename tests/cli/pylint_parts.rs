@@ -1,0 +1,245 @@
+//! Pylint in parts: the files cut among several Pylint processes, each
+//! gathering what duplicate-code and cyclic-import need, and one process
+//! concluding them, report exactly what one Pylint process over every file
+//! reports — and what Pylint run directly reports.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::cache::{private_cache, run};
+use crate::{CliTest, all_output, exit_code, findings_of, tools_python};
+
+/// Seven lines duplicate-code counts (the signature and docstring aside).
+const BLOCK: &str = "def rotate(items, keep):
+    \"\"\"Keep the newest items.\"\"\"
+    ordered = sorted(items)
+    removed = ordered[:-keep]
+    kept = ordered[-keep:]
+    for item in removed:
+        print(\"removing\", item)
+    total = len(kept)
+    print(\"kept\", total)
+    return kept
+";
+
+/// Another block, in two files and a third that tells Pylint not to count it.
+const OTHER_BLOCK: &str = "def report(rows):
+    \"\"\"Print the rows.\"\"\"
+    width = max(len(row) for row in rows)
+    for row in rows:
+        print(row.ljust(width), len(row))
+    print(\"rows\", len(rows))
+    print(\"width\", width)
+    return width
+";
+
+/// A package with an import cycle, a block in two modules, another in two
+/// more and in one that tells Pylint not to count it, and a script.
+fn repository() -> CliTest {
+    let test = CliTest::empty();
+    test.write("pkg/__init__.py", "\"\"\"Shared helpers.\"\"\"\n");
+    test.write(
+        "pkg/alpha.py",
+        &format!("\"\"\"Alpha.\"\"\"\n\nfrom pkg import beta\n\n\n{BLOCK}\n\ndef size():\n    \"\"\"Beta's size.\"\"\"\n    return beta.SIZE\n"),
+    );
+    test.write(
+        "pkg/beta.py",
+        &format!("\"\"\"Beta.\"\"\"\n\nfrom pkg import alpha\n\nSIZE = 3\n\n\n{BLOCK}\n\ndef again(items):\n    \"\"\"Alpha's rotation.\"\"\"\n    return alpha.rotate(items, SIZE)\n"),
+    );
+    test.write(
+        "pkg/gamma.py",
+        &format!("\"\"\"Gamma.\"\"\"\n\n\n{OTHER_BLOCK}"),
+    );
+    test.write(
+        "pkg/epsilon.py",
+        &format!("\"\"\"Epsilon.\"\"\"\n\nLIMIT = 3\n\n\n{OTHER_BLOCK}"),
+    );
+    test.write(
+        "pkg/delta.py",
+        &format!("\"\"\"Delta.\"\"\"\n# pylint: disable=duplicate-code\n\n\n{OTHER_BLOCK}"),
+    );
+    test.write(
+        "scripts/rotate_all.py",
+        "\"\"\"Rotate.\"\"\"\n\nfrom pkg.alpha import rotate\n\nprint(rotate([1, 2, 3], 2))\n",
+    );
+    test
+}
+
+fn check_in_parts(test: &CliTest, parts: &str) -> Value {
+    let output = test
+        .command()
+        .env("OPSGATE_PYLINT_PARTS", parts)
+        .args(["check", "--format", "json"])
+        .arg(test.root())
+        .output()
+        .unwrap();
+    assert!(exit_code(&output) < 2, "{}", all_output(&output));
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+fn pylint_run(report: &Value) -> &Value {
+    report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "pylint")
+        .unwrap()
+}
+
+/// Every Pylint finding, whole: where, what, and the message's text.
+fn pylint_findings(report: &Value) -> Vec<String> {
+    let mut all: Vec<String> = findings_of(report, "pylint")
+        .iter()
+        .map(|f| {
+            format!(
+                "{}:{}:{}:{}",
+                f["path"].as_str().unwrap(),
+                f["line"],
+                f["rule"].as_str().unwrap(),
+                f["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+fn count(findings: &[String], rule: &str) -> usize {
+    findings
+        .iter()
+        .filter(|f| f.contains(&format!(":{rule}:")))
+        .count()
+}
+
+#[test]
+fn pylint_in_parts_reports_what_one_process_does() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = repository();
+    let one = check_in_parts(&test, "1");
+    let three = check_in_parts(&test, "3");
+    assert_eq!(pylint_run(&one)["processes"], 1);
+    // Three parts and the conclusion.
+    assert_eq!(pylint_run(&three)["processes"], 4, "{}", pylint_run(&three));
+    let (one, three) = (pylint_findings(&one), pylint_findings(&three));
+    assert_eq!(one, three);
+    // alpha and beta, gamma and epsilon; delta's copy is not counted.
+    assert_eq!(count(&one, "R0801"), 2, "{one:#?}");
+    assert!(!one.iter().any(|f| f.contains("pkg.delta")), "{one:#?}");
+    assert_eq!(count(&one, "R0401"), 1, "{one:#?}");
+}
+
+#[test]
+fn pylint_in_parts_reports_what_pylint_run_directly_does() {
+    let Some(python) = tools_python() else { return };
+    let test = repository();
+    let report = check_in_parts(&test, "2");
+    let files = [
+        "pkg/__init__.py",
+        "pkg/alpha.py",
+        "pkg/beta.py",
+        "pkg/delta.py",
+        "pkg/epsilon.py",
+        "pkg/gamma.py",
+        "scripts/rotate_all.py",
+    ];
+    let home = tempfile::tempdir().unwrap();
+    let direct = Command::new(python)
+        .args(["-m", "pylint", "--output-format=json2", "--"])
+        .args(files)
+        .current_dir(test.root())
+        // Pylint's cycle search follows set order: the seed opsgate fixes.
+        .env("PYTHONHASHSEED", "0")
+        .env("PYLINTHOME", home.path())
+        .output()
+        .unwrap();
+    let direct: Value = serde_json::from_slice(&direct.stdout).unwrap();
+    let expected: BTreeSet<String> = direct["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            // Which copy duplicate-code quotes follows object addresses in
+            // Pylint; opsgate quotes the first. Its heading is compared.
+            let message = m["message"].as_str().unwrap();
+            let message = if m["messageId"] == "R0801" {
+                message
+                    .lines()
+                    .filter(|l| l.starts_with("Similar") || l.starts_with("=="))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            } else {
+                message.to_owned()
+            };
+            format!(
+                "{}:{}:{}:{message} ({})",
+                m["path"].as_str().unwrap(),
+                m["line"],
+                m["messageId"].as_str().unwrap(),
+                m["symbol"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let gate: BTreeSet<String> = findings_of(&report, "pylint")
+        .iter()
+        .map(|f| {
+            let message = f["message"].as_str().unwrap();
+            let message = if f["rule"] == "R0801" {
+                let symbol = " (duplicate-code)";
+                let body: Vec<&str> = message
+                    .trim_end_matches(symbol)
+                    .lines()
+                    .filter(|l| l.starts_with("Similar") || l.starts_with("=="))
+                    .collect();
+                format!("{}{symbol}", body.join("\n"))
+            } else {
+                message.to_owned()
+            };
+            format!(
+                "{}:{}:{}:{message}",
+                f["path"].as_str().unwrap(),
+                f["line"],
+                f["rule"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert!(
+        expected.iter().any(|e| e.contains(":R0401:")),
+        "{expected:#?}"
+    );
+    assert_eq!(gate, expected);
+}
+
+#[test]
+fn a_changed_file_concludes_duplicate_code_over_what_the_cache_kept() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = repository();
+    let cache = private_cache(&test);
+    let cold = pylint_findings(&run(&test, &cache, &[]));
+    // Another copy of the first block, in a module nothing imports; its
+    // imports stay as they were.
+    let gamma = std::fs::read_to_string(test.root().join("pkg/gamma.py")).unwrap();
+    test.write("pkg/gamma.py", &format!("{gamma}\n\n{BLOCK}"));
+    let changed = run(&test, &cache, &[]);
+    let pylint = pylint_run(&changed);
+    // The new file's checks and the conclusion; nothing gathered again.
+    assert_eq!(pylint["processes"], 2, "{pylint}");
+    assert_eq!(
+        pylint["files"].as_u64().unwrap() - pylint["cached"].as_u64().unwrap(),
+        1
+    );
+    let uncached = run(&test, &cache, &["--no-cache"]);
+    let findings = pylint_findings(&changed);
+    assert_eq!(findings, pylint_findings(&uncached));
+    // duplicate-code saw the change: gamma's similar lines grew.
+    assert_ne!(findings, cold);
+    assert!(
+        findings.iter().any(|f| f.contains("==pkg.gamma:[5:15]")),
+        "{findings:#?}"
+    );
+}
