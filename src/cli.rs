@@ -96,7 +96,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
 
-    /// Tool processes at once, and walk threads [default: all cores]
+    /// Tool processes at once, and walk threads [default: all cores]; Pylint's files go to
+    /// `OPSGATE_PYLINT_PARTS` processes (default `auto`: as many as pay; `1`: one process)
     #[arg(long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
 
