@@ -36,9 +36,11 @@ OPSGATE = ROOT / "target" / "release" / "opsgate"
 REAL = ("netmiko", "4.8.0")
 
 MEASURE = r"""
-import json, resource, subprocess, sys, time
+import json, os, resource, subprocess, sys, time
+keep = os.environ.get("BENCH_STDOUT")
+out = open(keep, "wb") if keep else subprocess.DEVNULL
 start = time.monotonic()
-code = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL,
+code = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=out,
                       stderr=subprocess.DEVNULL).returncode
 wall = time.monotonic() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -47,13 +49,88 @@ print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
 """
 
 
-def measure(cwd, argv, env):
-    """Runs argv in a fresh measuring process, so rusage covers only it."""
+def measure(cwd, argv, env, keep_stdout=None):
+    """Runs argv in a fresh measuring process, so rusage covers only it;
+    its stdout goes to `keep_stdout` if given."""
+    if keep_stdout:
+        env = dict(env, BENCH_STDOUT=str(keep_stdout))
     out = subprocess.run(
         [sys.executable, "-c", MEASURE, str(cwd), *map(str, argv)],
         env=env, capture_output=True, text=True, check=True,
     )
     return json.loads(out.stdout)
+
+
+def cross_file_heading(message):
+    """A cross-file message without the code it quotes (Pylint quotes any
+    copy of a duplicated block, opsgate the first)."""
+    return "\n".join(
+        line for line in message.splitlines()
+        if not line.startswith((" ", "\t")) and line.strip()
+    ).replace(" (duplicate-code)", "").replace(" (cyclic-import)", "")
+
+
+def direct_findings(corpus, python, env, with_pytest):
+    """What the tools report run directly on the files opsgate checks (in
+    its order), the way opsgate reports it; Pylint with the hash seed
+    opsgate fixes, so that its cycle search is repeatable."""
+    files = subprocess.run(["git", "ls-files", "*.py"], cwd=corpus, capture_output=True,
+                           text=True, check=True).stdout.split()
+    files.sort()
+    run = lambda *argv, **extra: subprocess.run(  # noqa: E731
+        [python, "-m", *argv], cwd=corpus, env=dict(env, **extra), capture_output=True, text=True)
+    found = {}
+    black = run("black", "--check", "--", *files)
+    found["black"] = sorted(line.split(" ", 2)[2] for line in black.stderr.splitlines()
+                            if line.startswith("would reformat "))
+    flake8 = run("flake8", "--format=%(path)s:%(row)d:%(col)d:%(code)s", "--", *files)
+    found["flake8"] = sorted(flake8.stdout.split())
+    pylint = run("pylint", "--output-format=json2", "--", *files, PYTHONHASHSEED="0")
+    found["pylint"] = sorted(
+        f"{m['path']}:{m['line']}:{m['messageId']}:{cross_file_heading(m['message'])}"
+        if m["messageId"] in ("R0801", "R0401") else f"{m['path']}:{m['line']}:{m['messageId']}"
+        for m in json.loads(pylint.stdout)["messages"])
+    if with_pytest:
+        pytest = run("pytest", "-q", "-p", "no:cacheprovider", "--junitxml=/dev/null")
+        found["pytest"] = pytest.stdout.strip().splitlines()[-1].split(" in ")[0] if pytest.stdout.strip() else ""
+    return found
+
+
+def gate_findings(report, with_pytest):
+    """opsgate's JSON report in the shape of `direct_findings`."""
+    findings = report["findings"]
+    of = lambda tool: [f for f in findings if f["tool"] == tool]  # noqa: E731
+    found = {
+        "black": sorted(f["path"] for f in of("black")),
+        "flake8": sorted(f"{f['path']}:{f['line']}:{f['column']}:{f['rule']}" for f in of("flake8")),
+        "pylint": sorted(
+            f"{f['path']}:{f['line']}:{f['rule']}:{cross_file_heading(f['message'])}"
+            if f["rule"] in ("R0801", "R0401") else f"{f['path']}:{f['line']}:{f['rule']}"
+            for f in of("pylint")),
+    }
+    if with_pytest:
+        counts = {}
+        for test in report["tests"]:
+            counts[test["outcome"]] = counts.get(test["outcome"], 0) + 1
+        found["pytest"] = ", ".join(f"{n} {o}" for o, n in sorted(counts.items()))
+    return found
+
+
+def compare_findings(gate, direct):
+    """One line per tool: the count, and whether opsgate's equal the direct run's."""
+    lines = []
+    for tool, expected in direct.items():
+        got = gate.get(tool)
+        if tool == "pytest":
+            lines.append(f"- pytest: opsgate {got}; directly `{expected}`")
+            continue
+        same = got == expected
+        verdict = "same" if same else (
+            f"DIFFERENT: {len(set(got) - set(expected))} only in opsgate, "
+            f"{len(set(expected) - set(got))} only run directly, e.g. "
+            f"{sorted(set(got) ^ set(expected))[:3]}")
+        lines.append(f"- {tool}: {len(got)} findings, {verdict}")
+    return lines
 
 
 def shell(script):
@@ -219,7 +296,7 @@ def cold(env):
         shutil.rmtree(cache / kept, ignore_errors=True)
 
 
-def bench(name, corpus, python, env, cores):
+def bench(name, corpus, python, env, cores, compare):
     with_pytest = not name.startswith("netmiko")
     config = corpus.parent / f"{name}.opsgate.toml"
     config.write_text("" if with_pytest else "[tools.pytest]\nenabled = false\n")
@@ -231,7 +308,8 @@ def bench(name, corpus, python, env, cores):
     ideal = ideal_cpu / cores
     gate = [OPSGATE, "check", ".", "--config", config, "--format", "json"]
     cold(env)
-    rows = [("opsgate cold", measure(corpus, gate, env))]
+    cold_report = corpus.parent / f"{name}.cold.json"
+    rows = [("opsgate cold", measure(corpus, gate, env, keep_stdout=cold_report))]
     rows.append(("opsgate warm, no change", measure(corpus, gate, env)))
     changed = untouched_file(corpus)
     relative = changed.relative_to(corpus)
@@ -258,6 +336,11 @@ def bench(name, corpus, python, env, cores):
     files = len(list(corpus.rglob("*.py")))
     print(f"\n### {name} ({files} Python files{'' if with_pytest else ', no pytest'})\n")
     print(f"ideal: {ideal:.1f} s (tools' CPU {ideal_cpu:.1f} s / {cores} cores)\n")
+    if compare:
+        report = json.loads(cold_report.read_text())
+        direct = direct_findings(corpus, python, env, with_pytest)
+        print("opsgate cold against the tools run directly on the same files:\n")
+        print("\n".join(compare_findings(gate_findings(report, with_pytest), direct)) + "\n")
     print("| run | wall s | CPU s | peak MB | × ideal | % of cold | exit |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     cold_wall = rows[0][1]["wall"]
@@ -273,6 +356,10 @@ def main():
         "--corpora", default="netmiko,synthetic-100,synthetic-1000,synthetic-10000",
         help="comma-separated: netmiko, synthetic-N",
     )
+    parser.add_argument(
+        "--no-compare", action="store_true",
+        help="skip comparing opsgate's findings with the tools run directly (one more run of each)",
+    )
     args = parser.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
     env = dict(os.environ, NO_COLOR="1")
@@ -287,7 +374,7 @@ def main():
           f"opsgate {subprocess.run([OPSGATE, '--version'], capture_output=True, text=True).stdout.strip()}")
     for name in args.corpora.split(","):
         corpus = real_corpus() if name == "netmiko" else synthetic_corpus(int(name.split("-")[1]))
-        bench(name, corpus, python, env, cores)
+        bench(name, corpus, python, env, cores, compare=not args.no_compare)
 
 
 if __name__ == "__main__":
