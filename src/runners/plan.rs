@@ -43,8 +43,6 @@ pub(crate) enum Pass {
     /// Every check on part of the files; the cross-file checks gather what
     /// they need and a `Conclude` pass draws their conclusion.
     Part,
-    /// `duplicate-code` alone, gathering only.
-    Gather,
     /// The cross-file checks concluded over what the parts gathered.
     Conclude { similar: bool, cyclic: bool },
 }
@@ -52,7 +50,7 @@ pub(crate) enum Pass {
 impl Pass {
     /// Whether the process reports what its cross-file checks gathered.
     pub(crate) fn gathers(self) -> bool {
-        matches!(self, Pass::All | Pass::Part | Pass::Gather)
+        !matches!(self, Pass::PerFile)
     }
 }
 
@@ -66,6 +64,15 @@ pub(crate) struct Job<'a> {
     pub(crate) pass: Pass,
     /// Estimated seconds, for the scheduler's order.
     pub(crate) cost: f64,
+    /// For a `Conclude` pass that needs no other job: every file in one
+    /// run's order, and the facts kept of the files it does not check.
+    pub(crate) facts: Option<KeptFacts<'a>>,
+}
+
+/// Every file in one run's order, and the facts kept of some of them.
+pub(crate) struct KeptFacts<'a> {
+    pub(crate) order: Vec<&'a str>,
+    pub(crate) kept: HashMap<&'a str, Box<RawValue>>,
 }
 
 /// A unit of work that missed: what it owns of the jobs' output, and its key.
@@ -95,7 +102,7 @@ pub(crate) struct ToolPlan<'a> {
     /// How many units came from the cache.
     pub(crate) cached: usize,
     pub(crate) units: Vec<Unit>,
-    /// Pylint's cross-file checks, concluded once the jobs gathered.
+    /// Pylint's cross-file checks, concluded once its parts gathered.
     pub(crate) conclude: Option<Conclusion<'a>>,
     /// Where to keep what each file's cross-file checks gathered.
     pub(crate) fact_keys: HashMap<&'a str, String>,
@@ -105,18 +112,11 @@ pub(crate) struct ToolPlan<'a> {
     pub(crate) pairs_in: Option<std::path::PathBuf>,
 }
 
-/// Pylint's cross-file checks concluded over every file's gathered facts:
-/// those the cache held, and those the jobs gather.
+/// Pylint's cross-file checks concluded over what its parts gathered.
 pub(crate) struct Conclusion<'a> {
     pub(crate) python: &'a Path,
     /// Every file, in the order one Pylint run would check them.
     pub(crate) order: Vec<&'a str>,
-    pub(crate) cached: HashMap<&'a str, Box<RawValue>>,
-    /// Whether to conclude duplicate-code; `None`: as the jobs report the
-    /// configuration enables it.
-    pub(crate) similar: Option<bool>,
-    /// Whether to conclude cyclic-import, if the configuration enables it.
-    pub(crate) cyclic: bool,
 }
 
 /// Per-tool seconds per byte of source and per process started; the cache
@@ -207,6 +207,7 @@ impl<'a> Planner<'a> {
                     python,
                     files: missed,
                     pass: Pass::All,
+                    facts: None,
                 });
             }
         }
@@ -295,7 +296,7 @@ impl<'a> Planner<'a> {
                     plan.fact_keys.insert(file, key);
                 }
             }
-            self.serve_or_check(python, &files, per_file, &missed, Pass::Part, &mut plan);
+            self.serve_or_check(python, &files, per_file, &missed, Pass::PerFile, &mut plan);
             if let Some(stored) = cycles_stored {
                 serve(&mut plan, stored, false);
             }
@@ -308,16 +309,18 @@ impl<'a> Planner<'a> {
             if !conclude_duplicates {
                 continue;
             }
-            plan.conclude = Some(
-                self.duplicates_over_kept_facts(python, files, &missed, base, keys, &mut plan),
-            );
+            let job =
+                self.duplicates_over_kept_facts(python, files, &missed, base, keys, &mut plan);
+            plan.jobs.push(job);
         }
         plan
     }
 
-    /// duplicate-code concluded again over every file: the misses' facts
-    /// gathered by their checks, every other file's kept from an earlier
-    /// run or, if not kept, gathered again (parsing only).
+    /// duplicate-code concluded again over every file, in a process of its
+    /// own beside the checks of the misses: it reads the misses (and any
+    /// file whose facts are not kept) itself, and every other file's facts
+    /// kept from an earlier run. It also reads the last file, where Pylint
+    /// puts the conclusions, so that they land where one run puts them.
     fn duplicates_over_kept_facts(
         &self,
         python: &'a Path,
@@ -326,34 +329,34 @@ impl<'a> Planner<'a> {
         base: &str,
         keys: &KeyInputs,
         plan: &mut ToolPlan<'a>,
-    ) -> Conclusion<'a> {
-        let mut cached = HashMap::new();
-        let mut gather = Vec::new();
-        for file in files.iter().copied().filter(|f| !missed.contains(f)) {
+    ) -> Job<'a> {
+        let mut kept = HashMap::new();
+        let mut read = Vec::new();
+        let last = files.last().copied();
+        for file in files.iter().copied() {
             let key = keys.facts_key(base, file);
-            if let Some(facts) = key
-                .as_ref()
-                .and_then(|key| self.cache.get::<Box<RawValue>>(key))
-            {
-                cached.insert(file, facts);
+            let facts = (!missed.contains(file) && Some(file) != last)
+                .then(|| {
+                    key.as_ref()
+                        .and_then(|key| self.cache.get::<Box<RawValue>>(key))
+                })
+                .flatten();
+            if let Some(facts) = facts {
+                kept.insert(file, facts);
                 continue;
             }
             if let Some(key) = key {
                 plan.fact_keys.insert(file, key);
             }
-            gather.push(file);
+            read.push(file);
         }
-        if !gather.is_empty() {
-            plan.jobs
-                .push(self.pylint_job(python, gather, Pass::Gather));
-        }
-        Conclusion {
-            python,
-            order: files,
-            cached,
-            similar: Some(true),
+        let pass = Pass::Conclude {
+            similar: true,
             cyclic: false,
-        }
+        };
+        let mut job = self.pylint_job(python, read, pass);
+        job.facts = Some(KeptFacts { order: files, kept });
+        job
     }
 
     /// The per-file results that hit, and one `pass` over the misses.
@@ -414,7 +417,7 @@ impl<'a> Planner<'a> {
 
     fn pylint_job(&self, python: &'a Path, files: Vec<&'a str>, pass: Pass) -> Job<'a> {
         let mut cost = self.cost(ToolKind::Pylint, &files);
-        if pass == Pass::Gather {
+        if matches!(pass, Pass::Conclude { .. }) {
             // Parsing without inference: measured at a fifth of a full pass.
             cost /= 5.0;
         }
@@ -423,6 +426,7 @@ impl<'a> Planner<'a> {
             files,
             pass,
             cost,
+            facts: None,
         }
     }
 
@@ -458,6 +462,7 @@ impl<'a> Planner<'a> {
                     python,
                     files: missed,
                     pass: Pass::All,
+                    facts: None,
                 });
             }
         }

@@ -60,14 +60,14 @@ pub(crate) struct Gathered {
 }
 
 /// The facts of a file Pylint gathered nothing on (it could not parse it).
-pub(crate) const NO_FACTS: &str = r#"{"lineset":null,"edges":[]}"#;
+const NO_FACTS: &str = r#"{"lineset":null,"edges":[]}"#;
 
 /// What the concluding process reads: every file's facts in one run's order.
 #[derive(serde::Serialize)]
-pub(crate) struct MergeInput<'a> {
-    pub(crate) similar: bool,
-    pub(crate) cyclic: bool,
-    pub(crate) files: Vec<(&'a str, &'a RawValue)>,
+struct MergeInput<'a> {
+    similar: bool,
+    cyclic: bool,
+    files: Vec<(&'a str, &'a RawValue)>,
 }
 
 /// `python` arguments before Pylint's own: the driver, where to write what
@@ -79,7 +79,7 @@ pub(crate) fn driver_args(ctx: &RunContext) -> Vec<OsString> {
         "-".into()
     };
     let merge: OsString = match ctx.pass {
-        Pass::Part | Pass::Gather => "defer".into(),
+        Pass::Part => "defer".into(),
         Pass::Conclude { .. } => ctx.scratch.join(MERGE_FILE).into(),
         Pass::All | Pass::PerFile => "-".into(),
     };
@@ -105,13 +105,35 @@ fn driver_env(ctx: &RunContext) -> Vec<(OsString, OsString)> {
 }
 
 /// Writes what a concluding pass reads into its scratch folder.
+/// Every file in `order` with its facts from `facts` (a file the pass
+/// reads itself needs none).
 pub(crate) fn write_merge_input(
     scratch: &std::path::Path,
-    input: &MergeInput,
-) -> std::io::Result<()> {
-    std::fs::create_dir_all(scratch)?;
-    let file = std::fs::File::create(scratch.join(MERGE_FILE))?;
-    serde_json::to_writer(std::io::BufWriter::new(file), input).map_err(std::io::Error::from)
+    similar: bool,
+    cyclic: bool,
+    order: &[&str],
+    facts: &HashMap<&str, &RawValue>,
+) -> Result<(), String> {
+    let none = RawValue::from_string(NO_FACTS.to_owned()).expect("the empty facts are JSON");
+    let input = MergeInput {
+        similar,
+        cyclic,
+        files: order
+            .iter()
+            .map(|path| (*path, facts.get(path).copied().unwrap_or(&none)))
+            .collect(),
+    };
+    let write = || -> std::io::Result<()> {
+        std::fs::create_dir_all(scratch)?;
+        let file = std::fs::File::create(scratch.join(MERGE_FILE))?;
+        serde_json::to_writer(std::io::BufWriter::new(file), &input).map_err(std::io::Error::from)
+    };
+    write().map_err(|err| {
+        format!(
+            "cannot write what Pylint's cross-file checks conclude over into `{}`: {err}",
+            scratch.display()
+        )
+    })
 }
 
 #[derive(Deserialize)]
@@ -163,9 +185,6 @@ impl Runner for Pylint {
             Pass::PerFile => {
                 let symbols: Vec<&str> = CROSS_FILE.iter().map(|(symbol, _)| *symbol).collect();
                 args.push(format!("--disable={}", symbols.join(",")).into());
-            }
-            Pass::Gather => {
-                args.extend(["--disable=all".into(), "--enable=duplicate-code".into()]);
             }
             Pass::Conclude { similar, cyclic } => {
                 let enable: Vec<&str> = CROSS_FILE

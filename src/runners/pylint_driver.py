@@ -52,7 +52,8 @@ PARALLEL_PAIRS = 20000
 
 
 def facts_of(path):
-    return FACTS.setdefault(path, {"lineset": None, "edges": []})
+    """What this process gathered on a file, by its path from the root."""
+    return FACTS.setdefault(os.path.relpath(path), {"lineset": None, "edges": []})
 
 
 # --- duplicate-code -------------------------------------------------------
@@ -160,16 +161,15 @@ def compare_all(checker, linesets):
             found.update(known[row])
         ordered.extend((row, other, found[other]) for other in sorted(found))
     if PAIRS_OUT:
+        # `dumps`, not `dump`: only the former uses the C encoder.
+        stored = {
+            "pylint": pylint.__version__,
+            "min_lines": min_lines,
+            "linesets": identities,
+            "pairs": ordered,
+        }
         with open(PAIRS_OUT, "w", encoding="utf-8") as handle:
-            json.dump(
-                {
-                    "pylint": pylint.__version__,
-                    "min_lines": min_lines,
-                    "linesets": identities,
-                    "pairs": ordered,
-                },
-                handle,
-            )
+            handle.write(json.dumps(stored))
     return ordered
 
 
@@ -270,10 +270,12 @@ def similarities_close(self):
     if DEFER:
         return
     if MERGE != "-":
+        # The files this process read itself, then those the parts read.
+        own = {SOURCES[id(lineset)]: lineset for lineset in self.linesets}
         self.linesets = [
-            lineset_from(path, facts["lineset"])
+            own[path] if path in own else lineset_from(path, facts["lineset"])
             for path, facts in merged()["files"]
-            if facts["lineset"] is not None
+            if path in own or facts["lineset"] is not None
         ]
     if PROVEN:
         close_similarities(self)
@@ -292,7 +294,8 @@ def imports_close(self):
         return
     if MERGE != "-":
         graph, excluded = defaultdict(set), defaultdict(set)
-        for _, facts in merged()["files"]:
+        for path, facts in merged()["files"]:
+            facts = FACTS.get(path, facts)
             for context, module, is_excluded in facts["edges"]:
                 (excluded if is_excluded else graph)[context].add(module)
         self.import_graph, self._excluded_edges = graph, excluded
@@ -311,7 +314,7 @@ def export():
     if EXPORT == "-":
         return
     with open(EXPORT, "w", encoding="utf-8") as handle:
-        json.dump(dict(FLAGS, files=FACTS), handle)
+        handle.write(json.dumps(dict(FLAGS, files=FACTS)))
 
 
 pylint.modify_sys_path()

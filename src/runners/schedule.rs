@@ -66,9 +66,6 @@ pub(super) fn split<'a>(
                     plan.conclude = Some(Conclusion {
                         python: job.python,
                         order: job.files.clone(),
-                        cached: HashMap::new(),
-                        similar: None,
-                        cyclic: true,
                     });
                 }
                 let pass = if job.pass == Pass::All {
@@ -85,6 +82,7 @@ pub(super) fn split<'a>(
                             files,
                             pass,
                             cost,
+                            facts: None,
                         },
                     });
                 }
@@ -105,6 +103,7 @@ pub(super) fn split<'a>(
                         files,
                         pass: Pass::All,
                         cost,
+                        facts: None,
                     },
                 });
             }
@@ -242,6 +241,15 @@ fn run_job(session: &Session, tool: &Prepared, job: &Job, index: usize) -> Resul
         scratch: &session.scratch.join(format!("{name}-{index}")),
         pairs_in: plan.and_then(|p| p.pairs_in.as_deref()),
     };
+    if let (Pass::Conclude { similar, cyclic }, Some(facts)) = (job.pass, &job.facts) {
+        let kept = facts
+            .kept
+            .iter()
+            .map(|(path, f)| (*path, f.as_ref()))
+            .collect();
+        super::pylint::write_merge_input(ctx.scratch, similar, cyclic, &facts.order, &kept)
+            .map_err(|err| (super::ToolStatus::Failed, err, std::time::Duration::ZERO))?;
+    }
     invocation.run(&ctx, &job.files)
 }
 
