@@ -17,7 +17,10 @@ to the ideal (the tools' total CPU time, each run alone at its defaults,
 divided by the cores) and to opsgate's cold run.
 
 netmiko's own tests need network devices, so pytest is left out on that
-corpus (for every contender alike); the synthetic corpora include it.
+corpus (for every contender alike); the synthetic corpora include it. On
+synthetic-10000 Pylint's duplicate-code is off for every contender alike (a
+`.pylintrc` in the corpus): it compares every pair of files, and on 10,000
+files made from one template that is hours for anyone.
 """
 
 import argparse
@@ -301,6 +304,10 @@ def bench(name, corpus, python, env, cores, compare):
     config = corpus.parent / f"{name}.opsgate.toml"
     config.write_text("" if with_pytest else "[tools.pytest]\nenabled = false\n")
     plan = contenders(corpus, python, with_pytest)
+    if name == "synthetic-10000":
+        # Pylint's duplicate-code compares every pair of files: on 10,000
+        # files of one template, hours for every contender. Off for all alike.
+        (corpus / ".pylintrc").write_text("[MESSAGES CONTROL]\ndisable=duplicate-code\n")
     git_commit(corpus)
     # The shared library is importable, as a team's script would arrange.
     env = dict(env, PYTHONPATH=str(corpus / "lib"))
