@@ -28,6 +28,7 @@ Pylint's own code alone.
 
 import functools
 import hashlib
+import itertools
 import json
 import os
 import sys
@@ -101,19 +102,68 @@ def known_pairs(identities, min_lines):
 
 
 COMPARE = {}
+FAST = PROVEN and hasattr(symilar, "_HASH_BUCKET_PRODUCT_LIMIT")
+
+
+def find_common(lineset_1, lineset_2, hashes_1, hashes_2, min_lines):
+    """Pylint 4's `Symilar._find_common` with plain tuples and lists for its
+    couple and limit objects (which it copies and hashes slowly): the same
+    couples, merged in the same order, give the same commonalities."""
+    index_1, lines_1 = hashes_1.hash_to_index, hashes_1.index_to_lines
+    index_2, lines_2 = hashes_2.hash_to_index, hashes_2.index_to_lines
+    couples = {}
+    for chunk in sorted(index_1.keys() & index_2.keys(), key=lambda h: index_1[h][0]):
+        first, second = index_1[chunk], index_2[chunk]
+        if len(first) * len(second) > symilar._HASH_BUCKET_PRODUCT_LIMIT:
+            pairs = zip(first, second)
+        else:
+            pairs = itertools.product(first, second)
+        for at_1, at_2 in pairs:
+            limits_1, limits_2 = lines_1[at_1], lines_2[at_2]
+            couples[(at_1, at_2)] = [
+                limits_1.start,
+                limits_1.end,
+                limits_2.start,
+                limits_2.end,
+                min_lines,
+            ]
+    # Pylint's remove_successive.
+    for couple in tuple(couples):
+        removed = []
+        test = (couple[0] + 1, couple[1] + 1)
+        while test in couples:
+            merged, successor = couples[couple], couples[test]
+            merged[1], merged[3] = successor[1], successor[3]
+            merged[4] += 1
+            removed.append(test)
+            test = (test[0] + 1, test[1] + 1)
+        for target in removed:
+            couples.pop(target, None)
+    found = []
+    for (at_1, at_2), (start_1, end_1, start_2, end_2, count) in couples.items():
+        effective = symilar.filter_noncode_lines(lineset_1, at_1, lineset_2, at_2, count)
+        if effective > min_lines:
+            found.append([count, start_1, end_1, start_2, end_2])
+    return found
 
 
 def compare_row(row):
     """Compares file `row` with the files after it that need comparing."""
     checker, linesets, hashes, todo = COMPARE["state"]
+    min_lines = checker.namespace.min_similarity_lines
     results = []
     for other in todo[row]:
-        commons = [
-            [c.cmn_lines_nb, c.fst_file_start, c.fst_file_end, c.snd_file_start, c.snd_file_end]
-            for c in checker._find_common(
-                linesets[row], linesets[other], hashes[row], hashes[other]
+        if FAST:
+            commons = find_common(
+                linesets[row], linesets[other], hashes[row], hashes[other], min_lines
             )
-        ]
+        else:
+            commons = [
+                [c.cmn_lines_nb, c.fst_file_start, c.fst_file_end, c.snd_file_start, c.snd_file_end]
+                for c in checker._find_common(
+                    linesets[row], linesets[other], hashes[row], hashes[other]
+                )
+            ]
         if commons:
             results.append((other, commons))
     return row, results
