@@ -21,13 +21,14 @@ The conclusions are Pylint's own code (its comparison of two files, its cycle
 search) over the same data in the same order, so they equal one run's. Where
 Pylint's output depends on the order of a Python set, opsgate fixes it: the
 hash seed is fixed by the caller, and duplicate-code quotes the first copy.
-The pair store, the parallel comparison, the grouping by index and the first
-copy apply to the Pylint versions they were proven equal on (4.x); others run
-Pylint's own code alone.
+The pair store, the parallel comparison, the plain-tuple comparison, the
+grouping by index and the first copy apply to the Pylint they were proven
+equal on (4.1); others run Pylint's own code alone.
 """
 
 import functools
 import hashlib
+import inspect
 import itertools
 import json
 import os
@@ -43,7 +44,13 @@ DEFER = MERGE == "defer"
 PAIRS_IN = os.environ.get("OPSGATE_PYLINT_PAIRS_IN")
 PAIRS_OUT = os.environ.get("OPSGATE_PYLINT_PAIRS_OUT")
 WORKERS = max(1, int(os.environ.get("OPSGATE_PYLINT_WORKERS", "1")))
-PROVEN = pylint.__version__.split(".")[0] == "4"
+# The Pylint whose similarity code this driver's faster paths were proven
+# equal to (4.1: `_find_common` takes precomputed hashes, pairs are capped).
+PROVEN = (
+    pylint.__version__.split(".")[0] == "4"
+    and hasattr(symilar, "_HASH_BUCKET_PRODUCT_LIMIT")
+    and len(inspect.signature(symilar.Symilar._find_common).parameters) == 5
+)
 FACTS = {}
 # The file each lineset was read from, by the lineset's id.
 SOURCES = {}
@@ -102,7 +109,6 @@ def known_pairs(identities, min_lines):
 
 
 COMPARE = {}
-FAST = PROVEN and hasattr(symilar, "_HASH_BUCKET_PRODUCT_LIMIT")
 
 
 def find_common(lineset_1, lineset_2, hashes_1, hashes_2, min_lines):
@@ -153,17 +159,9 @@ def compare_row(row):
     min_lines = checker.namespace.min_similarity_lines
     results = []
     for other in todo[row]:
-        if FAST:
-            commons = find_common(
-                linesets[row], linesets[other], hashes[row], hashes[other], min_lines
-            )
-        else:
-            commons = [
-                [c.cmn_lines_nb, c.fst_file_start, c.fst_file_end, c.snd_file_start, c.snd_file_end]
-                for c in checker._find_common(
-                    linesets[row], linesets[other], hashes[row], hashes[other]
-                )
-            ]
+        commons = find_common(
+            linesets[row], linesets[other], hashes[row], hashes[other], min_lines
+        )
         if commons:
             results.append((other, commons))
     return row, results
