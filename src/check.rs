@@ -165,13 +165,17 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         .tempdir()
         .context("creating a temporary folder for tool reports")?;
     let enabled: Vec<_> = settings.tools.clone();
+    // With every tool off no process runs: nothing can write into the tree,
+    // and no result is looked up or stored.
+    let any_tool = enabled.iter().any(|tool| tool.enabled);
     clock.lap("setup");
-    let guard = TreeGuard::new(&repo);
+    let guard = any_tool.then(|| TreeGuard::new(&repo));
     clock.lap("guard-stamp");
     let progress = Progress::for_terminal();
     let cache = open_cache(scope.no_cache)?;
     // One read of every file serves the cache keys and `--changed`.
-    let keys = (cache.enabled() || scope.changed).then(|| runners::KeyInputs::compute(&repo));
+    let keys = ((cache.enabled() && any_tool) || scope.changed)
+        .then(|| runners::KeyInputs::compute(&repo));
     let focus = match &keys {
         Some(keys) if scope.changed => Some(changed_focus(&repo, scope.base, &keys.graph)?),
         _ => None,
@@ -196,7 +200,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     clock.lap("tools");
     // The repository's tests may have written into it: then the run cannot
     // judge, and nothing of it is kept for the next.
-    let changes = guard.changes(&repo.root, settings.jobs);
+    let changes = guard.map_or_else(Vec::new, |guard| guard.changes(&repo.root, settings.jobs));
     if changes.is_empty() {
         results.pending.commit(&cache);
     }
