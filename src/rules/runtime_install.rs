@@ -1,6 +1,10 @@
 //! OG403: scripts do not install packages when they run (`pip install`
 //! from a subprocess, `os.system`, a shell line, `sudo pip`).
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::text::{code_part, column, numbered_lines};
 use super::{Rule, RuleOptions, Violation, Workspace};
 use crate::config::RuleLevel;
@@ -62,8 +66,26 @@ const RUNNERS: &[&str] = &[
     "sys.executable",
 ];
 
+/// Whether `text` may hold an install command: every command `install_at`
+/// finds contains `pip` or `easy_install` once quotes are dropped (the
+/// other characters it drops or merges are not in those words). `false`
+/// only when no line of `text` holds one.
+pub(crate) fn may_install(text: &str) -> bool {
+    static WORDS: LazyLock<AhoCorasick> =
+        LazyLock::new(|| AhoCorasick::new(["pip", "easy_install"]).expect("fixed patterns build"));
+    if text.contains(['"', '\'']) {
+        let unquoted: Vec<u8> = text
+            .bytes()
+            .filter(|b| !matches!(b, b'"' | b'\''))
+            .collect();
+        WORDS.is_match(&unquoted)
+    } else {
+        WORDS.is_match(text)
+    }
+}
+
 /// The byte offset of an install command in `code`, quotes and commas ignored.
-fn install_at(code: &str) -> Option<usize> {
+pub(crate) fn install_at(code: &str) -> Option<usize> {
     // Normalise while keeping a map back to the original offsets.
     let mut normalized = String::new();
     let mut offsets = Vec::new();
@@ -119,7 +141,7 @@ impl Rule for RuntimeInstall {
     }
     fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
-        for (file, text) in ws.scripts() {
+        for (file, text) in ws.scripts().filter(|(_, text)| may_install(text)) {
             let python = file.kind.is_python();
             let mut previous = "";
             for (number, line) in numbered_lines(text) {
@@ -163,6 +185,17 @@ mod tests {
         assert_eq!(install_at("os.system('pip3.11 install x')"), Some(11));
         assert_eq!(install_at("pip list"), None);
         assert_eq!(install_at("pipeline install"), None);
+    }
+
+    #[test]
+    fn the_prefilter_sees_commands_through_quotes() {
+        assert!(may_install("os.system('pip install x')"));
+        assert!(may_install("run(['p''ip', 'install'])"));
+        assert_eq!(install_at("run(['p''ip', 'install'])"), Some(6));
+        assert!(may_install("easy_install x"));
+        assert!(!may_install(
+            "import argparse\nparser = argparse.ArgumentParser()\n"
+        ));
     }
 
     #[test]
