@@ -360,7 +360,9 @@ pub(crate) fn write_reports(
     if let Some(step_outputs) = &result.ci.step_outputs {
         report::append_step_outputs(step_outputs, result, outputs)?;
     }
-    let mut stdout = anstream::stdout().lock();
+    // Buffered: stdout is line-buffered, one write per line of the report
+    // (45,000 for the JSON of 5,000 findings) without it.
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, anstream::stdout().lock());
     report::emit(format, &mut stdout, result)?;
     // On GitHub Actions the default report also annotates the diff.
     if result.ci.github_actions && !format_given {
