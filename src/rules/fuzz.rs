@@ -44,7 +44,7 @@ fn scanned_line() -> impl Strategy<Value = String> {
         "(AKIA|ASIA|ghp_|github_pat_|glpat-|xoxb-|sk_live_|AIza|npm_)[A-Za-z0-9_-]{0,40}",
         "-----BEGIN [A-Z ]{0,12}PRIVATE KEY-----",
         r#"["' (=:,]{0,2}(/home/|/Users/|~|[A-Za-z]:(\\\\|/|\\)[Uu][Ss][Ee][Rr][Ss](\\\\|/|\\))[A-Za-z0-9_.]{0,8}/?"#,
-        r#"(sudo )?["']?(p["']?i["']?p[0-9.]{0,4}|easy_install|-m["', ]+pip)["', \t]{1,3}install["', ]{0,2}[a-z]{0,6}"#,
+        r#"(sudo )?["']?(p["']{0,2}i["']{0,2}p[0-9.]{0,4}|e["']?asy["']?_install|easy_install|-m["', ]+pip)["', \t]{1,3}install["', ]{0,2}[a-z]{0,6}"#,
         r#"(subprocess\.run|os\.system)\(\[?["'][a-z -]{0,6}pip["', ]+install["']"#,
     ]
 }

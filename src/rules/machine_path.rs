@@ -44,13 +44,11 @@ INVENTORY = os.environ.get("OPS_INVENTORY", str(Path.home() / "inventory.csv"))
 No options.
 "#;
 
-/// What every path `find_paths` reports contains, in any case: `/home/`,
-/// `users` (`/Users/`, `C:\Users`) or `~`.
+/// What every path `find_paths` reports contains: `/home/`, `/Users/`, `~`,
+/// or a drive's colon and separator (`C:\`, `c:/`). Starting with rare
+/// bytes, they are found many times faster than a case-insensitive `users`.
 static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
-    AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .build(["/home/", "users", "~"])
-        .expect("fixed patterns build")
+    AhoCorasick::new(["/home/", "/Users/", "~", ":\\", ":/"]).expect("fixed patterns build")
 });
 
 /// Whether `text` may name a machine-specific path: `false` only when

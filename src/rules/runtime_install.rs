@@ -73,15 +73,39 @@ const RUNNERS: &[&str] = &[
 pub(crate) fn may_install(text: &str) -> bool {
     static WORDS: LazyLock<AhoCorasick> =
         LazyLock::new(|| AhoCorasick::new(["pip", "easy_install"]).expect("fixed patterns build"));
-    if text.contains(['"', '\'']) {
-        let unquoted: Vec<u8> = text
-            .bytes()
-            .filter(|b| !matches!(b, b'"' | b'\''))
-            .collect();
-        WORDS.is_match(&unquoted)
-    } else {
-        WORDS.is_match(text)
+    if WORDS.is_match(text) {
+        return true;
     }
+    // Not in the text as written: only quotes between two of a word's
+    // letters (`p'ip'`) can make one. Dropping them is needed only then.
+    joins_letters(text.as_bytes())
+        && WORDS.is_match(
+            &text
+                .bytes()
+                .filter(|b| !matches!(b, b'"' | b'\''))
+                .collect::<Vec<u8>>(),
+        )
+}
+
+/// Whether a run of quotes in `text` sits between two letters that follow
+/// each other in `pip` or `easy_install`.
+fn joins_letters(text: &[u8]) -> bool {
+    const PAIRS: &[&[u8; 2]] = &[
+        b"pi", b"ip", b"ea", b"as", b"sy", b"y_", b"_i", b"in", b"ns", b"st", b"ta", b"al", b"ll",
+    ];
+    let is_quote = |b: &u8| matches!(b, b'"' | b'\'');
+    let mut at = 0;
+    while let Some(start) = memchr::memchr2(b'"', b'\'', &text[at..]).map(|i| at + i) {
+        let end = start + text[start..].iter().take_while(|b| is_quote(b)).count();
+        if let (Some(&before), Some(&after)) =
+            (start.checked_sub(1).map(|i| &text[i]), text.get(end))
+            && PAIRS.contains(&&[before, after])
+        {
+            return true;
+        }
+        at = end;
+    }
+    false
 }
 
 /// The byte offset of an install command in `code`, quotes and commas ignored.
@@ -193,6 +217,10 @@ mod tests {
         assert!(may_install("run(['p''ip', 'install'])"));
         assert_eq!(install_at("run(['p''ip', 'install'])"), Some(6));
         assert!(may_install("easy_install x"));
+        assert!(may_install("run(['ea''sy_install', 'x'])"));
+        // Quotes between letters that do not follow each other in a word.
+        assert!(!joins_letters(b"x = 'p' + 'ip'"));
+        assert!(!may_install("x = 'p' + 'ip'"));
         assert!(!may_install(
             "import argparse\nparser = argparse.ArgumentParser()\n"
         ));
