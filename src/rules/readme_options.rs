@@ -177,7 +177,7 @@ impl Rule for ReadmeOptions {
             };
             let mut declarations = Vec::new();
             let mut has_parser = false;
-            for file in ws.files_in(tool.path()) {
+            for file in tool.files {
                 if file.kind != (crate::repo::FileKind::Python { test: false }) {
                     continue;
                 }

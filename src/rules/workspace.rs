@@ -15,6 +15,8 @@ use crate::repo::{FileKind, Repo, RepoFile, ToolFolder};
 #[derive(Debug)]
 pub(crate) struct Tool<'a> {
     pub(crate) folder: &'a ToolFolder,
+    /// The files below the folder, found once (`Workspace::files_below`).
+    pub(crate) files: &'a [RepoFile],
     /// The README directly in the folder, with its outline.
     pub(crate) readme: Option<Readme<'a>>,
 }
@@ -89,9 +91,13 @@ impl<'a> Workspace<'a> {
         ws.tools = repo
             .tools
             .iter()
-            .map(|folder| Tool {
-                folder,
-                readme: ws.readme_of(folder),
+            .map(|folder| {
+                let files = ws.files_below(&folder.path);
+                Tool {
+                    folder,
+                    files,
+                    readme: ws.readme_of(folder, files),
+                }
             })
             .collect();
         ws
@@ -129,17 +135,17 @@ impl<'a> Workspace<'a> {
     /// sorts files by path, so they are one run of the list: found by binary
     /// search, not a scan per tool folder (which is quadratic in a large
     /// repository).
-    pub(crate) fn files_in(&self, folder: &str) -> impl Iterator<Item = &'a RepoFile> + use<'a> {
+    fn files_below(&self, folder: &str) -> &'a [RepoFile] {
         let files: &'a [RepoFile] = &self.repo.files;
         if folder.is_empty() {
-            return files[..0].iter();
+            return &files[..0];
         }
         let below = format!("{folder}/");
         // '0' follows '/': the first path past every one below the folder.
         let past = format!("{folder}0");
         let start = files.partition_point(|f| f.path.as_str() < below.as_str());
         let end = files.partition_point(|f| f.path.as_str() < past.as_str());
-        files[start..end.max(start)].iter()
+        &files[start..end.max(start)]
     }
 
     /// Every tool folder, with its README parsed.
@@ -147,8 +153,8 @@ impl<'a> Workspace<'a> {
         &self.tools
     }
 
-    fn readme_of(&self, folder: &ToolFolder) -> Option<Readme<'a>> {
-        let candidates = self.files_in(&folder.path).filter(|f| {
+    fn readme_of(&self, folder: &ToolFolder, files: &'a [RepoFile]) -> Option<Readme<'a>> {
+        let candidates = files.iter().filter(|f| {
             f.kind == FileKind::Readme
                 && f.path.rsplit_once('/').map(|(dir, _)| dir) == Some(folder.path.as_str())
         });
