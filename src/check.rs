@@ -26,11 +26,13 @@ use crate::rules::{self, ToolFindings};
 use crate::runners::{self, Interpreted, ToolRun};
 use crate::shard::{self, Plan, Shard, ShardInfo};
 use crate::test_result::TestResult;
+use crate::timings::Clock;
 use crate::toolenv;
 use crate::verdict::{self, Verdict};
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
+    let mut clock = Clock::start();
     let mut settings = Settings::from_check_args(args)?;
     let audit = audit::Request::from_args(args)?;
     let shard = shard::resolve(args.shard, |name| {
@@ -38,6 +40,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     })?;
     // A missing base or baseline stops the run before any tool runs.
     let adoption = Adoption::from_args(args, &settings.root)?;
+    clock.lap("configure");
     let Evaluation {
         repo,
         toolbox,
@@ -54,6 +57,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
             shard,
         },
     )?;
+    // `evaluate` timed its own phases.
+    clock.restart();
     let adoption = adoption.apply(&mut findings);
 
     let verdict = verdict::judge(&findings, &tools, settings.fail_on);
@@ -98,6 +103,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     if let Some(audit) = &audit {
         audit.append(&result, &repo, &settings)?;
     }
+    clock.lap("report");
+    clock.total();
     Ok(verdict)
 }
 
@@ -128,7 +135,9 @@ pub(crate) struct Scope<'a> {
 /// fingerprint: every finding of the run, before any judgement.
 /// Nested `opsgate.toml` files found by the walk join `settings`.
 pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluation> {
+    let mut clock = Clock::start();
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
+    clock.lap("walk");
     repo.apply_test_patterns(&TestPatterns::from_repo(&settings.root)?);
     settings.add_nested(&repo)?;
     let scopes = Scopes::new(settings);
@@ -156,15 +165,22 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         .tempdir()
         .context("creating a temporary folder for tool reports")?;
     let enabled: Vec<_> = settings.tools.clone();
-    let guard = TreeGuard::new(&repo);
+    // With every tool off no process runs: nothing can write into the tree,
+    // and no result is looked up or stored.
+    let any_tool = enabled.iter().any(|tool| tool.enabled);
+    clock.lap("setup");
+    let guard = any_tool.then(|| TreeGuard::new(&repo));
+    clock.lap("guard-stamp");
     let progress = Progress::for_terminal();
     let cache = open_cache(scope.no_cache)?;
     // One read of every file serves the cache keys and `--changed`.
-    let keys = (cache.enabled() || scope.changed).then(|| runners::KeyInputs::compute(&repo));
+    let keys = ((cache.enabled() && any_tool) || scope.changed)
+        .then(|| runners::KeyInputs::compute(&repo));
     let focus = match &keys {
         Some(keys) if scope.changed => Some(changed_focus(&repo, scope.base, &keys.graph)?),
         _ => None,
     };
+    clock.lap("key-inputs");
     let session = runners::Session {
         repo: sharding
             .as_ref()
@@ -182,12 +198,14 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     };
     let results = run_tools(&enabled, &session, sharding.as_ref());
     progress.done();
+    clock.lap("tools");
     // The repository's tests may have written into it: then the run cannot
     // judge, and nothing of it is kept for the next.
-    let changes = guard.changes(&repo.root, settings.jobs);
+    let changes = guard.map_or_else(Vec::new, |guard| guard.changes(&repo.root, settings.jobs));
     if changes.is_empty() {
         results.pending.commit(&cache);
     }
+    clock.lap("guard-check");
 
     let mut tool_findings = ToolFindings::default();
     let mut tests = Vec::new();
@@ -207,6 +225,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     // The built-in rules report unreadable paths too (OG001), as configured;
     // inline suppressions apply to their findings and the tools'.
     let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules, &scopes, tool_findings);
+    clock.lap("rules");
     if let Some(focus) = &focus {
         // The tools saw only the change; the rules' findings are cut to it.
         findings.retain(|f| f.tool != "opsgate" || focus.concerns(f));
@@ -219,6 +238,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     tests.sort_by(|a, b| a.file.cmp(&b.file));
     fingerprint::assign(&mut findings, &repo);
     finding::sort(&mut findings);
+    clock.lap("fingerprint");
     Ok(Evaluation {
         repo,
         toolbox,
@@ -359,7 +379,9 @@ pub(crate) fn write_reports(
     if let Some(step_outputs) = &result.ci.step_outputs {
         report::append_step_outputs(step_outputs, result, outputs)?;
     }
-    let mut stdout = anstream::stdout().lock();
+    // Buffered: stdout is line-buffered, one write per line of the report
+    // (45,000 for the JSON of 5,000 findings) without it.
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, anstream::stdout().lock());
     report::emit(format, &mut stdout, result)?;
     // On GitHub Actions the default report also annotates the diff.
     if result.ci.github_actions && !format_given {

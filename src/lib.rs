@@ -32,6 +32,7 @@ mod runners;
 mod shard;
 mod show_config;
 mod test_result;
+mod timings;
 mod toolenv;
 mod verdict;
 mod walk;

@@ -40,7 +40,7 @@ impl RuleLevel {
 }
 
 /// One `[rules.OG…]` table as written.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RuleTable {
     pub(crate) severity: Option<RuleLevel>,

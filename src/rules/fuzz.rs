@@ -7,7 +7,8 @@ use proptest::prelude::*;
 
 use super::codeowners::Codeowners;
 use super::readme::{Flavor, outline};
-use super::{metadata, requirements, secret_literal, suppress};
+use super::text::code_part;
+use super::{machine_path, metadata, requirements, runtime_install, secret_literal, suppress};
 
 /// Lines that look like CODEOWNERS lines, and some that do not.
 fn codeowners_line() -> impl Strategy<Value = String> {
@@ -31,6 +32,20 @@ fn readme_line() -> impl Strategy<Value = String> {
         "[a-z_]{1,14} = (\"[a-z@]{0,8}\"|[0-9.-]{1,5}|\\[.{0,10}\\]|true|\\{)",
         "<!-- opsgate: ?(ignore|disable)?[ A-Z0-9,]{0,12}.{0,10}-->",
         Just(String::new()),
+    ]
+}
+
+/// Script lines near what the scanning rules look for: secrets, home
+/// folders, install commands, with quotes, commas and case changes in them.
+fn scanned_line() -> impl Strategy<Value = String> {
+    prop_oneof![
+        ".{0,40}",
+        r#"[ \t]{0,2}[A-Za-z_]{0,8}(PASSWORD|Token|api_KEY|secret|passwd)["']?\]? ?[:=]=? ?(str = )?[rbu]?["']?[A-Za-z0-9$<{]{0,12}["']?"#,
+        "(AKIA|ASIA|ghp_|github_pat_|glpat-|xoxb-|sk_live_|AIza|npm_)[A-Za-z0-9_-]{0,40}",
+        "-----BEGIN [A-Z ]{0,12}PRIVATE KEY-----",
+        r#"["' (=:,]{0,2}(/home/|/Users/|~|[A-Za-z]:(\\\\|/|\\)[Uu][Ss][Ee][Rr][Ss](\\\\|/|\\))[A-Za-z0-9_.]{0,8}/?"#,
+        r#"(sudo )?["']?(p["']{0,2}i["']{0,2}p[0-9.]{0,4}|e["']?asy["']?_install|easy_install|-m["', ]+pip)["', \t]{1,3}install["', ]{0,2}[a-z]{0,6}"#,
+        r#"(subprocess\.run|os\.system)\(\[?["'][a-z -]{0,6}pip["', ]+install["']"#,
     ]
 }
 
@@ -99,6 +114,23 @@ proptest! {
                 prop_assert!(shown.chars().count() <= 4 && secret.starts_with(shown));
                 prop_assert!(secret.chars().count() < 4 || shown.chars().count() < secret.chars().count());
             }
+        }
+    }
+
+    // The rules skip the text their prefilter rejects: it must admit every
+    // line in which the full search finds something, in any case.
+    #[test]
+    fn prefilters_admit_every_finding(line in scanned_line()) {
+        for shell in [false, true] {
+            if !secret_literal::find_secrets(&line, shell).is_empty() {
+                prop_assert!(secret_literal::may_hold_secret(&line));
+            }
+        }
+        if !machine_path::find_paths(&line).is_empty() {
+            prop_assert!(machine_path::may_hold_path(&line));
+        }
+        if runtime_install::install_at(code_part(&line)).is_some() {
+            prop_assert!(runtime_install::may_install(&line));
         }
     }
 }

@@ -10,6 +10,8 @@ pub(crate) struct Heading {
     pub(crate) line: u32,
     pub(crate) level: u8,
     pub(crate) text: String,
+    /// `text` as `normalize` makes it: what section names are matched against.
+    pub(crate) normalized: String,
     /// The last line of the section's content (before the next heading of the
     /// same or a higher level, or the end of the file).
     pub(crate) end: u32,
@@ -110,6 +112,7 @@ fn heading(index: usize, level: u8, text: &str) -> Heading {
         line: u32::try_from(index + 1).unwrap_or(u32::MAX),
         level,
         text: text.to_owned(),
+        normalized: normalize(text),
         end: 0,
         has_content: false,
     }
@@ -242,12 +245,17 @@ pub(crate) fn normalize(title: &str) -> String {
 
 /// Whether a heading names `name`: equal, or `name` followed by more words
 /// ("Usage (from cron)", "Output format").
+#[cfg(test)]
 pub(crate) fn heading_matches(heading: &str, name: &str) -> bool {
-    let heading = normalize(heading);
-    let name = normalize(name);
+    normalized_matches(&normalize(heading), &normalize(name))
+}
+
+/// `heading_matches` for a heading and a name both already normalized:
+/// the rules normalize each once, not once per comparison.
+pub(crate) fn normalized_matches(heading: &str, name: &str) -> bool {
     heading == name
         || heading
-            .strip_prefix(&name)
+            .strip_prefix(name)
             .is_some_and(|rest| rest.starts_with(|c: char| !c.is_alphanumeric()))
 }
 

@@ -5,8 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::readme::heading_matches;
-use super::readme_sections::default_usage_names;
+use super::readme_sections::{self, default_usage_names};
 use super::text::{code_part, column, numbered_lines};
 use super::{Rule, RuleOptions, Violation, Workspace};
 use crate::config::RuleLevel;
@@ -52,11 +51,28 @@ line: `<!-- opsgate: ignore[OG103] --dry-run belongs to run.sh -->`.
 /// The option strings of one declaration: `["-n", "--dry-run"]`.
 type Declaration = Vec<String>;
 
+/// What `declared_options` looks for: source holding none of them declares
+/// nothing and builds no parser.
+const MARKERS: &[&str] = &[
+    "add_argument(",
+    "click.option(",
+    "@option(",
+    "ArgumentParser(",
+    "@click.command",
+];
+
+/// Whether `text` may declare options or build a parser: `false` only when
+/// `declared_options` finds nothing in it, comments removed or not (a
+/// marker in the code without comments is in the line it came from).
+fn may_declare(text: &str) -> bool {
+    MARKERS.iter().any(|marker| text.contains(marker))
+}
+
 /// Declarations in Python source, and whether it builds a parser at all.
 pub(crate) fn declared_options(source: &str) -> (Vec<Declaration>, bool) {
     let mut declarations = Vec::new();
     let mut has_parser = false;
-    for marker in ["add_argument(", "click.option(", "@option("] {
+    for marker in &MARKERS[..3] {
         let mut rest = source;
         while let Some(at) = rest.find(marker) {
             has_parser = true;
@@ -74,7 +90,7 @@ pub(crate) fn declared_options(source: &str) -> (Vec<Declaration>, bool) {
             }
         }
     }
-    has_parser |= source.contains("ArgumentParser(") || source.contains("@click.command");
+    has_parser |= MARKERS[3..].iter().any(|marker| source.contains(marker));
     (declarations, has_parser)
 }
 
@@ -152,24 +168,20 @@ impl Rule for ReadmeOptions {
         DOCS
     }
     fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
-        let usage_names = default_usage_names();
+        let usage_names = readme_sections::normalized(&default_usage_names());
         let mut found = Vec::new();
         for tool in ws.tools() {
             let Some(readme) = &tool.readme else { continue };
-            let Some(usage) = readme
-                .headings
-                .iter()
-                .find(|h| usage_names.iter().any(|n| heading_matches(&h.text, n)))
-            else {
+            let Some(usage) = readme_sections::find(&readme.headings, &usage_names) else {
                 continue;
             };
             let mut declarations = Vec::new();
             let mut has_parser = false;
-            for file in ws.files_in(tool.path()) {
+            for file in tool.files {
                 if file.kind != (crate::repo::FileKind::Python { test: false }) {
                     continue;
                 }
-                let Some(text) = ws.text(&file.path) else {
+                let Some(text) = ws.text(&file.path).filter(|t| may_declare(t)) else {
                     continue;
                 };
                 let code: String = text.lines().flat_map(|l| [code_part(l), "\n"]).collect();
@@ -243,6 +255,21 @@ impl Rule for ReadmeOptions {
 mod tests {
     use super::*;
     use crate::rules::workspace::testing::repo;
+
+    #[test]
+    fn sources_without_a_marker_are_skipped_and_comments_do_not_hide_one() {
+        assert!(!may_declare("import os\n\ndef main():\n    return 0\n"));
+        assert_eq!(declared_options("import os\n"), (Vec::new(), false));
+        // A marker only in a comment passes the prefilter; the full parse
+        // then finds nothing, as before.
+        let commented = "x = 1  # p.add_argument(\"--x\")\n";
+        assert!(may_declare(commented));
+        let code: String = commented
+            .lines()
+            .flat_map(|l| [code_part(l), "\n"])
+            .collect();
+        assert_eq!(declared_options(&code), (Vec::new(), false));
+    }
 
     #[test]
     fn declarations_span_lines_and_skip_positionals() {

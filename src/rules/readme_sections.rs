@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::readme::{Heading, heading_matches};
+use super::readme::{Heading, normalize, normalized_matches};
 use super::text::last_line;
 use super::{Rule, RuleOptions, Violation, Workspace};
 use crate::config::{RuleLevel, RuleTable};
@@ -99,10 +99,47 @@ fn names_of(section: &str, options: &RuleTable) -> Vec<String> {
         .collect()
 }
 
-fn find<'h>(headings: &'h [Heading], names: &[String]) -> Option<&'h Heading> {
-    headings
-        .iter()
-        .find(|h| names.iter().any(|name| heading_matches(&h.text, name)))
+/// `names` as `normalize` makes them, to match headings against.
+pub(crate) fn normalized(names: &[String]) -> Vec<String> {
+    names.iter().map(|name| normalize(name)).collect()
+}
+
+/// The sections a folder's options require, with the headings that name each.
+struct Sections {
+    options: RuleTable,
+    required: Vec<String>,
+    /// Per section: its name and synonyms, as written.
+    names: Vec<Vec<String>>,
+    /// `names`, normalized.
+    matching: Vec<Vec<String>>,
+}
+
+impl Sections {
+    fn new(options: RuleTable) -> Sections {
+        let required: Vec<String> = options.required.clone().unwrap_or_else(|| {
+            DEFAULTS
+                .iter()
+                .map(|(name, _)| (*name).to_owned())
+                .collect()
+        });
+        let names: Vec<Vec<String>> = required.iter().map(|s| names_of(s, &options)).collect();
+        let matching = names.iter().map(|n| normalized(n)).collect();
+        Sections {
+            options,
+            required,
+            names,
+            matching,
+        }
+    }
+}
+
+/// The first heading named by one of `names` (normalized).
+pub(crate) fn find<'h>(headings: &'h [Heading], names: &[String]) -> Option<&'h Heading> {
+    headings.iter().find(|h| {
+        names
+            .iter()
+            .any(|name| normalized_matches(&h.normalized, name))
+    })
 }
 
 impl Rule for ReadmeSections {
@@ -126,20 +163,24 @@ impl Rule for ReadmeSections {
     }
     fn check(&self, ws: &Workspace<'_>, options: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
+        // Folders mostly share their options: the sections are worked out
+        // again only when a folder's differ from the previous one's.
+        let mut sections: Option<Sections> = None;
         for tool in ws.tools() {
             let Some(readme) = &tool.readme else { continue };
             // Each tool's README is judged by the options of its folder.
             let options = options.at(tool.path());
-            let required: Vec<String> = options.required.clone().unwrap_or_else(|| {
-                DEFAULTS
-                    .iter()
-                    .map(|(name, _)| (*name).to_owned())
-                    .collect()
-            });
-            let text = ws.text(readme.path).unwrap_or("");
-            let names: Vec<Vec<String>> = required.iter().map(|s| names_of(s, &options)).collect();
+            if sections.as_ref().is_none_or(|s| s.options != options) {
+                sections = Some(Sections::new(options));
+            }
+            let Sections {
+                required,
+                names,
+                matching,
+                ..
+            } = sections.as_ref().expect("just set");
             let present: Vec<Option<&Heading>> =
-                names.iter().map(|n| find(&readme.headings, n)).collect();
+                matching.iter().map(|n| find(&readme.headings, n)).collect();
             for (i, section) in required.iter().enumerate() {
                 match present[i] {
                     Some(heading) if !heading.has_content => found.push(Violation::at(
@@ -157,7 +198,7 @@ impl Rule for ReadmeSections {
                             .next()
                             .map(|h| h.end.max(h.line))
                             .or_else(|| present[i + 1..].iter().flatten().next().map(|h| h.line))
-                            .unwrap_or_else(|| last_line(text));
+                            .unwrap_or_else(|| last_line(ws.text(readme.path).unwrap_or("")));
                         let headings = names[i].join("\", \"");
                         found.push(Violation::at(
                             readme.path,
@@ -228,6 +269,40 @@ mod tests {
         ]);
         let ws = Workspace::load(&repo);
         assert_eq!(ReadmeSections.check(&ws, &RuleOptions::default()), []);
+    }
+
+    #[test]
+    fn each_folder_is_judged_by_its_own_required_sections() {
+        let readme = "# t\n\n## Purpose\nx\n";
+        let (_dir, repo) = repo(&[
+            ("a/one/t.py", ""),
+            ("a/one/README.md", readme),
+            ("b/two/t.py", ""),
+            ("b/two/README.md", readme),
+            (
+                "b/opsgate.toml",
+                "[rules.OG102]\nrequired = [\"purpose\"]\n",
+            ),
+            ("c/three/t.py", ""),
+            ("c/three/README.md", readme),
+        ]);
+        let mut settings = crate::config::Settings::for_tests();
+        settings.root.clone_from(&repo.root);
+        settings.add_nested(&repo).unwrap();
+        let scopes = crate::config::Scopes::new(&settings);
+        let ws = Workspace::load(&repo);
+        let options = RuleOptions::Scoped {
+            id: "OG102",
+            scopes: &scopes,
+        };
+        let mut paths: Vec<String> = ReadmeSections
+            .check(&ws, &options)
+            .into_iter()
+            .map(|v| v.path)
+            .collect();
+        paths.dedup();
+        // b/ requires only a purpose; a/ and c/ around it the defaults.
+        assert_eq!(paths, ["a/one/README.md", "c/three/README.md"]);
     }
 
     #[test]

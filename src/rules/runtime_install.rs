@@ -1,6 +1,10 @@
 //! OG403: scripts do not install packages when they run (`pip install`
 //! from a subprocess, `os.system`, a shell line, `sudo pip`).
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::text::{code_part, column, numbered_lines};
 use super::{Rule, RuleOptions, Violation, Workspace};
 use crate::config::RuleLevel;
@@ -62,8 +66,50 @@ const RUNNERS: &[&str] = &[
     "sys.executable",
 ];
 
+/// Whether `text` may hold an install command: every command `install_at`
+/// finds contains `pip` or `easy_install` once quotes are dropped (the
+/// other characters it drops or merges are not in those words). `false`
+/// only when no line of `text` holds one.
+pub(crate) fn may_install(text: &str) -> bool {
+    static WORDS: LazyLock<AhoCorasick> =
+        LazyLock::new(|| AhoCorasick::new(["pip", "easy_install"]).expect("fixed patterns build"));
+    if WORDS.is_match(text) {
+        return true;
+    }
+    // Not in the text as written: only quotes between two of a word's
+    // letters (`p'ip'`) can make one. Dropping them is needed only then.
+    joins_letters(text.as_bytes())
+        && WORDS.is_match(
+            &text
+                .bytes()
+                .filter(|b| !matches!(b, b'"' | b'\''))
+                .collect::<Vec<u8>>(),
+        )
+}
+
+/// Whether a run of quotes in `text` sits between two letters that follow
+/// each other in `pip` or `easy_install`.
+fn joins_letters(text: &[u8]) -> bool {
+    const PAIRS: &[&[u8; 2]] = &[
+        b"pi", b"ip", b"ea", b"as", b"sy", b"y_", b"_i", b"in", b"ns", b"st", b"ta", b"al", b"ll",
+    ];
+    let is_quote = |b: &u8| matches!(b, b'"' | b'\'');
+    let mut at = 0;
+    while let Some(start) = memchr::memchr2(b'"', b'\'', &text[at..]).map(|i| at + i) {
+        let end = start + text[start..].iter().take_while(|b| is_quote(b)).count();
+        if let (Some(&before), Some(&after)) =
+            (start.checked_sub(1).map(|i| &text[i]), text.get(end))
+            && PAIRS.contains(&&[before, after])
+        {
+            return true;
+        }
+        at = end;
+    }
+    false
+}
+
 /// The byte offset of an install command in `code`, quotes and commas ignored.
-fn install_at(code: &str) -> Option<usize> {
+pub(crate) fn install_at(code: &str) -> Option<usize> {
     // Normalise while keeping a map back to the original offsets.
     let mut normalized = String::new();
     let mut offsets = Vec::new();
@@ -119,7 +165,7 @@ impl Rule for RuntimeInstall {
     }
     fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
-        for (file, text) in ws.scripts() {
+        for (file, text) in ws.scripts().filter(|(_, text)| may_install(text)) {
             let python = file.kind.is_python();
             let mut previous = "";
             for (number, line) in numbered_lines(text) {
@@ -163,6 +209,21 @@ mod tests {
         assert_eq!(install_at("os.system('pip3.11 install x')"), Some(11));
         assert_eq!(install_at("pip list"), None);
         assert_eq!(install_at("pipeline install"), None);
+    }
+
+    #[test]
+    fn the_prefilter_sees_commands_through_quotes() {
+        assert!(may_install("os.system('pip install x')"));
+        assert!(may_install("run(['p''ip', 'install'])"));
+        assert_eq!(install_at("run(['p''ip', 'install'])"), Some(6));
+        assert!(may_install("easy_install x"));
+        assert!(may_install("run(['ea''sy_install', 'x'])"));
+        // Quotes between letters that do not follow each other in a word.
+        assert!(!joins_letters(b"x = 'p' + 'ip'"));
+        assert!(!may_install("x = 'p' + 'ip'"));
+        assert!(!may_install(
+            "import argparse\nparser = argparse.ArgumentParser()\n"
+        ));
     }
 
     #[test]

@@ -2,6 +2,10 @@
 //! tokens with a known prefix, and non-empty string literals assigned to a
 //! password, secret, token or API key. The finding never repeats the secret.
 
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
 use super::text::{column, numbered_lines};
 use super::{Rule, RuleOptions, Violation, Workspace};
 use crate::config::RuleLevel;
@@ -101,6 +105,25 @@ const PLACEHOLDERS: &[&str] = &[
     "none",
     "null",
 ];
+
+/// What every secret `find_secrets` reports contains, in any case: the
+/// markers of a key block and an AWS key id, the token prefixes and the
+/// names. Text holding none of them is skipped in one pass, without the
+/// per-line searches.
+static TRIGGERS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    let fixed = ["-----BEGIN ", "AKIA", "ASIA"].into_iter();
+    let prefixes = PREFIXES.iter().map(|(prefix, _, _)| *prefix);
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(fixed.chain(prefixes).chain(NAMES.iter().copied()))
+        .expect("fixed patterns build")
+});
+
+/// Whether `text` may hold a secret: `false` only when `find_secrets` finds
+/// none in any of its lines.
+pub(crate) fn may_hold_secret(text: &str) -> bool {
+    TRIGGERS.is_match(text)
+}
 
 /// The secret shown as its first few characters and a fixed mask.
 pub(crate) fn mask(secret: &str) -> String {
@@ -239,9 +262,12 @@ impl Rule for SecretLiteral {
     }
     fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let mut found = Vec::new();
-        for (file, text) in ws.scripts() {
+        for (file, text) in ws.scripts().filter(|(_, text)| may_hold_secret(text)) {
             let shell = file.kind == FileKind::Shell;
             for (number, line) in numbered_lines(text) {
+                if !may_hold_secret(line) {
+                    continue;
+                }
                 for (at, kind, secret) in find_secrets(line, shell) {
                     let message = if secret.is_empty() {
                         format!("{kind} in the source")
@@ -337,5 +363,15 @@ mod tests {
         ] {
             assert_eq!(kinds(line, line.contains('$')), [], "{line}");
         }
+    }
+
+    #[test]
+    fn the_prefilter_passes_what_may_hold_a_secret_in_any_case() {
+        assert!(may_hold_secret("key = 'AKIAIOSFODNN7EXAMPLE'"));
+        assert!(may_hold_secret("export Api_Key=x"));
+        assert!(may_hold_secret("DB_PassWord = 'hunter2'"));
+        assert!(!may_hold_secret(
+            "def plan(items, keep=3):\n    return items[:keep]\n"
+        ));
     }
 }

@@ -31,7 +31,10 @@ impl Source {
 
 pub(crate) fn read(path: &Path) -> Result<Source> {
     let file = File::open(path).with_context(|| format!("opening `{}`", path.display()))?;
-    let mut bytes = Vec::new();
+    // Sized from the start: grown from empty, a small file takes a read per
+    // doubling of the buffer (six for a 1 KiB script) instead of two.
+    let size = file.metadata().map_or(0, |meta| meta.len()).min(MAX_BYTES);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
     file.take(MAX_BYTES + 1)
         .read_to_end(&mut bytes)
         .with_context(|| format!("reading `{}`", path.display()))?;

@@ -50,7 +50,8 @@ pub(crate) fn assess(repo: &Repo, rules: &RuleSettings) -> Vec<ToolStandards> {
         .iter()
         .map(|tool| {
             let owners = codeowners.as_ref().map_or(0, |c| {
-                ws.files_in(tool.path())
+                tool.files
+                    .iter()
                     .map(|f| c.owners_of(&f.path).owners.len())
                     .min()
                     .unwrap_or(0)
@@ -60,8 +61,9 @@ pub(crate) fn assess(repo: &Repo, rules: &RuleSettings) -> Vec<ToolStandards> {
                 readme: tool.readme.is_some(),
                 owners,
                 owned: owners >= min_owners,
-                tested: ws
-                    .files_in(tool.path())
+                tested: tool
+                    .files
+                    .iter()
                     .any(|f| f.kind == FileKind::Python { test: true }),
                 pinned: is_pinned(&ws, &manifests, tool.path()),
                 metadata: tool.metadata(),

@@ -24,7 +24,6 @@ use super::text::numbered_lines;
 use super::{TOOL, Violation, Workspace, find};
 use crate::config::RuleSettings;
 use crate::finding::{Finding, Span};
-use crate::repo::FileKind;
 
 const MARKER: &str = "opsgate: ignore[";
 const UNTIL: &str = "until=";
@@ -129,6 +128,10 @@ fn is_valid_id(id: &str) -> bool {
 /// The suppressions in one file: `<!-- … -->` comments in READMEs, `#`
 /// comments everywhere else.
 pub(crate) fn parse(text: &str, markdown: bool) -> Vec<Suppression> {
+    // Most files hold none: one search instead of one per line.
+    if !text.contains(MARKER) {
+        return Vec::new();
+    }
     numbered_lines(text)
         .filter_map(|(number, line)| parse_line(number, line, markdown))
         .collect()
@@ -197,10 +200,7 @@ fn parse_date(text: &str) -> Until {
     date.map_or_else(|| Until::Malformed(text.to_owned()), Until::Date)
 }
 
-fn suppressions_of(ws: &Workspace<'_>, path: &str) -> Vec<Suppression> {
-    let Some(text) = ws.text(path) else {
-        return Vec::new();
-    };
+fn suppressions_in(path: &str, text: &str) -> Vec<Suppression> {
     // READMEs take HTML comments; everything else `#` comments.
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let markdown = name == "readme" || name.starts_with("readme.");
@@ -228,8 +228,8 @@ pub(crate) fn apply(
     today: Date,
 ) -> Vec<Finding> {
     let mut by_path: BTreeMap<String, Vec<Tracked>> = BTreeMap::new();
-    for file in ws.files_of(|kind| kind != FileKind::Other) {
-        let working: Vec<Tracked> = suppressions_of(ws, &file.path)
+    for (file, text) in ws.texts() {
+        let working: Vec<Tracked> = suppressions_in(&file.path, text)
             .into_iter()
             .filter(|s| s.problem().is_none())
             .map(|suppression| Tracked {
@@ -342,17 +342,19 @@ fn could_report(
 /// Suppressions that do not work: no reason, no rule, an unknown opsgate
 /// id, a malformed date.
 pub(crate) fn problems(ws: &Workspace<'_>) -> Vec<Violation> {
-    ws.files_of(|kind| kind != FileKind::Other)
-        .flat_map(|file| {
-            suppressions_of(ws, &file.path).into_iter().filter_map(|s| {
-                let message = s.problem()?;
-                Some(Violation::at(
-                    file.path.clone(),
-                    s.line,
-                    Some(s.column),
-                    message,
-                ))
-            })
+    ws.texts()
+        .flat_map(|(file, text)| {
+            suppressions_in(&file.path, text)
+                .into_iter()
+                .filter_map(|s| {
+                    let message = s.problem()?;
+                    Some(Violation::at(
+                        file.path.clone(),
+                        s.line,
+                        Some(s.column),
+                        message,
+                    ))
+                })
         })
         .collect()
 }

@@ -73,8 +73,9 @@ impl Rule for ToolOwners {
         for tool in ws.tools() {
             // Each tool is judged by the options of its folder.
             let min = options.at(tool.path()).min_owners.unwrap_or(2) as usize;
-            let owned: Vec<(&str, Ownership)> = ws
-                .files_in(tool.path())
+            let owned: Vec<(&str, Ownership)> = tool
+                .files
+                .iter()
                 .map(|f| (f.path.as_str(), codeowners.owners_of(&f.path)))
                 .collect();
             let Some((worst_file, worst)) = owned.iter().min_by_key(|(_, o)| o.owners.len()) else {

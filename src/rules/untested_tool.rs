@@ -52,8 +52,9 @@ impl Rule for UntestedTool {
             let (Some(readme), true) = (&tool.readme, metadata.is_production()) else {
                 continue;
             };
-            let tested = ws
-                .files_in(tool.path())
+            let tested = tool
+                .files
+                .iter()
                 .any(|f| f.kind == FileKind::Python { test: true });
             if !tested {
                 let line = metadata.maturity_line.unwrap_or(1);

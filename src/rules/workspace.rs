@@ -15,6 +15,8 @@ use crate::repo::{FileKind, Repo, RepoFile, ToolFolder};
 #[derive(Debug)]
 pub(crate) struct Tool<'a> {
     pub(crate) folder: &'a ToolFolder,
+    /// The files below the folder, found once (`Workspace::files_below`).
+    pub(crate) files: &'a [RepoFile],
     /// The README directly in the folder, with its outline.
     pub(crate) readme: Option<Readme<'a>>,
 }
@@ -42,7 +44,11 @@ pub(crate) struct Readme<'a> {
 
 pub(crate) struct Workspace<'a> {
     pub(crate) repo: &'a Repo,
-    sources: HashMap<&'a str, Source>,
+    /// The text of each of `repo.files`, by index: `None` for `Other` files
+    /// and those that could not be read.
+    sources: Vec<Option<Source>>,
+    /// The index in `repo.files` of each file that was read.
+    index: HashMap<&'a str, usize>,
     tools: Vec<Tool<'a>>,
     /// Files the rules wanted but could not read: (path, reason).
     pub(crate) unreadable: Vec<(String, String)>,
@@ -51,37 +57,47 @@ pub(crate) struct Workspace<'a> {
 impl<'a> Workspace<'a> {
     /// Reads every script, README, manifest and CODEOWNERS file once.
     pub(crate) fn load(repo: &'a Repo) -> Workspace<'a> {
-        let results: Vec<(&str, Result<Source, String>)> = repo
+        let results: Vec<Option<Result<Source, String>>> = repo
             .files
             .par_iter()
-            .filter(|f| f.kind != FileKind::Other)
             .map(|f| {
-                let read = source::read(&repo.root.join(&f.path)).map_err(|e| format!("{e:#}"));
-                (f.path.as_str(), read)
+                (f.kind != FileKind::Other)
+                    .then(|| source::read(&repo.root.join(&f.path)).map_err(|e| format!("{e:#}")))
             })
             .collect();
-        let mut sources = HashMap::new();
+        let mut sources = Vec::with_capacity(results.len());
+        let mut index = HashMap::new();
         let mut unreadable = Vec::new();
-        for (path, result) in results {
-            match result {
-                Ok(source) => {
-                    sources.insert(path, source);
+        for (i, (file, result)) in repo.files.iter().zip(results).enumerate() {
+            sources.push(match result {
+                Some(Ok(source)) => {
+                    index.insert(file.path.as_str(), i);
+                    Some(source)
                 }
-                Err(reason) => unreadable.push((path.to_owned(), reason)),
-            }
+                Some(Err(reason)) => {
+                    unreadable.push((file.path.clone(), reason));
+                    None
+                }
+                None => None,
+            });
         }
         let mut ws = Workspace {
             repo,
             sources,
+            index,
             tools: Vec::new(),
             unreadable,
         };
         ws.tools = repo
             .tools
             .iter()
-            .map(|folder| Tool {
-                folder,
-                readme: ws.readme_of(folder),
+            .map(|folder| {
+                let files = ws.files_below(&folder.path);
+                Tool {
+                    folder,
+                    files,
+                    readme: ws.readme_of(folder, files),
+                }
             })
             .collect();
         ws
@@ -90,7 +106,17 @@ impl<'a> Workspace<'a> {
     /// The text of a file the walk classified as anything but `Other`;
     /// `None` for binary or unreadable files.
     pub(crate) fn text(&self, path: &str) -> Option<&str> {
-        self.sources.get(path).and_then(Source::text)
+        let &i = self.index.get(path)?;
+        self.sources[i].as_ref().and_then(Source::text)
+    }
+
+    /// Every file read, with its text (binary ones left out), in path order.
+    pub(crate) fn texts(&self) -> impl Iterator<Item = (&'a RepoFile, &str)> {
+        self.repo
+            .files
+            .iter()
+            .zip(&self.sources)
+            .filter_map(|(file, source)| Some((file, source.as_ref()?.text()?)))
     }
 
     pub(crate) fn files_of(
@@ -102,25 +128,24 @@ impl<'a> Workspace<'a> {
 
     /// Scripts (Python and shell) with their text.
     pub(crate) fn scripts(&self) -> impl Iterator<Item = (&'a RepoFile, &str)> {
-        self.files_of(FileKind::is_script)
-            .filter_map(|f| Some((f, self.text(&f.path)?)))
+        self.texts().filter(|(file, _)| file.kind.is_script())
     }
 
     /// Files below `folder` (a relative path, no trailing slash). The walk
     /// sorts files by path, so they are one run of the list: found by binary
     /// search, not a scan per tool folder (which is quadratic in a large
     /// repository).
-    pub(crate) fn files_in(&self, folder: &str) -> impl Iterator<Item = &'a RepoFile> + use<'a> {
+    fn files_below(&self, folder: &str) -> &'a [RepoFile] {
         let files: &'a [RepoFile] = &self.repo.files;
         if folder.is_empty() {
-            return files[..0].iter();
+            return &files[..0];
         }
         let below = format!("{folder}/");
         // '0' follows '/': the first path past every one below the folder.
         let past = format!("{folder}0");
         let start = files.partition_point(|f| f.path.as_str() < below.as_str());
         let end = files.partition_point(|f| f.path.as_str() < past.as_str());
-        files[start..end.max(start)].iter()
+        &files[start..end.max(start)]
     }
 
     /// Every tool folder, with its README parsed.
@@ -128,8 +153,8 @@ impl<'a> Workspace<'a> {
         &self.tools
     }
 
-    fn readme_of(&self, folder: &ToolFolder) -> Option<Readme<'a>> {
-        let candidates = self.files_in(&folder.path).filter(|f| {
+    fn readme_of(&self, folder: &ToolFolder, files: &'a [RepoFile]) -> Option<Readme<'a>> {
+        let candidates = files.iter().filter(|f| {
             f.kind == FileKind::Readme
                 && f.path.rsplit_once('/').map(|(dir, _)| dir) == Some(folder.path.as_str())
         });
