@@ -279,7 +279,12 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
         cache,
         ..
     } = *session;
-    let sizes = file_sizes(repo);
+    // Only for the cost estimates of tools that run.
+    let sizes = if tools.iter().any(|tool| tool.enabled) {
+        file_sizes(repo)
+    } else {
+        HashMap::new()
+    };
     let rates = costs::load(cache);
     let planner = Planner {
         repo,
