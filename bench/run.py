@@ -67,16 +67,24 @@ def measure(cwd, argv, env, keep_stdout=None):
 def cross_file_heading(message):
     """A cross-file message without the code it quotes (Pylint quotes any
     copy of a duplicated block, opsgate the first)."""
-    return "\n".join(
-        line for line in message.splitlines()
-        if not line.startswith((" ", "\t")) and line.strip()
-    ).replace(" (duplicate-code)", "").replace(" (cyclic-import)", "")
+    message = message.replace(" (duplicate-code)", "").replace(" (cyclic-import)", "")
+    if not message.startswith("Similar lines"):
+        return message
+    return "\n".join(line for line in message.splitlines()
+                     if line.startswith(("Similar lines", "==")))
 
 
 def direct_findings(corpus, python, env, with_pytest):
     """What the tools report run directly on the files opsgate checks (in
-    its order), the way opsgate reports it; Pylint with the hash seed
-    opsgate fixes, so that its cycle search is repeatable."""
+    its order), the way opsgate reports it: with the interpreter opsgate
+    used (its environment holds the corpus's declared requirements) and its
+    import path (`lib`, and the root when a top-level folder is a package);
+    Pylint with the hash seed opsgate fixes, so that its cycle search is
+    repeatable."""
+    roots = [corpus / "lib"] if (corpus / "lib").is_dir() else []
+    if any((folder / "__init__.py").is_file() for folder in corpus.iterdir()):
+        roots.append(corpus)
+    env = dict(env, PYTHONPATH=os.pathsep.join(map(str, roots)), PYTHONNOUSERSITE="1")
     files = subprocess.run(["git", "ls-files", "*.py"], cwd=corpus, capture_output=True,
                            text=True, check=True).stdout.split()
     files.sort()
@@ -345,7 +353,7 @@ def bench(name, corpus, python, env, cores, compare):
     print(f"ideal: {ideal:.1f} s (tools' CPU {ideal_cpu:.1f} s / {cores} cores)\n")
     if compare:
         report = json.loads(cold_report.read_text())
-        direct = direct_findings(corpus, python, env, with_pytest)
+        direct = direct_findings(corpus, report["python"], env, with_pytest)
         print("opsgate cold against the tools run directly on the same files:\n")
         print("\n".join(compare_findings(gate_findings(report, with_pytest), direct)) + "\n")
     print("| run | wall s | CPU s | peak MB | × ideal | % of cold | exit |")
