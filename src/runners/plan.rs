@@ -9,9 +9,13 @@
 //!   `duplicate-code` (keyed on every file's content) and one for
 //!   `cyclic-import` (keyed on every file's import skeleton). A cold run, or
 //!   one where the import graph changed or most files missed, is the one
-//!   invocation Pylint gets when run directly; otherwise the missed files are
-//!   checked with the cross-file checks off and, when a file changed,
-//!   `duplicate-code` alone is run again over every file.
+//!   invocation Pylint gets when run directly (which the scheduler may cut
+//!   into parts); otherwise the missed files are checked with the cross-file
+//!   checks off and, beside them, one more process concludes
+//!   `duplicate-code` over every file from the facts the cache kept of each
+//!   (its lines as `duplicate-code` reads them; keyed on its content and
+//!   where the packages are) and the comparisons of pairs kept from the last
+//!   run (only pairs with a changed file are compared again).
 //! - pytest: a unit per folder of tests (the tool folder, else the test
 //!   file's folder) keyed on every file in it and what its Python files
 //!   import; only units whose tests all passed are stored, so a failure is
