@@ -1,8 +1,9 @@
 //! Measured costs: how long each tool took per byte of source in earlier
 //! runs, kept in the cache folder (beside the results, so that emptying
-//! those keeps them), so that the scheduler's estimates follow the machine
-//! and the repository. A missing or unreadable record means the measured
-//! defaults.
+//! those keeps them), one record per repository (Pylint's cost per byte
+//! differs threefold between repositories), so that the scheduler's
+//! estimates follow the machine and the repository. A missing or unreadable
+//! record means the measured defaults.
 
 // Estimates: a rounded byte count is as good as an exact one.
 #![allow(clippy::cast_precision_loss)]
@@ -16,7 +17,11 @@ use super::ToolKind;
 use super::plan::default_rate;
 use crate::cache::ResultCache;
 
-const FILE: &str = "costs.json";
+/// The record of the repository at `root`, beside the results.
+pub(super) fn record_name(root: &std::path::Path) -> String {
+    let digest = crate::hash::short_digest([root.to_string_lossy().as_bytes()], 16);
+    format!("costs/{digest}.json")
+}
 
 #[derive(Serialize, Deserialize, Default)]
 struct Recorded {
@@ -25,9 +30,9 @@ struct Recorded {
 }
 
 /// Seconds per byte and per process for every tool.
-pub(super) fn load(cache: &ResultCache) -> HashMap<ToolKind, (f64, f64)> {
+pub(super) fn load(cache: &ResultCache, name: &str) -> HashMap<ToolKind, (f64, f64)> {
     let recorded: Recorded = cache
-        .beside(FILE)
+        .beside(name)
         .and_then(|path| std::fs::read(path).ok())
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default();
@@ -49,6 +54,7 @@ pub(super) fn load(cache: &ResultCache) -> HashMap<ToolKind, (f64, f64)> {
 /// Folds this run's jobs into the record: half the old rate, half the new.
 pub(super) fn record(
     cache: &ResultCache,
+    name: &str,
     measured: &[(ToolKind, u64, Duration)],
     rates: &HashMap<ToolKind, (f64, f64)>,
 ) {
@@ -73,7 +79,7 @@ pub(super) fn record(
         };
         per_byte.insert(kind.name().to_owned(), rate);
     }
-    let Some(path) = cache.beside(FILE) else {
+    let Some(path) = cache.beside(name) else {
         return;
     };
     // Only an estimate: written whole through a rename, and a failure to
@@ -82,6 +88,7 @@ pub(super) fn record(
         return;
     };
     if let Some(dir) = path.parent()
+        && std::fs::create_dir_all(dir).is_ok()
         && let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir)
         && std::io::Write::write_all(&mut temp, &text).is_ok()
     {

@@ -253,6 +253,8 @@ pub(crate) struct Pending {
     facts: Vec<(String, Box<serde_json::value::RawValue>)>,
     measured: Vec<(ToolKind, u64, Duration)>,
     rates: HashMap<ToolKind, (f64, f64)>,
+    /// The repository's record of measured costs.
+    costs: String,
 }
 
 impl Pending {
@@ -265,7 +267,7 @@ impl Pending {
         for (key, facts) in &self.facts {
             cache.put(key, facts);
         }
-        costs::record(cache, &self.measured, &self.rates);
+        costs::record(cache, &self.costs, &self.measured, &self.rates);
         cache.evict();
     }
 }
@@ -285,7 +287,8 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
     } else {
         HashMap::new()
     };
-    let rates = costs::load(cache);
+    let costs = costs::record_name(&session.whole.root);
+    let rates = costs::load(cache, &costs);
     let planner = Planner {
         repo,
         toolbox,
@@ -334,6 +337,7 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
             facts,
             measured,
             rates,
+            costs,
         },
     }
 }
