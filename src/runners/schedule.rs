@@ -73,19 +73,9 @@ pub(super) fn split<'a>(
                 } else {
                     job.pass
                 };
-                for files in balanced_chunks(&job.files, parts, planner.sizes) {
-                    let cost = planner.cost(kind, &files);
-                    scheduled.push(Scheduled {
-                        tool,
-                        job: Job {
-                            python: job.python,
-                            files,
-                            pass,
-                            cost,
-                            facts: None,
-                        },
-                    });
-                }
+                scheduled.extend(
+                    cut(&job, parts, pass, planner, kind).map(|job| Scheduled { tool, job }),
+                );
                 continue;
             }
             let splittable = matches!(kind, ToolKind::Black | ToolKind::Flake8);
@@ -94,19 +84,9 @@ pub(super) fn split<'a>(
                 continue;
             }
             let batches = ((job.cost / target).ceil() as usize).clamp(2, job.files.len());
-            for files in balanced_chunks(&job.files, batches, planner.sizes) {
-                let cost = planner.cost(kind, &files);
-                scheduled.push(Scheduled {
-                    tool,
-                    job: Job {
-                        python: job.python,
-                        files,
-                        pass: Pass::All,
-                        cost,
-                        facts: None,
-                    },
-                });
-            }
+            scheduled.extend(
+                cut(&job, batches, Pass::All, planner, kind).map(|job| Scheduled { tool, job }),
+            );
         }
     }
     // Costliest first; ties in a fixed order so that runs are repeatable.
@@ -146,6 +126,26 @@ fn best_parts(pylint: f64, others: f64, per_process: f64, slots: usize) -> usize
         .min_by(|a, b| a.1.total_cmp(&b.1))
         .unwrap_or((1, single));
     if time < single * 0.9 { parts } else { 1 }
+}
+
+/// A job's files cut into `count` jobs of `pass`, each of neighbouring
+/// files and about equal size.
+fn cut<'a, 'j>(
+    job: &'j Job<'a>,
+    count: usize,
+    pass: Pass,
+    planner: &'j Planner<'a>,
+    kind: ToolKind,
+) -> impl Iterator<Item = Job<'a>> + 'j {
+    balanced_chunks(&job.files, count, planner.sizes)
+        .into_iter()
+        .map(move |files| Job {
+            python: job.python,
+            cost: planner.cost(kind, &files),
+            files,
+            pass,
+            facts: None,
+        })
 }
 
 /// `files` in `count` runs of neighbouring files of about equal size.
