@@ -100,6 +100,7 @@ fn interpret(
         severity: &severity,
         scratch,
         pairs_in: None,
+        keeps: false,
     };
     let output = ProcessOutput {
         code,

@@ -97,6 +97,9 @@ pub(crate) struct RunContext<'a> {
     pub(crate) scratch: &'a Path,
     /// Pylint's duplicate-code comparisons kept from an earlier run.
     pub(crate) pairs_in: Option<&'a Path>,
+    /// Whether the result cache keeps what Pylint's cross-file checks
+    /// gather and compare (else only a part, which must, reports it).
+    pub(crate) keeps: bool,
 }
 
 /// What a tool's output says: its findings, and for test runners every test.
@@ -199,6 +202,26 @@ pub(crate) struct ToolRun {
     /// Why the tool failed, with the tail of its stderr.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<String>,
+}
+
+impl ToolRun {
+    /// A tool's record before it runs: nothing done, nothing found.
+    fn starting(tool: &ToolSettings, version: Option<String>, files: usize) -> ToolRun {
+        ToolRun {
+            name: tool.kind.name(),
+            version,
+            pinned_version: tool.version.clone(),
+            status: ToolStatus::Ok,
+            duration_ms: 0,
+            files,
+            cached: 0,
+            processes: 0,
+            findings: 0,
+            exit_code: None,
+            checked_files: Vec::new(),
+            error: None,
+        }
+    }
 }
 
 /// The interpreter and environment the tools run with.
@@ -421,20 +444,7 @@ fn prepare<'a>(
     let mut prepared = Prepared {
         kind: tool.kind,
         settings: tool,
-        record: ToolRun {
-            name,
-            version: version.clone(),
-            pinned_version: tool.version.clone(),
-            status: ToolStatus::Ok,
-            duration_ms: 0,
-            files: files.len(),
-            cached: 0,
-            processes: 0,
-            findings: 0,
-            exit_code: None,
-            checked_files: Vec::new(),
-            error: None,
-        },
+        record: ToolRun::starting(tool, version.clone(), files.len()),
         plan: None,
     };
     if !tool.enabled || turned_off {
@@ -564,20 +574,8 @@ pub(crate) fn run_pylint_cross_file(
     if files.is_empty() {
         return None;
     }
-    let mut record = ToolRun {
-        name,
-        version: Some(version),
-        pinned_version: tool.version.clone(),
-        status: ToolStatus::Ok,
-        duration_ms: 0,
-        files: files.len(),
-        cached: 0,
-        processes: 0,
-        findings: 0,
-        exit_code: None,
-        checked_files: files.iter().map(|f| (*f).to_owned()).collect(),
-        error: None,
-    };
+    let mut record = ToolRun::starting(tool, Some(version), files.len());
+    record.checked_files = files.iter().map(|f| (*f).to_owned()).collect();
     let enable = match enabled_cross_file(tool, toolbox, &repo.root) {
         Ok(enable) if enable.is_empty() => return None,
         Ok(enable) => enable,
@@ -605,6 +603,7 @@ pub(crate) fn run_pylint_cross_file(
         severity: &tool.severity,
         scratch: &scratch.join("pylint-cross-file"),
         pairs_in: None,
+        keeps: false,
     };
     record.processes = 1;
     match invocation.run(&ctx, &files) {
@@ -788,6 +787,17 @@ fn python_paths(repo: &Repo) -> Vec<&str> {
 }
 
 impl RunContext<'_> {
+    /// Whether this Pylint process reports what its cross-file checks
+    /// gathered: a part must (its conclusion reads it); a whole run and a
+    /// conclusion only for the cache to keep.
+    pub(crate) fn gathers(&self) -> bool {
+        match self.pass {
+            Pass::Part => true,
+            Pass::All | Pass::Conclude { .. } => self.keeps,
+            Pass::PerFile => false,
+        }
+    }
+
     /// A path as a tool printed it (relative, `./`-prefixed or absolute),
     /// made relative to the repository root.
     pub(crate) fn relative_path(&self, printed: &str) -> String {
@@ -841,6 +851,7 @@ impl TestRepo {
             severity: &self.severity,
             scratch: self.dir.path(),
             pairs_in: None,
+            keeps: false,
         }
     }
 }

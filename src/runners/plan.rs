@@ -51,13 +51,6 @@ pub(crate) enum Pass {
     Conclude { similar: bool, cyclic: bool },
 }
 
-impl Pass {
-    /// Whether the process reports what its cross-file checks gathered.
-    pub(crate) fn gathers(self) -> bool {
-        !matches!(self, Pass::PerFile)
-    }
-}
-
 pub(crate) const DUPLICATE_CODE: &str = "R0801";
 pub(crate) const CYCLIC_IMPORT: &str = "R0401";
 

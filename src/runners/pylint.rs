@@ -73,7 +73,7 @@ struct MergeInput<'a> {
 /// `python` arguments before Pylint's own: the driver, where to write what
 /// this pass gathers, and whether it defers or concludes the cross-file checks.
 pub(crate) fn driver_args(ctx: &RunContext) -> Vec<OsString> {
-    let gathered: OsString = if ctx.pass.gathers() {
+    let gathered: OsString = if ctx.gathers() {
         ctx.scratch.join(GATHERED_FILE).into()
     } else {
         "-".into()
@@ -87,16 +87,17 @@ pub(crate) fn driver_args(ctx: &RunContext) -> Vec<OsString> {
 }
 
 /// The driver's environment: the fixed hash seed, and for a pass that
-/// concludes duplicate-code, the comparisons kept from an earlier run, where
-/// to write this run's and how many processes may compare.
+/// concludes duplicate-code, how many processes may compare pairs of files,
+/// the comparisons kept from an earlier run and where to write this run's
+/// (when the cache keeps them).
 fn driver_env(ctx: &RunContext) -> Vec<(OsString, OsString)> {
     let mut env: Vec<(OsString, OsString)> = vec![("PYTHONHASHSEED".into(), "0".into())];
-    if matches!(ctx.pass, Pass::All | Pass::Conclude { .. }) {
-        env.push((
-            "OPSGATE_PYLINT_PAIRS_OUT".into(),
-            ctx.scratch.join(PAIRS_FILE).into(),
-        ));
+    if concludes(ctx.pass) {
         env.push(("OPSGATE_PYLINT_WORKERS".into(), ctx.jobs.to_string().into()));
+        if ctx.keeps {
+            let out = ctx.scratch.join(PAIRS_FILE);
+            env.push(("OPSGATE_PYLINT_PAIRS_OUT".into(), out.into()));
+        }
         if let Some(kept) = ctx.pairs_in {
             env.push(("OPSGATE_PYLINT_PAIRS_IN".into(), kept.into()));
         }
@@ -104,8 +105,13 @@ fn driver_env(ctx: &RunContext) -> Vec<(OsString, OsString)> {
     env
 }
 
-/// Writes what a concluding pass reads into its scratch folder.
-/// Every file in `order` with its facts from `facts` (a file the pass
+/// Whether a pass draws the cross-file conclusions itself.
+fn concludes(pass: Pass) -> bool {
+    matches!(pass, Pass::All | Pass::Conclude { .. })
+}
+
+/// Writes what a concluding pass reads into its scratch folder: every file
+/// in `order` with its facts from `facts` (a file the pass
 /// reads itself needs none).
 pub(crate) fn write_merge_input(
     scratch: &std::path::Path,
@@ -294,13 +300,15 @@ fn interpret(ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
         .map(|m| to_finding(ctx, m))
         .collect();
     let mut interpreted = Interpreted::from(findings);
-    if ctx.pass.gathers() {
+    if ctx.gathers() {
         interpreted.gathered = Some(read_gathered(ctx)?);
     }
-    // Only a speed-up for the next run: unreadable, it is not kept.
-    interpreted.pairs = std::fs::read_to_string(ctx.scratch.join(PAIRS_FILE))
-        .ok()
-        .and_then(|text| RawValue::from_string(text).ok());
+    if ctx.keeps && concludes(ctx.pass) {
+        // Only a speed-up for the next run: unreadable, it is not kept.
+        interpreted.pairs = std::fs::read_to_string(ctx.scratch.join(PAIRS_FILE))
+            .ok()
+            .and_then(|text| RawValue::from_string(text).ok());
+    }
     Ok(interpreted)
 }
 
