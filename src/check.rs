@@ -135,6 +135,9 @@ pub(crate) struct Scope<'a> {
 /// fingerprint: every finding of the run, before any judgement.
 /// Nested `opsgate.toml` files found by the walk join `settings`.
 pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluation> {
+    // Settings from the environment are checked before any work.
+    let cache = open_cache(scope.no_cache)?;
+    let pylint_parts = pylint_parts()?;
     let mut clock = Clock::start();
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
     clock.lap("walk");
@@ -172,7 +175,6 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     let guard = any_tool.then(|| TreeGuard::new(&repo));
     clock.lap("guard-stamp");
     let progress = Progress::for_terminal();
-    let cache = open_cache(scope.no_cache)?;
     // One read of every file serves the cache keys and `--changed`.
     let keys = ((cache.enabled() && any_tool) || scope.changed)
         .then(|| runners::KeyInputs::compute(&repo));
@@ -194,7 +196,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         progress: &progress,
         cache: &cache,
         focus: focus.as_ref(),
-        pylint_parts: pylint_parts()?,
+        pylint_parts,
     };
     let results = run_tools(&enabled, &session, sharding.as_ref());
     progress.done();

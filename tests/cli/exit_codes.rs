@@ -146,3 +146,36 @@ fn fail_on_note_fails_on_notes() {
     assert_eq!(report["verdict"], "failed");
     assert_eq!(report["fail_on"], "note");
 }
+
+#[test]
+fn a_bad_setting_in_the_environment_exits_2_naming_it() {
+    let test = CliTest::with_fixture("clean");
+    for (variable, value, says) in [
+        (
+            "OPSGATE_PYLINT_PARTS",
+            "two",
+            "is not a number of processes",
+        ),
+        ("OPSGATE_PYLINT_PARTS", "0", "is not a number of processes"),
+        (
+            "OPSGATE_CACHE_MAX_MB",
+            "lots",
+            "is not a whole number of megabytes",
+        ),
+    ] {
+        let output = test
+            .command()
+            .env_remove("OPSGATE_NO_CACHE")
+            .env(variable, value)
+            .arg("check")
+            .arg(test.root())
+            .output()
+            .unwrap();
+        assert_eq!(exit_code(&output), 2, "{variable}={value}");
+        let err = stderr(&output);
+        assert!(
+            err.contains(&format!("{variable}=`{value}`")) && err.contains(says),
+            "{variable}={value}: {err}"
+        );
+    }
+}

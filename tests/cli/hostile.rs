@@ -219,6 +219,16 @@ fn a_50_mb_python_file_is_read_up_to_the_cap() {
 /// Runs the gate with `tool` misbehaving as `fault` says (see
 /// `tests/fixtures/bin/faulty-python`), the other tools disabled.
 fn run_faulty(tool: &str, fault: &str, extra_config: &str) -> (Output, Vec<u32>, bool) {
+    run_faulty_with(tool, fault, extra_config, &[])
+}
+
+/// As `run_faulty`, with more environment variables.
+fn run_faulty_with(
+    tool: &str,
+    fault: &str,
+    extra_config: &str,
+    env: &[(&str, &str)],
+) -> (Output, Vec<u32>, bool) {
     let python = tools_python().expect("checked by the caller");
     let test = CliTest::with_fixture("clean");
     let pids = test.outside().join("pids");
@@ -238,6 +248,7 @@ fn run_faulty(tool: &str, fault: &str, extra_config: &str) -> (Output, Vec<u32>,
         .env("OPSGATE_FAULT", fault)
         .env("OPSGATE_FAULT_EXIT", "77")
         .env("OPSGATE_FAULT_PIDS", &pids)
+        .envs(env.iter().copied())
         .output()
         .unwrap();
     let pids = std::fs::read_to_string(&pids)
@@ -313,6 +324,30 @@ fn signals_floods_garbage_and_odd_exit_codes_exit_2() {
         assert_eq!(tool_status(&report, tool), "failed", "{tool} {fault}");
         assert!(err.contains(says), "{tool} {fault}: {err}");
         assert!(unchanged, "{tool} {fault}");
+    }
+}
+
+#[test]
+fn pylint_in_parts_fails_closed_when_its_conclusion_fails() {
+    let Some(_) = tools_python() else { return };
+    // The parts succeed; only the process that concludes duplicate-code and
+    // cyclic-import over them breaks, in each way a tool can.
+    for (fault, says) in [
+        ("exit", "exit code 77"),
+        ("garbage", "cannot be parsed"),
+        ("signal", "killed by signal 9"),
+    ] {
+        let env = [
+            ("OPSGATE_PYLINT_PARTS", "2"),
+            ("OPSGATE_FAULT_CONCLUSION", "1"),
+        ];
+        let (output, _, unchanged) = run_faulty_with("pylint", fault, "", &env);
+        let report = judged(&output);
+        let err = stderr(&output);
+        assert_eq!(exit_code(&output), 2, "{fault}: {err}");
+        assert_eq!(tool_status(&report, "pylint"), "failed", "{fault}");
+        assert!(err.contains(says), "{fault}: {err}");
+        assert!(unchanged, "{fault}");
     }
 }
 

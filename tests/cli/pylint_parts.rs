@@ -9,6 +9,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::cache::{private_cache, run};
+use crate::readonly::listing;
 use crate::{CliTest, all_output, exit_code, findings_of, tools_python};
 
 /// Seven lines duplicate-code counts (the signature and docstring aside).
@@ -119,8 +120,11 @@ fn pylint_in_parts_reports_what_one_process_does() {
         return;
     }
     let test = repository();
+    let before = listing(&test.root());
     let one = check_in_parts(&test, "1");
     let three = check_in_parts(&test, "3");
+    // The parts and the conclusion write only into opsgate's own folders.
+    assert_eq!(listing(&test.root()), before);
     assert_eq!(pylint_run(&one)["processes"], 1);
     // Three parts and the conclusion.
     assert_eq!(pylint_run(&three)["processes"], 4, "{}", pylint_run(&three));

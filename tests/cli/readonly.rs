@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use crate::{CliTest, exit_code, stderr, tools_python};
 
 /// Every file and folder below `root` with its content hash.
-fn listing(root: &Path) -> BTreeMap<String, String> {
+pub(crate) fn listing(root: &Path) -> BTreeMap<String, String> {
     fn visit(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
