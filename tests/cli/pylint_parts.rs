@@ -4,12 +4,12 @@
 //! reports — and what Pylint run directly reports.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use serde_json::Value;
 
 use crate::cache::{private_cache, run};
 use crate::readonly::listing;
+use crate::tools::{direct, python_files};
 use crate::{CliTest, all_output, exit_code, findings_of, tools_python};
 
 /// Seven lines duplicate-code counts (the signature and docstring aside).
@@ -141,25 +141,14 @@ fn pylint_in_parts_reports_what_pylint_run_directly_does() {
     let Some(python) = tools_python() else { return };
     let test = repository();
     let report = check_in_parts(&test, "2");
-    let files = [
-        "pkg/__init__.py",
-        "pkg/alpha.py",
-        "pkg/beta.py",
-        "pkg/delta.py",
-        "pkg/epsilon.py",
-        "pkg/gamma.py",
-        "scripts/rotate_all.py",
+    let mut args = vec![
+        "pylint".to_owned(),
+        "--output-format=json2".to_owned(),
+        "--".to_owned(),
     ];
-    let home = tempfile::tempdir().unwrap();
-    let direct = Command::new(python)
-        .args(["-m", "pylint", "--output-format=json2", "--"])
-        .args(files)
-        .current_dir(test.root())
-        // Pylint's cycle search follows set order: the seed opsgate fixes.
-        .env("PYTHONHASHSEED", "0")
-        .env("PYLINTHOME", home.path())
-        .output()
-        .unwrap();
+    args.extend(python_files(&test.root(), ""));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let direct = direct(&python, &test.root(), &args);
     let direct: Value = serde_json::from_slice(&direct.stdout).unwrap();
     let expected: BTreeSet<String> = direct["messages"]
         .as_array()

@@ -11,7 +11,10 @@ use crate::{CliTest, exit_code, findings_of, stderr, tool_status, tools_python};
 
 /// Runs `python -m <args>` in `root` as a user would, with the shared library
 /// importable; bytecode and caches kept out of the tree.
-fn direct(python: &Path, root: &Path, args: &[&str]) -> Output {
+/// `python -m ARGS` in `root` as a team would run the tool, with the library
+/// path opsgate gives and Pylint's hash seed fixed as opsgate fixes it (its
+/// cycle search follows set order).
+pub(crate) fn direct(python: &Path, root: &Path, args: &[&str]) -> Output {
     let home = tempfile::tempdir().unwrap();
     Command::new(python)
         .arg("-m")
@@ -19,6 +22,7 @@ fn direct(python: &Path, root: &Path, args: &[&str]) -> Output {
         .current_dir(root)
         .env("PYTHONPATH", root.join("lib"))
         .env("PYTHONDONTWRITEBYTECODE", "1")
+        .env("PYTHONHASHSEED", "0")
         .env("PYLINTHOME", home.path())
         .env("BLACK_CACHE_DIR", home.path())
         .output()
@@ -26,7 +30,7 @@ fn direct(python: &Path, root: &Path, args: &[&str]) -> Output {
 }
 
 /// Every `.py` file below `root` except under `skip`, relative, sorted.
-fn python_files(root: &Path, skip: &str) -> Vec<String> {
+pub(crate) fn python_files(root: &Path, skip: &str) -> Vec<String> {
     fn visit(root: &Path, dir: &Path, skip: &str, out: &mut Vec<String>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
