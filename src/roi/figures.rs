@@ -70,6 +70,21 @@ pub(crate) struct IncidentTime {
     pub(crate) duration: Option<Duration>,
 }
 
+impl IncidentTime {
+    /// The row both reports show: id, title, opened, resolved (or `open`),
+    /// time to resolve (or `–`), as plain text for each format to escape.
+    pub(crate) fn cells(&self) -> [String; 5] {
+        [
+            self.id.clone(),
+            self.title.clone().unwrap_or_default(),
+            self.opened.clone(),
+            self.resolved.clone().unwrap_or_else(|| "open".to_owned()),
+            self.duration
+                .map_or_else(|| "–".to_owned(), super::duration),
+        ]
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Roi {
     pub(crate) tools: Vec<ToolRoi>,

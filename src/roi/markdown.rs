@@ -165,15 +165,8 @@ fn incidents(out: &mut String, roi: &Roi) {
     }
     out.push_str("## Incidents\n\n| Incident | Title | Opened | Resolved | Time to resolve |\n|---|---|---|---|--:|\n");
     for incident in &roi.incidents {
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} | {} | {} |",
-            cell(&incident.id),
-            cell(incident.title.as_deref().unwrap_or("")),
-            incident.opened,
-            incident.resolved.as_deref().unwrap_or("open"),
-            incident.duration.map_or_else(|| "–".to_owned(), duration)
-        );
+        let [id, title, opened, resolved, took] = incident.cells().map(|text| cell(&text));
+        let _ = writeln!(out, "| {id} | {title} | {opened} | {resolved} | {took} |");
     }
     out.push('\n');
 }

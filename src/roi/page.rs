@@ -306,14 +306,11 @@ fn incidents(out: &mut String, roi: &Roi) {
     }
     out.push_str("<h2>Incidents</h2><table><thead><tr><th>Incident</th><th>Title</th><th>Opened</th><th>Resolved</th><th class=\"num\">Time to resolve</th></tr></thead><tbody>");
     for incident in &roi.incidents {
+        let [id, title, opened, resolved, took] =
+            incident.cells().map(|text| escape(&text).into_owned());
         let _ = write!(
             out,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
-            escape(&incident.id),
-            escape(incident.title.as_deref().unwrap_or("")),
-            escape(&incident.opened),
-            escape(incident.resolved.as_deref().unwrap_or("open")),
-            escape(incident.duration.map_or_else(|| "–".to_owned(), duration))
+            "<tr><td>{id}</td><td>{title}</td><td>{opened}</td><td>{resolved}</td><td class=\"num\">{took}</td></tr>"
         );
     }
     out.push_str("</tbody></table>");
