@@ -42,8 +42,13 @@ const MESSAGE_BITS: i32 = 2 | 4 | 8 | 16;
 /// The checks that need every file together, as (symbol, id).
 const CROSS_FILE: [(&str, &str); 2] = [("duplicate-code", "R0801"), ("cyclic-import", "R0401")];
 /// Runs Pylint as `python -m pylint` does, gathering or concluding the
-/// cross-file checks on request.
-const DRIVER: &str = include_str!("pylint_driver.py");
+/// cross-file checks on request, with module lookups answered from folder
+/// listings (`pylint_lookup.py`, which the driver calls).
+const DRIVER: &str = concat!(
+    include_str!("pylint_lookup.py"),
+    "\n",
+    include_str!("pylint_driver.py")
+);
 /// In a process's scratch folder: what it gathered, what it concludes over.
 const GATHERED_FILE: &str = "gathered.json";
 const MERGE_FILE: &str = "merge.json";

@@ -365,6 +365,8 @@ def export():
         handle.write(json.dumps(dict(FLAGS, files=FACTS)))
 
 
+# `install_lookup` comes from pylint_lookup.py, which opsgate runs before this.
+install_lookup()
 pylint.modify_sys_path()
 try:
     pylint.run_pylint(ARGS)

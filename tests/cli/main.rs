@@ -15,6 +15,7 @@ mod legacy;
 mod overrides;
 mod pages;
 mod platforms;
+mod pylint_lookup;
 mod pylint_parts;
 mod readonly;
 mod reports;
