@@ -7,11 +7,14 @@
 //! so concurrent runs never see half an entry; an entry that cannot be read
 //! or parsed is a miss. The folder is kept under a size bound by removing the
 //! entries used longest ago (a hit refreshes an entry's modification time).
+//! Measuring the folder means a `stat` of every entry, so it is measured only
+//! when an estimate of its size (the last measure plus every byte written
+//! since, kept beside the entries) passes the bound.
 
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
@@ -27,7 +30,8 @@ pub(crate) const DEFAULT_MAX_BYTES: u64 = 512 * 1024 * 1024;
 pub(crate) struct ResultCache {
     dir: Option<PathBuf>,
     max_bytes: u64,
-    wrote: AtomicBool,
+    /// Bytes this run wrote into the folder.
+    written: AtomicU64,
     warned: AtomicBool,
 }
 
@@ -44,7 +48,7 @@ impl ResultCache {
         ResultCache {
             dir: cache_root.map(|root| root.join("results").join(FORMAT)),
             max_bytes,
-            wrote: AtomicBool::new(false),
+            written: AtomicU64::new(0),
             warned: AtomicBool::new(false),
         }
     }
@@ -85,24 +89,44 @@ impl ResultCache {
         let Some(path) = self.path_of(key) else {
             return;
         };
-        if let Err(err) = write_entry(&path, key, value) {
-            if !self.warned.swap(true, Ordering::Relaxed) {
-                anstream::eprintln!(
-                    "opsgate: warning: the result cache is not being written: {err:#}"
-                );
+        match write_entry(&path, key, value) {
+            Ok(len) => {
+                self.written.fetch_add(len, Ordering::Relaxed);
             }
-            return;
+            Err(err) => {
+                if !self.warned.swap(true, Ordering::Relaxed) {
+                    anstream::eprintln!(
+                        "opsgate: warning: the result cache is not being written: {err:#}"
+                    );
+                }
+            }
         }
-        self.wrote.store(true, Ordering::Relaxed);
+    }
+
+    /// Where the estimate of the folder's size is kept.
+    fn estimate_path(&self) -> Option<PathBuf> {
+        Some(self.dir.as_ref()?.with_extension("size"))
     }
 
     /// Removes the least recently used entries while the folder is over its
-    /// bound; only after a run that added entries.
+    /// bound; only after a run that added entries, and only when the estimate
+    /// of the folder's size says it may be over. Concurrent runs may each
+    /// miss the other's bytes in the estimate: the next measure corrects it.
     pub(crate) fn evict(&self) {
-        let Some(dir) = &self.dir else {
+        let (Some(dir), Some(estimate_path)) = (&self.dir, self.estimate_path()) else {
             return;
         };
-        if !self.wrote.load(Ordering::Relaxed) {
+        let written = self.written.load(Ordering::Relaxed);
+        if written == 0 {
+            return;
+        }
+        // No estimate (a new folder, or one from before estimates): measure.
+        let estimate = fs::read_to_string(&estimate_path)
+            .ok()
+            .and_then(|text| text.trim().parse::<u64>().ok())
+            .map(|measured| measured.saturating_add(written));
+        if let Some(estimate) = estimate.filter(|estimate| *estimate <= self.max_bytes) {
+            write_estimate(&estimate_path, estimate);
             return;
         }
         let mut entries = Vec::new();
@@ -115,24 +139,36 @@ impl ResultCache {
                 entries.push((used, meta.len(), entry.path()));
             }
         }
-        if total <= self.max_bytes {
-            return;
-        }
-        entries.sort();
-        // Down to 80 % of the bound, so that the next runs do not evict again.
-        let target = self.max_bytes / 5 * 4;
-        for (_, len, path) in entries {
-            if total <= target {
-                break;
+        if total > self.max_bytes {
+            entries.sort();
+            // Down to 80 % of the bound, so that the next runs do not evict again.
+            let target = self.max_bytes / 5 * 4;
+            for (_, len, path) in entries {
+                if total <= target {
+                    break;
+                }
+                if fs::remove_file(&path).is_ok() {
+                    total = total.saturating_sub(len);
+                }
             }
-            if fs::remove_file(&path).is_ok() {
-                total = total.saturating_sub(len);
-            }
         }
+        write_estimate(&estimate_path, total);
     }
 }
 
-fn write_entry<T: Serialize>(path: &Path, key: &str, value: &T) -> Result<()> {
+/// Replaces the estimate whole (a reader never sees half a number); a
+/// failure costs only an early measure next time.
+fn write_estimate(path: &Path, bytes: u64) {
+    let Some(dir) = path.parent() else { return };
+    if let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir)
+        && temp.write_all(bytes.to_string().as_bytes()).is_ok()
+    {
+        let _ = temp.persist(path);
+    }
+}
+
+/// Writes one entry; returns how many bytes it holds.
+fn write_entry<T: Serialize>(path: &Path, key: &str, value: &T) -> Result<u64> {
     let dir = path.parent().expect("entries live in a shard folder");
     fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
     let mut temp = tempfile::NamedTempFile::new_in(dir)
@@ -141,11 +177,13 @@ fn write_entry<T: Serialize>(path: &Path, key: &str, value: &T) -> Result<()> {
         key: key.to_owned(),
         value,
     };
-    serde_json::to_writer(&mut temp, &entry).context("serializing a cache entry")?;
-    temp.flush().context("writing a cache entry")?;
+    // Serialized whole, then written at once: straight into the file,
+    // serde writes each token with its own system call.
+    let bytes = serde_json::to_vec(&entry).context("serializing a cache entry")?;
+    temp.write_all(&bytes).context("writing a cache entry")?;
     temp.persist(path)
         .with_context(|| format!("renaming a cache entry into `{}`", path.display()))?;
-    Ok(())
+    Ok(bytes.len() as u64)
 }
 
 #[cfg(test)]
@@ -207,6 +245,47 @@ mod tests {
             "the recent entry stays"
         );
         assert!(cache.get::<String>("00key").is_none(), "the oldest goes");
+    }
+
+    #[test]
+    fn the_folder_is_measured_once_the_bytes_written_since_may_pass_the_bound() {
+        let dir = tempfile::tempdir().unwrap();
+        let value = "x".repeat(1000);
+        let results = dir.path().join("results").join(FORMAT);
+        // A first run measures (there is no estimate yet): 4 KB, under 10 KB.
+        let first = ResultCache::open(Some(dir.path()), 10_000);
+        for n in 0..4 {
+            first.put(&format!("{n:02}key"), &value);
+        }
+        first.evict();
+        assert_eq!(walk_sizes(&results), 4 * entry_len(&value));
+        // A second adds 4 KB: the estimate (8 KB) is under, nothing is removed.
+        let second = ResultCache::open(Some(dir.path()), 10_000);
+        for n in 4..8 {
+            second.put(&format!("{n:02}key"), &value);
+        }
+        second.evict();
+        assert_eq!(walk_sizes(&results), 8 * entry_len(&value));
+        // A third adds 4 KB more: the estimate passes 10 KB, so the folder is
+        // measured and brought down to 8 KB, the oldest entries first.
+        let third = ResultCache::open(Some(dir.path()), 10_000);
+        for n in 8..12 {
+            third.put(&format!("{n:02}key"), &value);
+        }
+        third.evict();
+        let remaining = walk_sizes(&results);
+        assert!(remaining <= 8_000, "{remaining} bytes left");
+        assert!(third.get::<String>("11key").is_some());
+        assert!(third.get::<String>("00key").is_none());
+    }
+
+    fn entry_len(value: &str) -> u64 {
+        serde_json::to_vec(&Entry {
+            key: "00key".to_owned(),
+            value,
+        })
+        .unwrap()
+        .len() as u64
     }
 
     fn walk_sizes(dir: &Path) -> u64 {

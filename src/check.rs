@@ -204,10 +204,11 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     // The repository's tests may have written into it: then the run cannot
     // judge, and nothing of it is kept for the next.
     let changes = guard.map_or_else(Vec::new, |guard| guard.changes(&repo.root, settings.jobs));
+    clock.lap("guard-check");
     if changes.is_empty() {
         results.pending.commit(&cache);
     }
-    clock.lap("guard-check");
+    clock.lap("cache-store");
 
     let mut tool_findings = ToolFindings::default();
     let mut tests = Vec::new();

@@ -23,6 +23,7 @@
 
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::io::Write;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -137,7 +138,10 @@ pub(crate) fn write_merge_input(
     let write = || -> std::io::Result<()> {
         std::fs::create_dir_all(scratch)?;
         let file = std::fs::File::create(scratch.join(MERGE_FILE))?;
-        serde_json::to_writer(std::io::BufWriter::new(file), &input).map_err(std::io::Error::from)
+        let mut writer = std::io::BufWriter::new(file);
+        serde_json::to_writer(&mut writer, &input).map_err(std::io::Error::from)?;
+        // Flushed here: a failure on drop would go unseen.
+        writer.flush()
     };
     write().map_err(|err| {
         format!(

@@ -79,13 +79,32 @@ def load_pairs(min_lines):
     the commonalities of every pair that had some."""
     try:
         with open(PAIRS_IN, encoding="utf-8") as handle:
-            stored = json.load(handle)
+            stored = json.loads(handle.read())
         if stored["min_lines"] != min_lines or stored["pylint"] != pylint.__version__:
             return [], {}
-        pairs = {(i, j): commons for i, j, commons in stored["pairs"]}
+        flat, commons = stored["pairs"], stored["commons"]
+        pairs = {
+            (flat[at], flat[at + 1]): commons[flat[at + 2]] for at in range(0, len(flat), 3)
+        }
         return stored["linesets"], pairs
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
         return [], {}
+
+
+def stored_pairs(ordered):
+    """The comparisons as the store keeps them: each distinct commonality
+    once, and every pair as three numbers (its files and its commonality) in
+    one flat list -- many pairs of files share one commonality, and a flat
+    list of numbers is what JSON reads fastest."""
+    index_by_id, index_by_value, flat = {}, {}, []
+    for row, other, commons in ordered:
+        index = index_by_id.get(id(commons))
+        if index is None:
+            value = tuple(tuple(common) for common in commons)
+            index = index_by_value.setdefault(value, len(index_by_value))
+            index_by_id[id(commons)] = index
+        flat.extend((row, other, index))
+    return list(index_by_value), flat
 
 
 def known_pairs(identities, min_lines):
@@ -210,11 +229,13 @@ def compare_all(checker, linesets):
         ordered.extend((row, other, found[other]) for other in sorted(found))
     if PAIRS_OUT:
         # `dumps`, not `dump`: only the former uses the C encoder.
+        commons, flat = stored_pairs(ordered)
         stored = {
             "pylint": pylint.__version__,
             "min_lines": min_lines,
             "linesets": identities,
-            "pairs": ordered,
+            "commons": commons,
+            "pairs": flat,
         }
         with open(PAIRS_OUT, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(stored))
