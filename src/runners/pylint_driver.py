@@ -76,19 +76,18 @@ def identity(lineset):
 
 def load_pairs(min_lines):
     """The earlier run's comparisons: its files' digests, in its order, and
-    the commonalities of every pair that had some."""
+    per pair that had commonalities, its two files and its commonalities,
+    as (firsts, seconds, commonalities) in the store's order."""
     try:
         with open(PAIRS_IN, encoding="utf-8") as handle:
             stored = json.loads(handle.read())
         if stored["min_lines"] != min_lines or stored["pylint"] != pylint.__version__:
-            return [], {}
+            return [], ((), (), ())
         flat, commons = stored["pairs"], stored["commons"]
-        pairs = {
-            (flat[at], flat[at + 1]): commons[flat[at + 2]] for at in range(0, len(flat), 3)
-        }
+        pairs = (flat[0::3], flat[1::3], [commons[at] for at in flat[2::3]])
         return stored["linesets"], pairs
     except (OSError, ValueError, KeyError, TypeError, IndexError):
-        return [], {}
+        return [], ((), (), ())
 
 
 def stored_pairs(ordered):
@@ -112,18 +111,27 @@ def known_pairs(identities, min_lines):
     with its result; `None` for a file whose every comparison is to do."""
     if not PAIRS_IN:
         return [None] * len(identities)
-    earlier, pairs = load_pairs(min_lines)
+    earlier, (firsts, seconds, commons) = load_pairs(min_lines)
     position = {value: index for index, value in enumerate(earlier) if value is not None}
     stable = [position.get(value) for value in identities]
     # Unchanged files must keep their order: each comparison is directed.
     seen = [p for p in stable if p is not None]
     if any(a >= b for a, b in zip(seen, seen[1:])):
         return [None] * len(identities)
-    current = {p: index for index, p in enumerate(stable) if p is not None}
+    # From the earlier run's index of a file to this run's.
+    current = [None] * len(earlier)
+    for index, p in enumerate(stable):
+        if p is not None:
+            current[p] = index
     known = [None if p is None else {} for p in stable]
-    for (i, j), commons in pairs.items():
-        if i in current and j in current:
-            known[current[i]][current[j]] = commons
+    try:
+        for i, j, found in zip(firsts, seconds, commons):
+            row, other = current[i], current[j]
+            if row is not None and other is not None:
+                known[row][other] = found
+    except (IndexError, TypeError):
+        # A store that names files it does not list: compare everything.
+        return [None] * len(identities)
     return known
 
 
@@ -236,6 +244,8 @@ def compare_all(checker, linesets):
             "linesets": identities,
             "commons": commons,
             "pairs": flat,
+            # How many pairs this run compared (the others were known).
+            "compared": pairs_to_do,
         }
         with open(PAIRS_OUT, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(stored))

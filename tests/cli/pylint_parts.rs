@@ -236,3 +236,79 @@ fn a_changed_file_concludes_duplicate_code_over_what_the_cache_kept() {
         "{findings:#?}"
     );
 }
+
+/// opsgate's driver for Pylint, as opsgate runs it.
+const DRIVER: &str = concat!(
+    include_str!("../../src/runners/pylint_lookup.py"),
+    "\n",
+    include_str!("../../src/runners/pylint_driver.py")
+);
+
+/// duplicate-code through the driver over `files` in `root`, reading the
+/// pair store `pairs_in` if given and writing `pairs_out`; its messages.
+fn duplicate_code(
+    python: &std::path::Path,
+    root: &std::path::Path,
+    files: &[String],
+    pairs_in: Option<&std::path::Path>,
+    pairs_out: &std::path::Path,
+) -> Vec<String> {
+    let mut command = std::process::Command::new(python);
+    command
+        .args(["-c", DRIVER, "-", "-"])
+        .args([
+            "--output-format=json2",
+            "--disable=all",
+            "--enable=duplicate-code",
+        ])
+        .args(files)
+        .current_dir(root)
+        .env("PYTHONHASHSEED", "0")
+        .env("OPSGATE_PYLINT_PAIRS_OUT", pairs_out);
+    if let Some(pairs_in) = pairs_in {
+        command.env("OPSGATE_PYLINT_PAIRS_IN", pairs_in);
+    }
+    let output = command.output().unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|_| panic!("{}", all_output(&output)));
+    let mut messages: Vec<String> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["message"].as_str().unwrap().to_owned())
+        .collect();
+    messages.sort();
+    messages
+}
+
+#[test]
+fn the_pair_store_spares_every_comparison_but_the_changed_files() {
+    let Some(python) = tools_python() else { return };
+    let test = repository();
+    let root = test.root();
+    let files = python_files(&root, "");
+    let store = tempfile::tempdir().unwrap();
+    let (first, second) = (store.path().join("1.json"), store.path().join("2.json"));
+    duplicate_code(&python, &root, &files, None, &first);
+    let stored = |path: &std::path::Path| -> Value {
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    };
+    let n = files.len() as u64;
+    assert_eq!(stored(&first)["compared"], n * (n - 1) / 2);
+    // One module changes: only its pairs are compared again, and the
+    // conclusion is the one a run without the store draws.
+    let gamma = std::fs::read_to_string(root.join("pkg/gamma.py")).unwrap();
+    test.write("pkg/gamma.py", &format!("{gamma}\n\n{BLOCK}"));
+    let kept = duplicate_code(&python, &root, &files, Some(&first), &second);
+    assert_eq!(stored(&second)["compared"], n - 1);
+    let fresh = duplicate_code(&python, &root, &files, None, &store.path().join("3.json"));
+    assert_eq!(kept, fresh);
+    assert!(
+        kept.iter().any(|m| m.contains("==pkg.gamma:[5:15]")),
+        "{kept:#?}"
+    );
+    // The stores agree on every pair, whichever way they were made.
+    let (second, third) = (stored(&second), stored(&store.path().join("3.json")));
+    assert_eq!(second["pairs"], third["pairs"]);
+    assert_eq!(second["commons"], third["commons"]);
+}
