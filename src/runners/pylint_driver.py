@@ -12,6 +12,14 @@
   would have checked them in one run), instead of over the files it checked
   itself (the last file, where Pylint puts these messages when it checks
   every file in one run).
+- OPSGATE_PYLINT_FORKS (environment, optional, for a process that checks
+  files and concludes over them itself): after Pylint has read every file,
+  the files are cut into this many runs of neighbouring files and all but
+  the last are checked in forked copies of the process, which share what was
+  read. Their messages, statistics and gathered facts come back to the
+  process, which checks the last run itself (so the last file is its own,
+  as in one run), puts the messages in one run's order and concludes the
+  cross-file checks over every file's facts.
 - OPSGATE_PYLINT_PAIRS_IN / _OUT (environment, optional): duplicate-code's
   comparison of each pair of files, from an earlier run and for the next.
   A pair whose two files are unchanged, in the same order, is not compared
@@ -27,16 +35,23 @@ equal on (4.1); others run Pylint's own code alone.
 """
 
 import functools
+import gc
 import hashlib
 import inspect
 import itertools
 import json
 import os
+import pickle
 import sys
+import tempfile
+import traceback
 from collections import defaultdict
 
 import pylint
 from pylint.checkers import imports, symilar
+from pylint.lint import pylinter
+from pylint.reporters.json_reporter import JSON2Reporter
+from pylint.utils import LinterStats, merge_stats
 
 EXPORT, MERGE = sys.argv[1], sys.argv[2]
 ARGS = sys.argv[3:]
@@ -44,6 +59,7 @@ DEFER = MERGE == "defer"
 PAIRS_IN = os.environ.get("OPSGATE_PYLINT_PAIRS_IN")
 PAIRS_OUT = os.environ.get("OPSGATE_PYLINT_PAIRS_OUT")
 WORKERS = max(1, int(os.environ.get("OPSGATE_PYLINT_WORKERS", "1")))
+FORKS = max(1, int(os.environ.get("OPSGATE_PYLINT_FORKS", "1")))
 # The Pylint whose similarity code this driver's faster paths were proven
 # equal to (4.1: `_find_common` takes precomputed hashes, pairs are capped).
 PROVEN = (
@@ -55,6 +71,9 @@ FACTS = {}
 # The file each lineset was read from, by the lineset's id.
 SOURCES = {}
 FLAGS = {"similar": False, "cyclic": False}
+# What forked copies gathered, with this process's own, in one run's order:
+# the cross-file checks conclude over it as over a MERGE file.
+FORKED = {}
 # Below this many pairs to compare, starting processes costs more than it saves.
 PARALLEL_PAIRS = 20000
 
@@ -338,17 +357,27 @@ def add_imported_module(self, node, importedmodname):
         edges.append([context, added, True])
 
 
-@functools.cache
 def merged():
+    """Every file's facts in one run's order: gathered by forked copies, or
+    read from the MERGE file."""
+    return FORKED or merge_file()
+
+
+@functools.cache
+def merge_file():
     with open(MERGE, encoding="utf-8") as handle:
         return json.load(handle)
+
+
+def concludes_over_facts():
+    return MERGE != "-" or bool(FORKED)
 
 
 def similarities_close(self):
     FLAGS["similar"] = True
     if DEFER:
         return
-    if MERGE != "-":
+    if concludes_over_facts():
         # The files this process read itself, then those the parts read.
         own = {SOURCES[id(lineset)]: lineset for lineset in self.linesets}
         self.linesets = [
@@ -371,7 +400,7 @@ def imports_open(self):
 def imports_close(self):
     if DEFER:
         return
-    if MERGE != "-":
+    if concludes_over_facts():
         graph, excluded = defaultdict(set), defaultdict(set)
         for path, facts in merged()["files"]:
             facts = FACTS.get(path, facts)
@@ -381,11 +410,161 @@ def imports_close(self):
     original_imports_close(self)
 
 
+# --- forked copies ----------------------------------------------------------
+
+
+def forkable(linter, mapping, check_astroid_module):
+    """Whether the files can be checked in forked copies: asked for, on a
+    system that forks, by a process that concludes itself, with the Pylint
+    whose reading and checking steps this was proven on (4.1) and a report
+    that only collects messages until the end."""
+    return (
+        FORKS > 1
+        and hasattr(os, "fork")
+        and MERGE == "-"
+        and len(mapping) >= 2 * FORKS
+        and type(linter.reporter) is JSON2Reporter
+        and hasattr(walker_of(check_astroid_module), "nbstatements")
+        and list(inspect.signature(original_lint_files).parameters)
+        == ["self", "ast_mapping", "check_astroid_module", "progress_reporter"]
+    )
+
+
+def walker_of(check_astroid_module):
+    """The walker that counts the statements Pylint checked."""
+    return getattr(check_astroid_module, "keywords", {}).get("walker")
+
+
+def runs_of(items, count):
+    """`items` cut into `count` runs of neighbours of about equal size."""
+    sizes = []
+    for fileitem, _ in items:
+        try:
+            sizes.append(os.path.getsize(fileitem.filepath))
+        except OSError:
+            sizes.append(0)
+    total = sum(sizes) or 1
+    runs, current, done = [], [], 0
+    for item, size in zip(items, sizes):
+        current.append(item)
+        done += size
+        if len(runs) < count - 1 and done >= total * (len(runs) + 1) / count:
+            runs.append(current)
+            current = []
+    runs.append(current)
+    return [run for run in runs if run]
+
+
+def check_in_copy(linter, run, check_astroid_module, progress, before, path):
+    """In a forked copy: checks `run` and writes what it found to `path`."""
+    linter.stats = LinterStats()
+    linter.msg_status = 0
+    FACTS.clear()
+    walker = walker_of(check_astroid_module)
+    counted = walker.nbstatements
+    original_lint_files(linter, dict(run), check_astroid_module, progress)
+    found = {
+        "messages": linter.reporter.messages[before:],
+        "stats": linter.stats,
+        "msg_status": linter.msg_status,
+        # Pylint sets the statistics' statements from its walker at the end.
+        "statements": walker.nbstatements - counted,
+        "facts": FACTS,
+    }
+    with open(path, "wb") as handle:
+        pickle.dump(found, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def fork_copy(linter, run, check_astroid_module, progress, before):
+    """Starts a copy checking `run`; its pid and where it writes."""
+    handle, path = tempfile.mkstemp(prefix="opsgate-pylint-", suffix=".pickle")
+    os.close(handle)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            check_in_copy(linter, run, check_astroid_module, progress, before, path)
+        except BaseException:  # pylint: disable=broad-except
+            traceback.print_exc()
+            code = 70
+        finally:
+            sys.stderr.flush()
+            os._exit(code)  # pylint: disable=protected-access
+    return pid, path
+
+
+def collect(pid, path):
+    """What a copy found; a copy that failed fails the whole run."""
+    try:
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            raise RuntimeError(
+                f"a forked copy of Pylint failed (exit {os.waitstatus_to_exitcode(status)})"
+            )
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    finally:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def lint_files(self, ast_mapping, check_astroid_module, progress_reporter):
+    """Pylint's `_lint_files`, the runs of files but the last in forked copies."""
+    # Every file read stays until the end: the collector need not scan it
+    # again and again (and copies do not copy its memory by touching it).
+    gc.freeze()
+    items = list(ast_mapping.items())
+    if not forkable(self, items, check_astroid_module):
+        original_lint_files(self, ast_mapping, check_astroid_module, progress_reporter)
+        return
+    runs = runs_of(items, FORKS)
+    before = len(self.reporter.messages)
+    copies = [
+        fork_copy(self, run, check_astroid_module, progress_reporter, before)
+        for run in runs[:-1]
+    ]
+    failure = None
+    try:
+        original_lint_files(self, dict(runs[-1]), check_astroid_module, progress_reporter)
+    except BaseException as error:  # pylint: disable=broad-except
+        failure = error
+    found = []
+    for pid, path in copies:
+        try:
+            found.append(collect(pid, path))
+        except BaseException as error:  # pylint: disable=broad-except
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    own = self.reporter.messages[before:]
+    self.reporter.messages[before:] = [m for copy in found for m in copy["messages"]] + own
+    names = set(self.stats.modules_names)
+    for copy in found:
+        names.update(copy["stats"].modules_names)
+        self.msg_status |= copy["msg_status"]
+        walker_of(check_astroid_module).nbstatements += copy["statements"]
+        FACTS.update(copy["facts"])
+    self.stats = merge_stats([self.stats, *(copy["stats"] for copy in found)])
+    self.stats.modules_names = names
+    empty = {"lineset": None, "edges": []}
+    FORKED["files"] = [
+        (path, FACTS.get(path, empty))
+        for path in (os.path.relpath(fileitem.filepath) for fileitem, _ in items)
+    ]
+
+
+original_lint_files = pylinter.PyLinter._lint_files
+
 symilar.SimilaritiesChecker.process_module = process_module
 symilar.SimilaritiesChecker.close = similarities_close
 imports.ImportsChecker.open = imports_open
 imports.ImportsChecker.close = imports_close
-if EXPORT != "-":
+pylinter.PyLinter._lint_files = lint_files
+if EXPORT != "-" or FORKS > 1:
     imports.ImportsChecker._add_imported_module = add_imported_module
 
 
@@ -398,6 +577,11 @@ def export():
 
 # `install_lookup` comes from pylint_lookup.py, which opsgate runs before this.
 install_lookup()
+# Pylint makes millions of objects that live to the end (syntax trees,
+# inference results): with Python's default thresholds the collector scans
+# them over and over, a quarter of Pylint's time on netmiko. Collected less
+# often, the same garbage goes, later; the peak memory stays within a few %.
+gc.set_threshold(100_000, 20, 100)
 pylint.modify_sys_path()
 try:
     pylint.run_pylint(ARGS)

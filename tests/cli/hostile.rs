@@ -229,13 +229,29 @@ fn run_faulty_with(
     extra_config: &str,
     env: &[(&str, &str)],
 ) -> (Output, Vec<u32>, bool) {
+    run_faulty_on(
+        &CliTest::with_fixture("clean"),
+        tool,
+        fault,
+        extra_config,
+        env,
+    )
+}
+
+/// `run_faulty_with` on the repository of `test`.
+fn run_faulty_on(
+    test: &CliTest,
+    tool: &str,
+    fault: &str,
+    extra_config: &str,
+    env: &[(&str, &str)],
+) -> (Output, Vec<u32>, bool) {
     let python = tools_python().expect("checked by the caller");
-    let test = CliTest::with_fixture("clean");
     let pids = test.outside().join("pids");
     std::fs::write(&pids, "").unwrap();
     let mut settings = NO_TOOLS.replace(&format!("[tools.{tool}]\nenabled = false\n"), "");
     settings.push_str(extra_config);
-    let config = config(&test, &settings);
+    let config = config(test, &settings);
     let before = snapshot(&test.root());
     let output = test
         .command()
@@ -325,6 +341,26 @@ fn signals_floods_garbage_and_odd_exit_codes_exit_2() {
         assert!(err.contains(says), "{tool} {fault}: {err}");
         assert!(unchanged, "{tool} {fault}");
     }
+}
+
+#[test]
+fn pylint_fails_closed_when_a_forked_copy_of_it_dies() {
+    let Some(_) = tools_python() else { return };
+    // Enough files for a copy per core on any machine.
+    let test = CliTest::with_fixture("clean");
+    for n in 0..40 {
+        test.write(
+            &format!("networking/many/module_{n:02}.py"),
+            &format!("\"\"\"Module {n}.\"\"\"\n\nVALUE = {n}\n"),
+        );
+    }
+    let (output, _, unchanged) = run_faulty_on(&test, "pylint", "copy", "", &[]);
+    let report = judged(&output);
+    let err = stderr(&output);
+    assert_eq!(exit_code(&output), 2, "{err}");
+    assert_eq!(tool_status(&report, "pylint"), "failed");
+    assert!(err.contains("forked copy of Pylint failed"), "{err}");
+    assert!(unchanged);
 }
 
 #[test]

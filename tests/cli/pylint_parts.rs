@@ -312,3 +312,53 @@ fn the_pair_store_spares_every_comparison_but_the_changed_files() {
     assert_eq!(second["pairs"], third["pairs"]);
     assert_eq!(second["commons"], third["commons"]);
 }
+
+/// Pylint through the driver over every file of `root`, its files checked in
+/// `forks` forked copies; (exit code, stdout, forks made).
+fn forked(
+    python: &std::path::Path,
+    root: &std::path::Path,
+    forks: usize,
+) -> (Option<i32>, Vec<u8>, usize) {
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let watch = crate::fixture_path("../python/fork-watch");
+    let output = std::process::Command::new(python)
+        .args(["-c", DRIVER, "-", "-", "--output-format=json2"])
+        .args(python_files(root, ""))
+        .current_dir(root)
+        .env("PYTHONHASHSEED", "0")
+        .env("PYTHONPATH", watch)
+        .env("OPSGATE_FORK_LOG", log.path())
+        .env("OPSGATE_PYLINT_FORKS", forks.to_string())
+        .output()
+        .unwrap();
+    let made = std::fs::read_to_string(log.path()).unwrap().lines().count();
+    (output.status.code(), output.stdout, made)
+}
+
+#[test]
+fn forked_copies_report_byte_for_byte_what_one_process_does() {
+    let Some(python) = tools_python() else { return };
+    let test = repository();
+    let (code, one, made) = forked(&python, &test.root(), 1);
+    assert_eq!(made, 0);
+    // Messages in one run's order, the cycle and the duplicated blocks
+    // concluded over every copy's files, the statistics and score merged.
+    for forks in [2, 3] {
+        let (forked_code, copies, made) = forked(&python, &test.root(), forks);
+        assert_eq!(made, forks - 1, "one process checks the last run itself");
+        assert_eq!(forked_code, code);
+        assert_eq!(
+            String::from_utf8_lossy(&copies),
+            String::from_utf8_lossy(&one)
+        );
+    }
+    let report: Value = serde_json::from_slice(&one).unwrap();
+    let ids: Vec<&str> = report["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["messageId"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&"R0401") && ids.contains(&"R0801"), "{ids:?}");
+}
