@@ -273,7 +273,8 @@ fn open_cache(no_cache: bool) -> Result<ResultCache> {
 }
 
 /// `OPSGATE_PYLINT_PARTS`: how many processes Pylint's files are cut into;
-/// unset or `auto` lets opsgate decide, `1` keeps one process.
+/// unset or `auto` lets opsgate decide (forked copies of one process where
+/// processes fork), `1` keeps one process without copies.
 fn pylint_parts() -> Result<Option<usize>> {
     match std::env::var("OPSGATE_PYLINT_PARTS") {
         Ok(value) if value.trim() != "auto" && !value.trim().is_empty() => value

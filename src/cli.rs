@@ -96,8 +96,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
 
-    /// Tool processes at once, and walk threads [default: all cores]; Pylint's files go to
-    /// `OPSGATE_PYLINT_PARTS` processes (default `auto`: as many as pay; `1`: one process)
+    /// Tool processes at once, and walk threads [default: all cores]; Pylint checks its files
+    /// in as many forked copies of itself (`OPSGATE_PYLINT_PARTS=1`: one process, no copies;
+    /// `N`: N separate processes)
     #[arg(long, value_name = "N")]
     pub jobs: Option<NonZeroUsize>,
 

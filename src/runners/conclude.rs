@@ -47,6 +47,7 @@ pub(super) fn run(session: &Session, prepared: &[Prepared], outcomes: &[Outcome]
             repo: session.repo,
             // The last process of the run: every core is free.
             jobs: session.slots,
+            forks: 1,
             pass: Pass::Conclude { similar, cyclic },
             severity: &tool.settings.severity,
             scratch: &scratch,

@@ -96,6 +96,7 @@ fn interpret(
     let ctx = RunContext {
         repo: &repo,
         jobs: 1,
+        forks: 1,
         pass: super::Pass::All,
         severity: &severity,
         scratch,

@@ -90,6 +90,8 @@ pub(crate) struct RunContext<'a> {
     pub(crate) repo: &'a Repo,
     /// Processes the tool may start itself (Black's and Flake8's pools).
     pub(crate) jobs: usize,
+    /// Forked copies a Pylint process checks its files in (1: none).
+    pub(crate) forks: usize,
     /// Which checks a Pylint process runs.
     pub(crate) pass: Pass,
     pub(crate) severity: &'a SeverityMap,
@@ -259,7 +261,8 @@ pub(crate) struct Session<'a> {
     pub(crate) cache: &'a ResultCache,
     /// `--changed`: the files each tool checks; `None` checks everything.
     pub(crate) focus: Option<&'a Focus>,
-    /// How many processes Pylint's files go to; `None`: as pays best.
+    /// How many processes Pylint's files go to; `None`: as pays best
+    /// (forked copies of one process, where processes fork).
     pub(crate) pylint_parts: Option<usize>,
 }
 
@@ -599,6 +602,7 @@ pub(crate) fn run_pylint_cross_file(
     let ctx = RunContext {
         repo,
         jobs: 1,
+        forks: 1,
         pass: Pass::All,
         severity: &tool.severity,
         scratch: &scratch.join("pylint-cross-file"),
@@ -847,6 +851,7 @@ impl TestRepo {
         RunContext {
             repo: &self.repo,
             jobs: 1,
+            forks: 1,
             pass: Pass::All,
             severity: &self.severity,
             scratch: self.dir.path(),

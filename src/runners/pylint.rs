@@ -100,8 +100,8 @@ fn driver_env(ctx: &RunContext) -> Vec<(OsString, OsString)> {
     let mut env: Vec<(OsString, OsString)> = vec![("PYTHONHASHSEED".into(), "0".into())];
     // A process that checks files and concludes over them itself checks them
     // in forked copies, one per core, after reading them once.
-    if matches!(ctx.pass, Pass::All | Pass::PerFile) && ctx.jobs > 1 {
-        env.push(("OPSGATE_PYLINT_FORKS".into(), ctx.jobs.to_string().into()));
+    if matches!(ctx.pass, Pass::All | Pass::PerFile) && ctx.forks > 1 {
+        env.push(("OPSGATE_PYLINT_FORKS".into(), ctx.forks.to_string().into()));
     }
     if concludes(ctx.pass) {
         env.push(("OPSGATE_PYLINT_WORKERS".into(), ctx.jobs.to_string().into()));

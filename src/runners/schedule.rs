@@ -241,10 +241,16 @@ fn run_job(session: &Session, tool: &Prepared, job: &Job, index: usize) -> Resul
     let plan = tool.plan.as_ref();
     let ctx = RunContext {
         repo: session.repo,
-        // Pylint checks its files in forked copies of itself, one per core,
-        // and compares pairs of files in processes of its own when there are
-        // many (late in its run, when the other tools are done).
+        // Pylint compares pairs of files in processes of its own when there
+        // are many (late in its run, when the other tools are done), and
+        // checks its files in forked copies of itself, one per core.
         jobs: if tool.kind == ToolKind::Pylint {
+            session.slots
+        } else {
+            1
+        },
+        // `OPSGATE_PYLINT_PARTS=1`: one process, as Pylint runs directly.
+        forks: if tool.kind == ToolKind::Pylint && session.pylint_parts.is_none() {
             session.slots
         } else {
             1
