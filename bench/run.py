@@ -54,14 +54,24 @@ print(json.dumps({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
 
 def measure(cwd, argv, env, keep_stdout=None):
     """Runs argv in a fresh measuring process, so rusage covers only it;
-    its stdout goes to `keep_stdout` if given."""
+    its stdout goes to `keep_stdout` if given. Each measure is said on
+    stderr as it ends (long corpora run for an hour)."""
     if keep_stdout:
         env = dict(env, BENCH_STDOUT=str(keep_stdout))
-    out = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(cwd), *map(str, argv)],
-        env=env, capture_output=True, text=True, check=True,
-    )
-    return json.loads(out.stdout)
+    # Black keeps what it has checked in a cache of its own: each contender
+    # starts with an empty one, as on a fresh CI machine (opsgate keeps its
+    # Black cache in its own folder, which a cold run empties).
+    with tempfile.TemporaryDirectory(prefix="bench-black-") as black_cache:
+        out = subprocess.run(
+            [sys.executable, "-c", MEASURE, str(cwd), *map(str, argv)],
+            env=dict(env, BLACK_CACHE_DIR=black_cache), capture_output=True,
+            text=True, check=True,
+        )
+    measured = json.loads(out.stdout)
+    command = " ".join(map(str, argv))[-100:]
+    print(f"bench: {cwd.name}: {measured['wall']:.2f} s wall, {measured['cpu']:.1f} s CPU: "
+          f"...{command}", file=sys.stderr, flush=True)
+    return measured
 
 
 def cross_file_heading(message):
