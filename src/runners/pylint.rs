@@ -1,10 +1,13 @@
 //! Pylint with its `json2` report on stdout. Run directly, Pylint checks
 //! every file in one process so that its cross-file checks (duplicate-code,
-//! cyclic-import) see them together; opsgate may instead check the files in
-//! parts, each part gathering what the cross-file checks need (every file's
-//! lines as duplicate-code reads them, its edges of the import graph) and one
-//! last process concluding them over all parts, in one run's order, with
-//! Pylint's own code (`pylint_driver.py`). Findings equal one run's.
+//! cyclic-import) see them together. opsgate's driver (`pylint_driver.py`)
+//! reads every file once and checks runs of them in forked copies of the
+//! process, one per core; or, asked to (or where processes cannot fork), the
+//! files go to parts, separate processes. Either way each copy or part
+//! gathers what the cross-file checks need (every file's lines as
+//! duplicate-code reads them, its edges of the import graph) and one process
+//! concludes them over all, in one run's order, with Pylint's own code.
+//! Findings equal one run's.
 //!
 //! opsgate does not pass `--jobs`: Pylint's parallel mode loses import-graph
 //! edges (its merge overwrites them) and changes what it infers (an
