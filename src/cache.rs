@@ -12,7 +12,7 @@
 //! since, kept beside the entries) passes the bound.
 
 use std::fs;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::SystemTime;
@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 
 /// Bump when what an entry holds or how keys are made changes.
 const FORMAT: &str = "v1";
+
+/// How old an entry's last use may be before a hit records a new one.
+const REFRESH_AFTER: std::time::Duration = std::time::Duration::from_hours(1);
 
 /// Default bound on the folder's size.
 pub(crate) const DEFAULT_MAX_BYTES: u64 = 512 * 1024 * 1024;
@@ -71,14 +74,19 @@ impl ResultCache {
     /// The stored value for `key`; anything unreadable is a miss.
     pub(crate) fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         let path = self.path_of(key)?;
-        let bytes = fs::read(&path).ok()?;
+        let mut file = fs::File::open(&path).ok()?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes).ok()?;
         let entry: Entry<T> = serde_json::from_slice(&bytes).ok()?;
         if entry.key != key {
             return None;
         }
-        // Recently used entries are the last to be evicted.
-        if let Ok(file) = fs::File::options().append(true).open(&path) {
-            let _ = file.set_modified(SystemTime::now());
+        // Recently used entries are the last to be evicted. An hour is close
+        // enough for that, and spares a write per hit on a warm run.
+        let now = SystemTime::now();
+        let used = file.metadata().and_then(|meta| meta.modified()).ok();
+        if used.is_none_or(|used| now.duration_since(used).unwrap_or_default() > REFRESH_AFTER) {
+            let _ = file.set_modified(now);
         }
         Some(entry.value)
     }

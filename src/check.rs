@@ -203,7 +203,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     clock.lap("tools");
     // The repository's tests may have written into it: then the run cannot
     // judge, and nothing of it is kept for the next.
-    let changes = guard.map_or_else(Vec::new, |guard| guard.changes(&repo.root, settings.jobs));
+    let changes = tree_changes(guard, &results, &repo.root, settings.jobs);
     clock.lap("guard-check");
     if changes.is_empty() {
         results.pending.commit(&cache);
@@ -310,6 +310,20 @@ fn changed_focus(repo: &Repo, base: Option<&str>, graph: &ImportGraph) -> Result
 /// Runs the tools over the shard's part of `repo`, or all of it. The
 /// designated shard of several also runs Pylint's cross-file checks over
 /// every file, added to Pylint's record, so that one shard reports them.
+/// What changed in the tree while the tools ran. A run that started no
+/// process (everything came from the cache) cannot have changed it.
+fn tree_changes(
+    guard: Option<TreeGuard>,
+    results: &runners::Results,
+    root: &std::path::Path,
+    threads: usize,
+) -> Vec<String> {
+    let ran = results.tools.iter().any(|(tool, _)| tool.processes > 0);
+    guard
+        .filter(|_| ran)
+        .map_or_else(Vec::new, |guard| guard.changes(root, threads))
+}
+
 fn run_tools(
     enabled: &[ToolSettings],
     session: &runners::Session,

@@ -16,6 +16,7 @@ mod pylint;
 mod pytest;
 mod schedule;
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -323,8 +324,10 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
         sizes: &sizes,
         rates: &rates,
     };
+    // In parallel: on a warm run this is every file's lookup in the cache,
+    // tens of thousands of small reads in a large repository.
     let mut prepared: Vec<Prepared> = tools
-        .iter()
+        .par_iter()
         .map(|tool| prepare(tool, session, &planner))
         .collect();
     for tool in &mut prepared {
