@@ -74,9 +74,12 @@ impl ResultCache {
     /// The stored value for `key`; anything unreadable is a miss.
     pub(crate) fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
         let path = self.path_of(key)?;
-        let mut file = fs::File::open(&path).ok()?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).ok()?;
+        let file = fs::File::open(&path).ok()?;
+        // One `stat` gives the size to read and the time of last use (a warm
+        // run of a large repository reads tens of thousands of entries).
+        let meta = file.metadata().ok()?;
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()? + 1);
+        (&file).take(u64::MAX).read_to_end(&mut bytes).ok()?;
         let entry: Entry<T> = serde_json::from_slice(&bytes).ok()?;
         if entry.key != key {
             return None;
@@ -84,7 +87,7 @@ impl ResultCache {
         // Recently used entries are the last to be evicted. An hour is close
         // enough for that, and spares a write per hit on a warm run.
         let now = SystemTime::now();
-        let used = file.metadata().and_then(|meta| meta.modified()).ok();
+        let used = meta.modified().ok();
         if used.is_none_or(|used| now.duration_since(used).unwrap_or_default() > REFRESH_AFTER) {
             let _ = file.set_modified(now);
         }
