@@ -95,28 +95,39 @@ pub(crate) fn driver_args(ctx: &RunContext) -> Vec<OsString> {
     vec!["-c".into(), DRIVER.into(), gathered, merge]
 }
 
-/// The driver's environment: the fixed hash seed, and for a pass that
-/// concludes duplicate-code, how many processes may compare pairs of files,
-/// the comparisons kept from an earlier run and where to write this run's
-/// (when the cache keeps them).
+/// The driver's environment: the fixed hash seed, how many forked copies
+/// check the files, and for a pass that concludes duplicate-code, how many
+/// processes may compare pairs of files, the comparisons kept from an
+/// earlier run and where to write this run's (when the cache keeps them).
+/// Every variable the driver reads is set, empty when unused: one left in
+/// the user's environment must not make it fork, or write a pair store
+/// anywhere.
 fn driver_env(ctx: &RunContext) -> Vec<(OsString, OsString)> {
-    let mut env: Vec<(OsString, OsString)> = vec![("PYTHONHASHSEED".into(), "0".into())];
+    let concluding = concludes(ctx.pass);
     // A process that checks files and concludes over them itself checks them
     // in forked copies, one per core, after reading them once.
-    if matches!(ctx.pass, Pass::All | Pass::PerFile) && ctx.forks > 1 {
-        env.push(("OPSGATE_PYLINT_FORKS".into(), ctx.forks.to_string().into()));
-    }
-    if concludes(ctx.pass) {
-        env.push(("OPSGATE_PYLINT_WORKERS".into(), ctx.jobs.to_string().into()));
-        if ctx.keeps {
-            let out = ctx.scratch.join(PAIRS_FILE);
-            env.push(("OPSGATE_PYLINT_PAIRS_OUT".into(), out.into()));
-        }
-        if let Some(kept) = ctx.pairs_in {
-            env.push(("OPSGATE_PYLINT_PAIRS_IN".into(), kept.into()));
-        }
-    }
-    env
+    let forks = if matches!(ctx.pass, Pass::All | Pass::PerFile) {
+        ctx.forks
+    } else {
+        1
+    };
+    let workers = if concluding { ctx.jobs } else { 1 };
+    let pairs_out = if concluding && ctx.keeps {
+        ctx.scratch.join(PAIRS_FILE).into_os_string()
+    } else {
+        OsString::new()
+    };
+    let pairs_in = match ctx.pairs_in {
+        Some(kept) if concluding => kept.as_os_str().to_owned(),
+        _ => OsString::new(),
+    };
+    vec![
+        ("PYTHONHASHSEED".into(), "0".into()),
+        ("OPSGATE_PYLINT_FORKS".into(), forks.to_string().into()),
+        ("OPSGATE_PYLINT_WORKERS".into(), workers.to_string().into()),
+        ("OPSGATE_PYLINT_PAIRS_OUT".into(), pairs_out),
+        ("OPSGATE_PYLINT_PAIRS_IN".into(), pairs_in),
+    ]
 }
 
 /// Whether a pass draws the cross-file conclusions itself.

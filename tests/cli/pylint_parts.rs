@@ -362,3 +362,62 @@ fn forked_copies_report_byte_for_byte_what_one_process_does() {
         .collect();
     assert!(ids.contains(&"R0401") && ids.contains(&"R0801"), "{ids:?}");
 }
+
+#[test]
+fn forked_copies_through_opsgate_report_what_one_process_does_and_leave_the_tree_alone() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = repository();
+    let before = listing(&test.root());
+    let one = pylint_findings(&check_in_parts(&test, "1"));
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let output = test
+        .command()
+        .args(["check", "--format", "json", "--no-cache", "--jobs", "2"])
+        .arg(test.root())
+        .env("PYTHONPATH", crate::fixture_path("../python/fork-watch"))
+        .env("OPSGATE_FORK_LOG", log.path())
+        .output()
+        .unwrap();
+    assert!(exit_code(&output) < 2, "{}", all_output(&output));
+    let forked: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Pylint's driver runs as `python -c`; the other tools may fork too.
+    let log = std::fs::read_to_string(log.path()).unwrap();
+    let made = log.lines().filter(|line| line.ends_with(" -c")).count();
+    assert_eq!(made, 1, "two copies, the process and one fork: {log}");
+    assert_eq!(pylint_findings(&forked), one);
+    assert_eq!(listing(&test.root()), before);
+}
+
+#[test]
+fn the_drivers_settings_left_in_the_environment_are_not_followed() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = repository();
+    let one = pylint_findings(&check_in_parts(&test, "1"));
+    let before = listing(&test.root());
+    // As if left over in a shell: a pair store to write into the tree, one
+    // to read that is not there, and copies that are not a number.
+    let output = test
+        .command()
+        .args(["check", "--format", "json", "--no-cache", "--jobs", "1"])
+        .arg(test.root())
+        .env("OPSGATE_PYLINT_PAIRS_OUT", test.root().join("pairs.json"))
+        .env("OPSGATE_PYLINT_PAIRS_IN", test.root().join("missing.json"))
+        .env("OPSGATE_PYLINT_FORKS", "many")
+        .env("OPSGATE_PYLINT_WORKERS", "many")
+        .output()
+        .unwrap();
+    assert!(exit_code(&output) < 2, "{}", all_output(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        pylint_run(&report)["status"],
+        "ok",
+        "{}",
+        all_output(&output)
+    );
+    assert_eq!(pylint_findings(&report), one);
+    assert_eq!(listing(&test.root()), before);
+}
