@@ -2,15 +2,15 @@
 //! answers: asked side by side on a tree of awkward cases, and end to end,
 //! where which module an import finds changes Pylint's findings.
 
-use std::collections::BTreeSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
+use crate::pylint_parts::pylint_findings;
 use crate::tools::{direct, python_files};
-use crate::{CliTest, all_output, exit_code, findings_of, tools_python};
+use crate::{CliTest, all_output, exit_code, tools_python};
 
 const LOOKUP: &str = include_str!("../../src/runners/pylint_lookup.py");
 
@@ -143,8 +143,9 @@ fn tools_repository() -> CliTest {
     test
 }
 
-fn messages(direct: &Value) -> BTreeSet<String> {
-    direct["messages"]
+/// Pylint's messages run directly, as `pylint_findings` words the gate's.
+fn messages(direct: &Value) -> Vec<String> {
+    let mut all: Vec<String> = direct["messages"]
         .as_array()
         .unwrap()
         .iter()
@@ -158,7 +159,9 @@ fn messages(direct: &Value) -> BTreeSet<String> {
                 m["symbol"].as_str().unwrap()
             )
         })
-        .collect()
+        .collect();
+    all.sort();
+    all
 }
 
 #[test]
@@ -173,18 +176,7 @@ fn pylint_through_listings_finds_the_modules_pylint_finds() {
         .unwrap();
     assert!(exit_code(&output) < 2, "{}", all_output(&output));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let gate: BTreeSet<String> = findings_of(&report, "pylint")
-        .iter()
-        .map(|f| {
-            format!(
-                "{}:{}:{}:{}",
-                f["path"].as_str().unwrap(),
-                f["line"],
-                f["rule"].as_str().unwrap(),
-                f["message"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let gate = pylint_findings(&report);
     let mut args = vec!["pylint", "--output-format=json2", "--"];
     let files = python_files(&test.root(), "");
     args.extend(files.iter().map(String::as_str));

@@ -90,7 +90,7 @@ fn pylint_run(report: &Value) -> &Value {
 }
 
 /// Every Pylint finding, whole: where, what, and the message's text.
-fn pylint_findings(report: &Value) -> Vec<String> {
+pub(crate) fn pylint_findings(report: &Value) -> Vec<String> {
     let mut all: Vec<String> = findings_of(report, "pylint")
         .iter()
         .map(|f| {
