@@ -290,6 +290,23 @@ mod tests {
         assert!(third.get::<String>("00key").is_none());
     }
 
+    #[test]
+    fn a_damaged_estimate_means_measuring_not_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let value = "x".repeat(1000);
+        let cache = ResultCache::open(Some(dir.path()), 3_000);
+        for n in 0..4 {
+            cache.put(&format!("{n:02}key"), &value);
+        }
+        // Far under the bound, but not a number: the folder is measured.
+        fs::write(cache.estimate_path().unwrap(), "<<<<<<< conflict\n").unwrap();
+        cache.evict();
+        let results = dir.path().join("results").join(FORMAT);
+        assert!(walk_sizes(&results) <= 2_400);
+        let kept = fs::read_to_string(cache.estimate_path().unwrap()).unwrap();
+        assert_eq!(kept.parse::<u64>().unwrap(), walk_sizes(&results));
+    }
+
     fn entry_len(value: &str) -> u64 {
         serde_json::to_vec(&Entry {
             key: "00key".to_owned(),
