@@ -133,14 +133,11 @@ fn importers_of(graph: &ImportGraph, changed: &HashSet<String>) -> HashSet<Strin
 
 /// The folder whose tests cover `path`: its tool folder, else its folder.
 pub(crate) fn test_folder(repo: &Repo, path: &str) -> String {
-    repo.tools
-        .iter()
-        .find(|tool| within(path, &tool.path))
-        .map_or_else(
-            || {
-                path.rsplit_once('/')
-                    .map_or(String::new(), |(dir, _)| dir.to_owned())
-            },
-            |tool| tool.path.clone(),
-        )
+    repo.tool_of(path).map_or_else(
+        || {
+            path.rsplit_once('/')
+                .map_or(String::new(), |(dir, _)| dir.to_owned())
+        },
+        |tool| tool.path.clone(),
+    )
 }

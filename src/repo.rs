@@ -137,6 +137,40 @@ impl Repo {
         }
     }
 
+    /// The files below `folder` (every file for the root, `""`): a range of
+    /// the sorted files found by binary search, where a scan per folder
+    /// would be quadratic in a repository of thousands of tool folders.
+    pub(crate) fn files_below(&self, folder: &str) -> &[RepoFile] {
+        if folder.is_empty() {
+            return &self.files;
+        }
+        let below = format!("{folder}/");
+        // '0' follows '/': the first path past every one below the folder.
+        let past = format!("{folder}0");
+        let start = self
+            .files
+            .partition_point(|f| f.path.as_str() < below.as_str());
+        let end = self
+            .files
+            .partition_point(|f| f.path.as_str() < past.as_str());
+        &self.files[start..end.max(start)]
+    }
+
+    /// The tool folder `path` is in (or is). Tool folders are the second
+    /// level below a domain, kept in (domain, path) order: one binary
+    /// search, where a scan of every tool per file is quadratic.
+    pub(crate) fn tool_of(&self, path: &str) -> Option<&ToolFolder> {
+        let mut parts = path.splitn(3, '/');
+        let (Some(top), Some(second)) = (parts.next(), parts.next()) else {
+            return None;
+        };
+        let folder = &path[..top.len() + 1 + second.len()];
+        self.tools
+            .binary_search_by(|tool| (tool.domain.as_str(), tool.path.as_str()).cmp(&(top, folder)))
+            .ok()
+            .map(|index| &self.tools[index])
+    }
+
     /// The same repository with only the files `keep` accepts, for the
     /// tools of one shard; the model (domains, tools, import roots) is the
     /// whole repository's.
@@ -256,6 +290,51 @@ mod tests {
     }
 
     #[test]
+    fn files_below_a_folder_are_exactly_those_under_it() {
+        let mut files: Vec<RepoFile> = [
+            "net/tool",
+            "net/tool-2/a.py",
+            "net/tool.x/b.py",
+            "net/tool/a.py",
+            "net/tool/sub/c.py",
+            "net/tool0/d.py",
+            "net/toolbox/e.py",
+            "net/too/f.py",
+        ]
+        .into_iter()
+        .map(file)
+        .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let repo = Repo {
+            root: PathBuf::new(),
+            files,
+            domains: Vec::new(),
+            tools: Vec::new(),
+            import_roots: Vec::new(),
+            unreadable: Vec::new(),
+            partial: false,
+        };
+        let below = |folder: &str| -> Vec<&str> {
+            repo.files_below(folder)
+                .iter()
+                .map(|f| f.path.as_str())
+                .collect()
+        };
+        let scanned = |folder: &str| -> Vec<&str> {
+            repo.files
+                .iter()
+                .map(|f| f.path.as_str())
+                .filter(|p| p.starts_with(&format!("{folder}/")))
+                .collect()
+        };
+        assert_eq!(below("net/tool"), ["net/tool/a.py", "net/tool/sub/c.py"]);
+        for folder in ["net", "net/tool-2", "net/tool.x", "net/tool0", "net/t", "x"] {
+            assert_eq!(below(folder), scanned(folder), "{folder}");
+        }
+        assert_eq!(below("").len(), repo.files.len());
+    }
+
+    #[test]
     fn domains_tools_and_libraries_follow_the_layout() {
         let files: Vec<RepoFile> = [
             "CODEOWNERS",
@@ -282,6 +361,52 @@ mod tests {
             ["database-management/backup", "networking/dns-check"]
         );
         assert_eq!(model.import_roots, ["", "lib"]);
+    }
+
+    #[test]
+    fn the_tool_of_a_path_is_the_one_a_scan_finds() {
+        let files: Vec<RepoFile> = [
+            "a/x/run.py",
+            "a/x-y/run.py",
+            "a-b/x/run.py",
+            "a.b/x/run.py",
+            "a/loose.py",
+            "lib/opslib/__init__.py",
+            "net/dns/sub/deep.py",
+            "net/dns/README.md",
+        ]
+        .into_iter()
+        .map(file)
+        .collect();
+        let model = Model::build(&files, &layout());
+        let repo = Repo {
+            root: PathBuf::new(),
+            files,
+            domains: model.domains,
+            tools: model.tools,
+            import_roots: model.import_roots,
+            unreadable: Vec::new(),
+            partial: false,
+        };
+        assert_eq!(repo.tools.len(), 5);
+        let scanned = |path: &str| repo.tools.iter().find(|tool| within(path, &tool.path));
+        for path in [
+            "a/x/run.py",
+            "a/x-y/run.py",
+            "a/x-y",
+            "a-b/x/new.py",
+            "a.b/x/run.py",
+            "a/loose.py",
+            "a/xy/run.py",
+            "a",
+            "",
+            "lib/opslib/__init__.py",
+            "net/dns/sub/deep.py",
+            "net/dns/README.md",
+            "net/dn/x.py",
+        ] {
+            assert_eq!(repo.tool_of(path), scanned(path), "{path}");
+        }
     }
 
     #[test]

@@ -131,21 +131,13 @@ impl<'a> Workspace<'a> {
         self.texts().filter(|(file, _)| file.kind.is_script())
     }
 
-    /// Files below `folder` (a relative path, no trailing slash). The walk
-    /// sorts files by path, so they are one run of the list: found by binary
-    /// search, not a scan per tool folder (which is quadratic in a large
-    /// repository).
+    /// Files below `folder` (a relative path, no trailing slash; none for
+    /// the root).
     fn files_below(&self, folder: &str) -> &'a [RepoFile] {
-        let files: &'a [RepoFile] = &self.repo.files;
         if folder.is_empty() {
-            return &files[..0];
+            return &self.repo.files[..0];
         }
-        let below = format!("{folder}/");
-        // '0' follows '/': the first path past every one below the folder.
-        let past = format!("{folder}0");
-        let start = files.partition_point(|f| f.path.as_str() < below.as_str());
-        let end = files.partition_point(|f| f.path.as_str() < past.as_str());
-        &files[start..end.max(start)]
+        self.repo.files_below(folder)
     }
 
     /// Every tool folder, with its README parsed.

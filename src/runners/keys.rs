@@ -183,13 +183,8 @@ impl KeyInputs {
     /// A key for a folder of tests: every file under it, and everything its
     /// Python files import.
     pub(crate) fn folder_key(&self, base: &str, folder: &str, repo: &Repo) -> Option<String> {
-        let prefix = format!("{folder}/");
         let mut parts = vec![base.to_owned(), "folder".to_owned(), folder.to_owned()];
-        for file in repo
-            .files
-            .iter()
-            .filter(|f| folder.is_empty() || f.path.starts_with(&prefix))
-        {
+        for file in repo.files_below(folder) {
             parts.push(file.path.clone());
             parts.push(self.content.get(&file.path)?.clone());
             if let Some(closure) = self.closure.get(&file.path) {

@@ -439,12 +439,16 @@ impl<'a> Planner<'a> {
     fn pytest(&self, base: Option<&str>, groups: Vec<(&'a Path, Vec<&'a str>)>) -> ToolPlan<'a> {
         let mut plan = empty_plan();
         for (python, files) in groups {
+            // In the order the folders first come, found by name.
             let mut folders: Vec<(String, Vec<&'a str>)> = Vec::new();
+            let mut index: HashMap<String, usize> = HashMap::new();
             for file in files {
                 let folder = crate::changed::test_folder(self.repo, file);
-                match folders.iter_mut().find(|(f, _)| *f == folder) {
-                    Some((_, members)) => members.push(file),
-                    None => folders.push((folder, vec![file])),
+                if let Some(&at) = index.get(&folder) {
+                    folders[at].1.push(file);
+                } else {
+                    index.insert(folder.clone(), folders.len());
+                    folders.push((folder, vec![file]));
                 }
             }
             let mut missed = Vec::new();
