@@ -136,7 +136,7 @@ pub(crate) struct Scope<'a> {
 /// Nested `opsgate.toml` files found by the walk join `settings`.
 pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluation> {
     // Settings from the environment are checked before any work.
-    let cache = open_cache(scope.no_cache)?;
+    let cache = open_cache(scope.no_cache)?.with_pack(&pack_scope(settings, scope));
     let pylint_parts = pylint_parts()?;
     let mut clock = Clock::start();
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
@@ -270,6 +270,18 @@ fn open_cache(no_cache: bool) -> Result<ResultCache> {
         Err(_) => cache::DEFAULT_MAX_BYTES,
     };
     Ok(ResultCache::open(Some(&toolenv::cache_dir()?), max_bytes))
+}
+
+/// One pack of the cache per repository and shard: the set of entries each
+/// of its runs uses.
+fn pack_scope(settings: &Settings, scope: &Scope) -> [String; 2] {
+    [
+        settings.root.to_string_lossy().into_owned(),
+        scope
+            .shard
+            .map(|shard| shard.to_string())
+            .unwrap_or_default(),
+    ]
 }
 
 /// `OPSGATE_PYLINT_PARTS`: how many processes Pylint's files are cut into;

@@ -10,6 +10,11 @@
 //! Measuring the folder means a `stat` of every entry, so it is measured only
 //! when an estimate of its size (the last measure plus every byte written
 //! since, kept beside the entries) passes the bound.
+//!
+//! A run of a repository reads its entries from the repository's pack (one
+//! file holding what its last run used, see `pack`) before the entries.
+
+mod pack;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -20,12 +25,19 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use pack::Pack;
 
 /// Bump when what an entry holds or how keys are made changes.
 const FORMAT: &str = "v1";
 
 /// How old an entry's last use may be before a hit records a new one.
 const REFRESH_AFTER: std::time::Duration = std::time::Duration::from_hours(1);
+
+/// The folder of the packs, beside the entries' folders (named by the first
+/// two hexadecimal digits of their keys, so never this).
+const PACK_FOLDER: &str = "pk";
 
 /// Default bound on the folder's size.
 pub(crate) const DEFAULT_MAX_BYTES: u64 = 512 * 1024 * 1024;
@@ -36,6 +48,8 @@ pub(crate) struct ResultCache {
     /// Bytes this run wrote into the folder.
     written: AtomicU64,
     warned: AtomicBool,
+    /// The repository's pack, once `with_pack` names it.
+    pack: Option<Pack>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -53,7 +67,19 @@ impl ResultCache {
             max_bytes,
             written: AtomicU64::new(0),
             warned: AtomicBool::new(false),
+            pack: None,
         }
+    }
+
+    /// Serves this run from the pack of `scope` (the repository, the shard)
+    /// first, and keeps what the run used there; reading it starts now.
+    pub(crate) fn with_pack<P: AsRef<[u8]>>(mut self, scope: &[P]) -> ResultCache {
+        if let Some(dir) = &self.dir {
+            let name = crate::hash::short_digest(scope, 20);
+            // Among the entries' folders, so that eviction counts and ages it.
+            self.pack = Some(Pack::open(dir.join(PACK_FOLDER).join(name)));
+        }
+        self
     }
 
     pub(crate) fn enabled(&self) -> bool {
@@ -73,24 +99,34 @@ impl ResultCache {
 
     /// The stored value for `key`; anything unreadable is a miss.
     pub(crate) fn get<T: DeserializeOwned>(&self, key: &str) -> Option<T> {
+        if let Some(pack) = &self.pack
+            && let Some(value) = pack.get(key).and_then(|raw| parse(raw))
+        {
+            return Some(value);
+        }
+        let raw = self.read_entry(key)?;
+        let value = parse(&raw)?;
+        if let Some(pack) = &self.pack {
+            pack.add(key, raw);
+        }
+        Some(value)
+    }
+
+    /// The stored form of the entry for `key`, read from its file.
+    fn read_entry(&self, key: &str) -> Option<Box<RawValue>> {
         let path = self.path_of(key)?;
         let file = fs::File::open(&path).ok()?;
-        // One `stat` gives the size to read and the time of last use (a warm
-        // run of a large repository reads tens of thousands of entries).
+        // One `stat` gives the size to read and the time of last use.
         let meta = file.metadata().ok()?;
         let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).ok()? + 1);
         (&file).take(u64::MAX).read_to_end(&mut bytes).ok()?;
-        let entry: Entry<T> = serde_json::from_slice(&bytes).ok()?;
+        let entry: Entry<Box<RawValue>> = serde_json::from_slice(&bytes).ok()?;
         if entry.key != key {
             return None;
         }
         // Recently used entries are the last to be evicted. An hour is close
         // enough for that, and spares a write per hit on a warm run.
-        let now = SystemTime::now();
-        let used = meta.modified().ok();
-        if used.is_none_or(|used| now.duration_since(used).unwrap_or_default() > REFRESH_AFTER) {
-            let _ = file.set_modified(now);
-        }
+        refresh_if_old(&file, meta.modified().ok());
         Some(entry.value)
     }
 
@@ -100,18 +136,43 @@ impl ResultCache {
         let Some(path) = self.path_of(key) else {
             return;
         };
-        match write_entry(&path, key, value) {
-            Ok(len) => {
+        let stored = serde_json::value::to_raw_value(value)
+            .context("serializing a cache entry")
+            .and_then(|raw| write_entry(&path, key, &raw).map(|len| (len, raw)));
+        match stored {
+            Ok((len, raw)) => {
                 self.written.fetch_add(len, Ordering::Relaxed);
-            }
-            Err(err) => {
-                if !self.warned.swap(true, Ordering::Relaxed) {
-                    anstream::eprintln!(
-                        "opsgate: warning: the result cache is not being written: {err:#}"
-                    );
+                if let Some(pack) = &self.pack {
+                    pack.add(key, raw);
                 }
             }
+            Err(err) => self.warn(&err),
         }
+    }
+
+    fn warn(&self, err: &anyhow::Error) {
+        if !self.warned.swap(true, Ordering::Relaxed) {
+            anstream::eprintln!("opsgate: warning: the result cache is not being written: {err:#}");
+        }
+    }
+
+    /// At the end of a sound run: writes the pack anew if it lacks what the
+    /// run used, then trims the folder.
+    pub(crate) fn finish(&self) {
+        if let Some(pack) = &self.pack {
+            let refresh = |path: &Path| {
+                if let Ok(file) = fs::File::options().append(true).open(path) {
+                    refresh_if_old(&file, file.metadata().and_then(|m| m.modified()).ok());
+                }
+            };
+            match pack.finish(refresh) {
+                Ok(len) => {
+                    self.written.fetch_add(len, Ordering::Relaxed);
+                }
+                Err(err) => self.warn(&err),
+            }
+        }
+        self.evict();
     }
 
     /// Where the estimate of the folder's size is kept.
@@ -123,7 +184,7 @@ impl ResultCache {
     /// bound; only after a run that added entries, and only when the estimate
     /// of the folder's size says it may be over. Concurrent runs may each
     /// miss the other's bytes in the estimate: the next measure corrects it.
-    pub(crate) fn evict(&self) {
+    fn evict(&self) {
         let (Some(dir), Some(estimate_path)) = (&self.dir, self.estimate_path()) else {
             return;
         };
@@ -167,6 +228,19 @@ impl ResultCache {
     }
 }
 
+/// A stored value as `T`; a value of another shape is a miss.
+fn parse<T: DeserializeOwned>(raw: &RawValue) -> Option<T> {
+    serde_json::from_str(raw.get()).ok()
+}
+
+/// Marks a file used now, if its last recorded use is over `REFRESH_AFTER` ago.
+fn refresh_if_old(file: &fs::File, used: Option<SystemTime>) {
+    let now = SystemTime::now();
+    if used.is_none_or(|used| now.duration_since(used).unwrap_or_default() > REFRESH_AFTER) {
+        let _ = file.set_modified(now);
+    }
+}
+
 /// Replaces the estimate whole (a reader never sees half a number); a
 /// failure costs only an early measure next time.
 fn write_estimate(path: &Path, bytes: u64) {
@@ -179,7 +253,7 @@ fn write_estimate(path: &Path, bytes: u64) {
 }
 
 /// Writes one entry; returns how many bytes it holds.
-fn write_entry<T: Serialize>(path: &Path, key: &str, value: &T) -> Result<u64> {
+fn write_entry(path: &Path, key: &str, value: &RawValue) -> Result<u64> {
     let dir = path.parent().expect("entries live in a shard folder");
     fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
     let mut temp = tempfile::NamedTempFile::new_in(dir)
@@ -323,6 +397,114 @@ mod tests {
             .flat_map(|shard| fs::read_dir(shard.path()).unwrap().flatten())
             .map(|entry| entry.metadata().unwrap().len())
             .sum()
+    }
+
+    /// A cache of `dir` with the pack of `scope`.
+    fn packed(dir: &Path, scope: &str) -> ResultCache {
+        ResultCache::open(Some(dir), DEFAULT_MAX_BYTES).with_pack(&[scope])
+    }
+
+    /// Removes every entry's file, leaving the packs.
+    fn remove_entries(dir: &Path) {
+        for shard in fs::read_dir(dir.join("results").join(FORMAT)).unwrap() {
+            let shard = shard.unwrap().path();
+            if shard.file_name().unwrap() != PACK_FOLDER {
+                fs::remove_dir_all(shard).unwrap();
+            }
+        }
+    }
+
+    fn pack_file(dir: &Path) -> PathBuf {
+        let packs = dir.join("results").join(FORMAT).join(PACK_FOLDER);
+        let mut found: Vec<PathBuf> = fs::read_dir(packs)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        assert_eq!(found.len(), 1, "{found:?}");
+        found.pop().unwrap()
+    }
+
+    #[test]
+    fn a_run_is_served_from_what_the_last_run_of_its_repository_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = packed(dir.path(), "repo");
+        first.put("aakey", &vec![1u32]);
+        first.put("bbkey", &"two".to_owned());
+        first.finish();
+        // Without the entries' files, only the pack can answer.
+        remove_entries(dir.path());
+        let second = packed(dir.path(), "repo");
+        assert_eq!(second.get::<Vec<u32>>("aakey"), Some(vec![1]));
+        assert_eq!(second.get::<String>("bbkey"), Some("two".to_owned()));
+        assert_eq!(second.get::<u32>("cckey"), None);
+        // A value of another shape is a miss there as in an entry.
+        assert_eq!(second.get::<u32>("aakey"), None);
+        // Another repository has a pack of its own.
+        let other = packed(dir.path(), "other repo");
+        assert_eq!(other.get::<Vec<u32>>("aakey"), None);
+    }
+
+    #[test]
+    fn the_pack_keeps_what_its_last_run_used_and_only_that() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = packed(dir.path(), "repo");
+        first.put("aakey", &1u32);
+        first.put("bbkey", &2u32);
+        first.finish();
+        // One entry used, one stored, one (bbkey) no longer used.
+        let second = packed(dir.path(), "repo");
+        assert_eq!(second.get::<u32>("aakey"), Some(1));
+        second.put("cckey", &3u32);
+        second.finish();
+        let kept: std::collections::BTreeMap<String, u32> =
+            serde_json::from_slice(&fs::read(pack_file(dir.path())).unwrap()).unwrap();
+        assert_eq!(
+            kept.into_iter().collect::<Vec<_>>(),
+            [("aakey".to_owned(), 1), ("cckey".to_owned(), 3)]
+        );
+        // An entry found outside the pack joins it.
+        let third = packed(dir.path(), "repo");
+        assert_eq!(third.get::<u32>("bbkey"), Some(2));
+        third.finish();
+        remove_entries(dir.path());
+        let fourth = packed(dir.path(), "repo");
+        assert_eq!(fourth.get::<u32>("bbkey"), Some(2));
+    }
+
+    #[test]
+    fn a_run_the_pack_served_whole_does_not_write_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = packed(dir.path(), "repo");
+        first.put("aakey", &1u32);
+        first.finish();
+        let pack = pack_file(dir.path());
+        let recent = SystemTime::now() - std::time::Duration::from_secs(600);
+        fs::File::options()
+            .append(true)
+            .open(&pack)
+            .unwrap()
+            .set_modified(recent)
+            .unwrap();
+        let second = packed(dir.path(), "repo");
+        assert_eq!(second.get::<u32>("aakey"), Some(1));
+        second.finish();
+        assert_eq!(fs::metadata(&pack).unwrap().modified().unwrap(), recent);
+    }
+
+    #[test]
+    fn a_damaged_pack_is_read_past_and_written_anew() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = packed(dir.path(), "repo");
+        first.put("aakey", &1u32);
+        first.finish();
+        let pack = pack_file(dir.path());
+        for damage in [&b"{\"aakey\": 7"[..], b"\x00\xff", b"[1, 2]", b""] {
+            fs::write(&pack, damage).unwrap();
+            let again = packed(dir.path(), "repo");
+            assert_eq!(again.get::<u32>("aakey"), Some(1), "{damage:?}");
+            again.finish();
+            assert_eq!(fs::read_to_string(&pack).unwrap(), r#"{"aakey":1}"#);
+        }
     }
 
     #[test]

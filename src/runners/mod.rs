@@ -295,7 +295,7 @@ impl Pending {
             cache.put(key, facts);
         }
         costs::record(cache, &self.costs, &self.measured, &self.rates);
-        cache.evict();
+        cache.finish();
     }
 }
 
