@@ -478,7 +478,7 @@ mod tests {
         first.put("aakey", &1u32);
         first.finish();
         let pack = pack_file(dir.path());
-        let recent = SystemTime::now() - std::time::Duration::from_secs(600);
+        let recent = SystemTime::now() - std::time::Duration::from_mins(10);
         fs::File::options()
             .append(true)
             .open(&pack)
