@@ -227,7 +227,10 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     guard::blame(&mut tools, &changes);
     // The built-in rules report unreadable paths too (OG001), as configured;
     // inline suppressions apply to their findings and the tools'.
-    let mut findings: Vec<Finding> = rules::run(&repo, &settings.rules, &scopes, tool_findings);
+    // The tree guard made sure the files are still what the keys read.
+    let read = keys.map(|keys| keys.for_rules).unwrap_or_default();
+    let mut findings: Vec<Finding> =
+        rules::run(&repo, &settings.rules, &scopes, tool_findings, read);
     clock.lap("rules");
     if let Some(focus) = &focus {
         // The tools saw only the change; the rules' findings are cut to it.

@@ -200,7 +200,9 @@ impl Violation {
 }
 
 /// Runs every rule that is on somewhere in parallel over the repository
-/// model; each file is read once into the workspace, which all rules share.
+/// model; each file is read once into the workspace, which all rules share
+/// (`read`: the bytes the run already read, by index in `repo.files`; the
+/// rest are read from the disk).
 /// Each finding gets the level of the configuration of the path it is about
 /// (its `scope`, else its path), and is dropped where the rule is off. The
 /// tools' findings join them before the inline suppressions apply to both.
@@ -209,8 +211,9 @@ pub(crate) fn run(
     settings: &RuleSettings,
     scopes: &Scopes,
     tools: ToolFindings,
+    read: Vec<Option<Vec<u8>>>,
 ) -> Vec<Finding> {
-    let ws = Workspace::load(repo);
+    let ws = Workspace::load_from(repo, read);
     let mut findings: Vec<Finding> = RULES
         .par_iter()
         .flat_map_iter(|rule| {
@@ -331,12 +334,17 @@ mod tests {
         settings.root.clone_from(&repo.root);
         settings.add_nested(&repo).unwrap();
         let scopes = Scopes::new(&settings);
-        let owners: Vec<(String, Severity, String)> =
-            run(&repo, &settings.rules, &scopes, ToolFindings::default())
-                .into_iter()
-                .filter(|f| f.rule == "OG203")
-                .map(|f| (f.path, f.severity, f.message))
-                .collect();
+        let owners: Vec<(String, Severity, String)> = run(
+            &repo,
+            &settings.rules,
+            &scopes,
+            ToolFindings::default(),
+            Vec::new(),
+        )
+        .into_iter()
+        .filter(|f| f.rule == "OG203")
+        .map(|f| (f.path, f.severity, f.message))
+        .collect();
         // lab/ needs one owner and has it; net/ needs two, and its finding,
         // though on CODEOWNERS, has net/'s severity.
         assert_eq!(owners.len(), 1, "{owners:?}");

@@ -41,7 +41,8 @@ pub(crate) fn read(path: &Path) -> Result<Source> {
     Ok(decode(bytes))
 }
 
-fn decode(mut bytes: Vec<u8>) -> Source {
+/// A file's bytes as the rules see them; bytes past the cap are dropped.
+pub(crate) fn decode(mut bytes: Vec<u8>) -> Source {
     if bytes[..bytes.len().min(8192)].contains(&0) {
         return Source::Binary;
     }

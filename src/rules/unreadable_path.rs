@@ -81,6 +81,7 @@ mod tests {
             &settings.rules,
             &Scopes::new(&settings),
             crate::rules::ToolFindings::default(),
+            Vec::new(),
         )
         .into_iter()
         .filter(|f| f.rule == "OG001")

@@ -57,12 +57,23 @@ pub(crate) struct Workspace<'a> {
 impl<'a> Workspace<'a> {
     /// Reads every script, README, manifest and CODEOWNERS file once.
     pub(crate) fn load(repo: &'a Repo) -> Workspace<'a> {
+        Workspace::load_from(repo, Vec::new())
+    }
+
+    /// As `load`, taking each file's bytes from `read` (by index in
+    /// `repo.files`) where the run already read them, from the disk where
+    /// not (a file that could not be read is read again, for the reason).
+    pub(crate) fn load_from(repo: &'a Repo, mut read: Vec<Option<Vec<u8>>>) -> Workspace<'a> {
+        read.resize(repo.files.len(), None);
         let results: Vec<Option<Result<Source, String>>> = repo
             .files
             .par_iter()
-            .map(|f| {
-                (f.kind != FileKind::Other)
-                    .then(|| source::read(&repo.root.join(&f.path)).map_err(|e| format!("{e:#}")))
+            .zip(read)
+            .map(|(f, bytes)| {
+                (f.kind != FileKind::Other).then(|| match bytes {
+                    Some(bytes) => Ok(source::decode(bytes)),
+                    None => source::read(&repo.root.join(&f.path)).map_err(|e| format!("{e:#}")),
+                })
             })
             .collect();
         let mut sources = Vec::with_capacity(results.len());
@@ -186,7 +197,13 @@ pub(crate) mod testing {
             std::fs::create_dir_all(full.parent().unwrap()).unwrap();
             std::fs::write(full, content).unwrap();
         }
-        let layout = Layout {
+        let repo = Repo::discover(Path::new(dir.path()), &layout(), 1);
+        (dir, repo)
+    }
+
+    /// The default layout.
+    pub(crate) fn layout() -> Layout {
+        Layout {
             libraries: vec!["lib".into()],
             not_domains: vec![
                 "tests".into(),
@@ -194,8 +211,52 @@ pub(crate) mod testing {
                 ".github".into(),
                 ".gitlab".into(),
             ],
-        };
-        let repo = Repo::discover(Path::new(dir.path()), &layout, 1);
-        (dir, repo)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rules see the same text whether the run's key read gave it or
+    /// the disk: binary files, invalid UTF-8, a byte-order mark, a file
+    /// past the cap, and one that could not be read.
+    #[test]
+    fn bytes_read_for_the_keys_give_the_rules_what_the_disk_gives() {
+        let huge = format!("# big\n{}", "x = 1\n".repeat(400_000));
+        let (dir, _) = testing::repo(&[
+            ("net/tool/run.py", "import os\n"),
+            ("net/tool/README.md", "\u{feff}# Tool\n## Purpose\n"),
+            ("net/tool/blob.py", "\0\0binary"),
+            ("net/tool/huge.py", &huge),
+            ("net/tool/requirements.txt", "requests==2.0\n"),
+            ("net/tool/data.bin", "not read by the rules"),
+            ("net/tool/gone.py", "print(1)\n"),
+        ]);
+        std::fs::write(dir.path().join("net/tool/latin.py"), b"s = '\xe9'\n").unwrap();
+        let repo = Repo::discover(dir.path(), &testing::layout(), 1);
+        let mut read = crate::runners::KeyInputs::compute(&repo).for_rules;
+        assert!(read.iter().filter(|bytes| bytes.is_some()).count() >= 6);
+        // A file the key read missed is read from the disk, for the reason.
+        let gone = repo
+            .files
+            .iter()
+            .position(|f| f.path == "net/tool/gone.py")
+            .unwrap();
+        read[gone] = None;
+        std::fs::remove_file(dir.path().join("net/tool/gone.py")).unwrap();
+        let from_disk = Workspace::load(&repo);
+        let from_keys = Workspace::load_from(&repo, read);
+        assert_eq!(from_keys.sources, from_disk.sources);
+        assert_eq!(from_keys.unreadable, from_disk.unreadable);
+        assert_eq!(from_keys.unreadable.len(), 1);
+        assert!(
+            from_keys
+                .text("net/tool/latin.py")
+                .unwrap()
+                .contains('\u{fffd}')
+        );
+        assert!(from_keys.text("net/tool/blob.py").is_none());
     }
 }

@@ -15,7 +15,7 @@ use super::{ToolKind, Toolbox};
 use crate::config::ToolSettings;
 use crate::hash::short_digest;
 use crate::imports::{self, ImportGraph};
-use crate::repo::Repo;
+use crate::repo::{FileKind, Repo};
 
 /// Files whose content can change how any tool behaves, wherever they are.
 const CONFIG_FILES: &[&str] = &[
@@ -48,6 +48,10 @@ pub(crate) struct KeyInputs {
     /// What each Python file imports from the repository (`--changed`
     /// follows it to the importers of a change).
     pub(crate) graph: ImportGraph,
+    /// The bytes read of each file the built-in rules read (all but
+    /// `Other`), by index in `repo.files`: the rules take them instead of
+    /// reading every file again.
+    pub(crate) for_rules: Vec<Option<Vec<u8>>>,
 }
 
 impl KeyInputs {
@@ -108,13 +112,20 @@ impl KeyInputs {
             .map(|(path, _)| path.as_str())
             .filter(|path| path.rsplit('/').next() == Some("__init__.py"))
             .collect();
+        let (config, packages) = (short_digest(&config, 16), short_digest(&packages, 16));
+        let for_rules = read
+            .into_iter()
+            .zip(&repo.files)
+            .map(|((_, bytes), file)| bytes.filter(|_| file.kind != FileKind::Other))
+            .collect();
         KeyInputs {
             content,
             closure,
             skeleton,
-            config: short_digest(&config, 16),
-            packages: short_digest(&packages, 16),
+            config,
+            packages,
             graph,
+            for_rules,
         }
     }
 
