@@ -17,6 +17,7 @@ use std::fmt::Write;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
+use rayon::prelude::*;
 
 use crate::hash::short_digest;
 
@@ -321,7 +322,7 @@ impl ImportGraph {
     pub(crate) fn build(sources: &[(&str, &str)], import_roots: &[String]) -> ImportGraph {
         let known: BTreeSet<&str> = sources.iter().map(|(path, _)| *path).collect();
         let edges = sources
-            .iter()
+            .par_iter()
             .map(|(path, source)| {
                 let imports = parse(source);
                 let deps = imports
