@@ -269,3 +269,62 @@ fn no_cache_neither_reads_nor_writes() {
     run(&test, &cache, &["--no-cache"]);
     assert!(!cache.join("results").exists());
 }
+
+#[test]
+fn a_warm_run_is_served_from_its_repository_s_pack_alone() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = import_repository();
+    let cache = private_cache(&test);
+    let cold = run(&test, &cache, &[]);
+    // Every entry's file gone: only the pack of this repository is left.
+    let results = cache.join("results/v1");
+    let mut packs = 0;
+    for shard in std::fs::read_dir(&results).unwrap() {
+        let shard = shard.unwrap().path();
+        if shard.file_name().unwrap() == "pk" {
+            packs += std::fs::read_dir(&shard).unwrap().count();
+        } else {
+            std::fs::remove_dir_all(&shard).unwrap();
+        }
+    }
+    assert_eq!(packs, 1);
+    let warm = run(&test, &cache, &[]);
+    for (name, _, cached, started) in counts(&warm) {
+        assert!(
+            cached > 0 && started == 0,
+            "{name}: {cached} cached, {started} started"
+        );
+    }
+    assert_eq!(verdict_and_findings(&warm), verdict_and_findings(&cold));
+    // After a change to the imported module, the importer's finding changes
+    // (an argument too many), and the pack written then serves it alone.
+    let script = "networking/dns-check/dns_check.py";
+    assert!(!pylint_rules_in(&warm, script).contains(&"E1121".to_owned()));
+    test.write(
+        "lib/opslib/net.py",
+        &LIBRARY
+            .replace("(host, port)", "(host)")
+            .replace(":{port}", ""),
+    );
+    let changed = run(&test, &cache, &[]);
+    assert!(pylint_rules_in(&changed, script).contains(&"E1121".to_owned()));
+    let uncached = run(&test, &cache, &["--no-cache"]);
+    assert_eq!(
+        verdict_and_findings(&changed),
+        verdict_and_findings(&uncached)
+    );
+    for shard in std::fs::read_dir(&results).unwrap() {
+        let shard = shard.unwrap().path();
+        if shard.file_name().unwrap() != "pk" {
+            std::fs::remove_dir_all(&shard).unwrap();
+        }
+    }
+    let again = run(&test, &cache, &[]);
+    // pytest's failing test runs again, as it always does.
+    for name in ["black", "flake8", "pylint"] {
+        assert_eq!(tool(&again, name)["processes"], 0, "{name}");
+    }
+    assert_eq!(verdict_and_findings(&again), verdict_and_findings(&changed));
+}
