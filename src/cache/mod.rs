@@ -471,13 +471,18 @@ mod tests {
         assert_eq!(fourth.get::<u32>("bbkey"), Some(2));
     }
 
+    /// The pack of a run that stored `aakey` = 1.
+    fn pack_of_one_entry(dir: &Path) -> PathBuf {
+        let first = packed(dir, "repo");
+        first.put("aakey", &1u32);
+        first.finish();
+        pack_file(dir)
+    }
+
     #[test]
     fn a_run_the_pack_served_whole_does_not_write_it() {
         let dir = tempfile::tempdir().unwrap();
-        let first = packed(dir.path(), "repo");
-        first.put("aakey", &1u32);
-        first.finish();
-        let pack = pack_file(dir.path());
+        let pack = pack_of_one_entry(dir.path());
         let recent = SystemTime::now() - std::time::Duration::from_mins(10);
         fs::File::options()
             .append(true)
@@ -494,10 +499,7 @@ mod tests {
     #[test]
     fn a_damaged_pack_is_read_past_and_written_anew() {
         let dir = tempfile::tempdir().unwrap();
-        let first = packed(dir.path(), "repo");
-        first.put("aakey", &1u32);
-        first.finish();
-        let pack = pack_file(dir.path());
+        let pack = pack_of_one_entry(dir.path());
         for damage in [&b"{\"aakey\": 7"[..], b"\x00\xff", b"[1, 2]", b""] {
             fs::write(&pack, damage).unwrap();
             let again = packed(dir.path(), "repo");

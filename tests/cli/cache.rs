@@ -270,6 +270,21 @@ fn no_cache_neither_reads_nor_writes() {
     assert!(!cache.join("results").exists());
 }
 
+/// Removes the files of every result entry, leaving the packs; returns how
+/// many packs there are.
+fn remove_all_but_packs(cache: &Path) -> usize {
+    let mut packs = 0;
+    for folder in std::fs::read_dir(cache.join("results/v1")).unwrap() {
+        let folder = folder.unwrap().path();
+        if folder.file_name().unwrap() == "pk" {
+            packs += std::fs::read_dir(&folder).unwrap().count();
+        } else {
+            std::fs::remove_dir_all(&folder).unwrap();
+        }
+    }
+    packs
+}
+
 #[test]
 fn a_warm_run_is_served_from_its_repository_s_pack_alone() {
     if tools_python().is_none() {
@@ -279,17 +294,7 @@ fn a_warm_run_is_served_from_its_repository_s_pack_alone() {
     let cache = private_cache(&test);
     let cold = run(&test, &cache, &[]);
     // Every entry's file gone: only the pack of this repository is left.
-    let results = cache.join("results/v1");
-    let mut packs = 0;
-    for shard in std::fs::read_dir(&results).unwrap() {
-        let shard = shard.unwrap().path();
-        if shard.file_name().unwrap() == "pk" {
-            packs += std::fs::read_dir(&shard).unwrap().count();
-        } else {
-            std::fs::remove_dir_all(&shard).unwrap();
-        }
-    }
-    assert_eq!(packs, 1);
+    assert_eq!(remove_all_but_packs(&cache), 1);
     let warm = run(&test, &cache, &[]);
     for (name, _, cached, started) in counts(&warm) {
         assert!(
@@ -315,12 +320,7 @@ fn a_warm_run_is_served_from_its_repository_s_pack_alone() {
         verdict_and_findings(&changed),
         verdict_and_findings(&uncached)
     );
-    for shard in std::fs::read_dir(&results).unwrap() {
-        let shard = shard.unwrap().path();
-        if shard.file_name().unwrap() != "pk" {
-            std::fs::remove_dir_all(&shard).unwrap();
-        }
-    }
+    assert_eq!(remove_all_but_packs(&cache), 1);
     let again = run(&test, &cache, &[]);
     // pytest's failing test runs again, as it always does.
     for name in ["black", "flake8", "pylint"] {
