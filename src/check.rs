@@ -136,7 +136,7 @@ pub(crate) struct Scope<'a> {
 /// Nested `opsgate.toml` files found by the walk join `settings`.
 pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluation> {
     // Settings from the environment are checked before any work.
-    let cache = open_cache(scope.no_cache)?.with_pack(&pack_scope(settings, scope));
+    let cache = open_cache(settings, scope)?;
     let pylint_parts = pylint_parts()?;
     let mut clock = Clock::start();
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
@@ -257,9 +257,10 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
 
 /// The result cache in opsgate's cache folder, bounded by
 /// `OPSGATE_CACHE_MAX_MB` (default 512); `--no-cache` (or a non-empty
-/// `OPSGATE_NO_CACHE`) neither reads nor writes it.
-fn open_cache(no_cache: bool) -> Result<ResultCache> {
-    if no_cache || std::env::var_os("OPSGATE_NO_CACHE").is_some_and(|v| !v.is_empty()) {
+/// `OPSGATE_NO_CACHE`) neither reads nor writes it. A run that may look
+/// results up starts reading its repository's pack.
+fn open_cache(settings: &Settings, scope: &Scope) -> Result<ResultCache> {
+    if scope.no_cache || std::env::var_os("OPSGATE_NO_CACHE").is_some_and(|v| !v.is_empty()) {
         return Ok(ResultCache::open(None, 0));
     }
     let max_bytes = match std::env::var("OPSGATE_CACHE_MAX_MB") {
@@ -272,19 +273,19 @@ fn open_cache(no_cache: bool) -> Result<ResultCache> {
             })?,
         Err(_) => cache::DEFAULT_MAX_BYTES,
     };
-    Ok(ResultCache::open(Some(&toolenv::cache_dir()?), max_bytes))
-}
-
-/// One pack of the cache per repository and shard: the set of entries each
-/// of its runs uses.
-fn pack_scope(settings: &Settings, scope: &Scope) -> [String; 2] {
-    [
-        settings.root.to_string_lossy().into_owned(),
-        scope
-            .shard
-            .map(|shard| shard.to_string())
-            .unwrap_or_default(),
-    ]
+    let cache = ResultCache::open(Some(&toolenv::cache_dir()?), max_bytes);
+    // Decided before the walk, by the root's configuration: where only a
+    // folder's turns a tool on, the run goes without a pack (slower, not
+    // different).
+    if !settings.tools.iter().any(|tool| tool.enabled) {
+        return Ok(cache);
+    }
+    // One pack per repository and shard: the set of entries its runs use.
+    let shard = scope
+        .shard
+        .map(|shard| shard.to_string())
+        .unwrap_or_default();
+    Ok(cache.with_pack(&[settings.root.to_string_lossy().into_owned(), shard]))
 }
 
 /// `OPSGATE_PYLINT_PARTS`: how many processes Pylint's files are cut into;
