@@ -33,8 +33,13 @@ pub(crate) struct ImportRef {
 }
 
 /// Every import statement of a Python source, in order.
+#[cfg(test)]
 pub(crate) fn parse(source: &str) -> Vec<ImportRef> {
-    logical_lines(source)
+    imports_of(&logical_lines(source))
+}
+
+fn imports_of(lines: &[LogicalLine]) -> Vec<ImportRef> {
+    lines
         .iter()
         .flat_map(|line| statements(&line.tokens))
         .collect()
@@ -45,11 +50,16 @@ pub(crate) fn parse(source: &str) -> Vec<ImportRef> {
 /// TYPE_CHECKING:` or inside a function counts differently), and every
 /// `pylint:` pragma. Edits elsewhere (a function body, signature or a new
 /// function without imports, a string, a comment) leave it unchanged.
+#[cfg(test)]
 pub(crate) fn skeleton(source: &str) -> String {
+    skeleton_of(&logical_lines(source))
+}
+
+fn skeleton_of(lines: &[LogicalLine]) -> String {
     let mut out = String::new();
     // The blocks open at this point: their indentation and header.
     let mut open: Vec<(usize, String)> = Vec::new();
-    for line in logical_lines(source) {
+    for line in lines {
         for pragma in &line.pragmas {
             out.push_str(pragma);
             out.push('\n');
@@ -319,21 +329,34 @@ pub(crate) struct ImportGraph {
 impl ImportGraph {
     /// `sources`: every Python file of the repository with its content;
     /// `import_roots`: the folders on the tools' import path ("" is the root).
+    #[cfg(test)]
     pub(crate) fn build(sources: &[(&str, &str)], import_roots: &[String]) -> ImportGraph {
+        ImportGraph::build_with_skeletons(sources, import_roots).0
+    }
+
+    /// The graph, and each file's `skeleton`, from one reading of each
+    /// source.
+    pub(crate) fn build_with_skeletons(
+        sources: &[(&str, &str)],
+        import_roots: &[String],
+    ) -> (ImportGraph, HashMap<String, String>) {
         let known: BTreeSet<&str> = sources.iter().map(|(path, _)| *path).collect();
-        let edges = sources
+        let (edges, skeletons) = sources
             .par_iter()
             .map(|(path, source)| {
-                let imports = parse(source);
-                let deps = imports
+                let lines = logical_lines(source);
+                let deps = imports_of(&lines)
                     .iter()
                     .flat_map(|import| resolve(path, import, import_roots, &known))
                     .filter(|dep| dep != path)
                     .collect();
-                ((*path).to_owned(), deps)
+                (
+                    ((*path).to_owned(), deps),
+                    ((*path).to_owned(), skeleton_of(&lines)),
+                )
             })
-            .collect();
-        ImportGraph { edges }
+            .unzip();
+        (ImportGraph { edges }, skeletons)
     }
 
     /// For every file, a digest of its own content digest and those of all
@@ -549,6 +572,44 @@ x = 1 \
     fn graph(files: &[(&str, &str)], roots: &[&str]) -> ImportGraph {
         let roots: Vec<String> = roots.iter().map(|r| (*r).to_owned()).collect();
         ImportGraph::build(files, &roots)
+    }
+
+    #[test]
+    fn one_reading_gives_each_file_its_edges_and_skeleton() {
+        let files = [
+            (
+                "lib/opslib/__init__.py",
+                "# pylint: disable=cyclic-import\n",
+            ),
+            (
+                "lib/opslib/net.py",
+                "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import opslib\n",
+            ),
+            (
+                "net/dns/dns_check.py",
+                "import helper\ndef f():\n    from opslib.net import x\n",
+            ),
+            ("net/dns/helper.py", "import json; import opslib.net as n\n"),
+        ];
+        let roots = vec!["lib".to_owned()];
+        let (graph, skeletons) = ImportGraph::build_with_skeletons(&files, &roots);
+        // Each file keeps its own skeleton and edges.
+        assert_eq!(skeletons.len(), files.len());
+        for (path, source) in files {
+            assert_eq!(skeletons[path], skeleton(source), "{path}");
+        }
+        assert_eq!(
+            deps(&graph, "net/dns/helper.py"),
+            ["lib/opslib/__init__.py", "lib/opslib/net.py"]
+        );
+        assert_eq!(
+            deps(&graph, "net/dns/dns_check.py"),
+            [
+                "lib/opslib/__init__.py",
+                "lib/opslib/net.py",
+                "net/dns/helper.py"
+            ]
+        );
     }
 
     fn deps<'g>(graph: &'g ImportGraph, path: &str) -> Vec<&'g str> {

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use super::{ToolKind, Toolbox};
 use crate::config::ToolSettings;
 use crate::hash::short_digest;
-use crate::imports::{self, ImportGraph};
+use crate::imports::ImportGraph;
 use crate::repo::{FileKind, Repo};
 
 /// Files whose content can change how any tool behaves, wherever they are.
@@ -82,16 +82,11 @@ impl KeyInputs {
             }
         }
         let borrowed: Vec<(&str, &str)> = sources.iter().map(|(p, s)| (*p, s.as_str())).collect();
-        let graph = ImportGraph::build(&borrowed, &repo.import_roots);
+        let (graph, skeletons) = ImportGraph::build_with_skeletons(&borrowed, &repo.import_roots);
         let closure = graph.closure_digests(&content);
-        let skeleton = sources
-            .par_iter()
-            .map(|(path, source)| {
-                (
-                    (*path).to_owned(),
-                    short_digest([imports::skeleton(source)], 16),
-                )
-            })
+        let skeleton = skeletons
+            .into_par_iter()
+            .map(|(path, skeleton)| (path, short_digest([skeleton], 16)))
             .collect();
         let mut config: Vec<String> = read
             .iter()
