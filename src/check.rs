@@ -414,13 +414,33 @@ pub(crate) fn write_reports(
         report::append_step_outputs(step_outputs, result, outputs)?;
     }
     // Buffered: stdout is line-buffered, one write per line of the report
-    // (45,000 for the JSON of 5,000 findings) without it.
-    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, anstream::stdout().lock());
+    // (45,000 for the JSON of 5,000 findings) without it. A JSON report
+    // cannot hold a raw escape (serde writes control characters as `\u`
+    // escapes), so it bypasses anstream, which scanned every byte of a 9 MB
+    // report for colours to strip.
+    let github = result.ci.github_actions && !format_given;
+    let json = matches!(
+        format,
+        ReportFormat::Json | ReportFormat::Sarif | ReportFormat::Gitlab
+    );
+    if json && !github {
+        emit_to_stdout(std::io::stdout().lock(), format, false, result)
+    } else {
+        emit_to_stdout(anstream::stdout().lock(), format, github, result)
+    }
+}
+
+/// The stdout report, and on GitHub Actions (`github`) the annotations.
+fn emit_to_stdout(
+    stdout: impl Write,
+    format: ReportFormat,
+    github: bool,
+    result: &RunResult,
+) -> Result<()> {
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, stdout);
     report::emit(format, &mut stdout, result)?;
-    // On GitHub Actions the default report also annotates the diff.
-    if result.ci.github_actions && !format_given {
+    if github {
         report::emit(ReportFormat::Github, &mut stdout, result)?;
     }
-    stdout.flush().context("writing the report to stdout")?;
-    Ok(())
+    stdout.flush().context("writing the report to stdout")
 }

@@ -417,3 +417,27 @@ fn sarif_of_the_built_in_rules_passes_the_schema_and_the_multitool() {
         .collect();
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+#[test]
+fn a_json_report_on_stdout_keeps_a_control_character_escaped() {
+    let test = CliTest::empty();
+    test.write("opsgate.toml", crate::audit::RULES_ONLY);
+    // A tool folder with a terminal colour code in its name, which the
+    // findings about it quote.
+    test.write("networking/red\u{1b}[31mtool/run.py", "\"\"\"Tool.\"\"\"\n");
+    for format in ["json", "sarif", "gitlab"] {
+        let output = test
+            .command()
+            .args(["check", "--format", format])
+            .arg(test.root())
+            .output()
+            .unwrap();
+        assert_eq!(exit_code(&output), 1, "{format}: {}", all_output(&output));
+        assert!(!output.stdout.contains(&0x1b), "{format}: a raw escape");
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert!(
+            report.to_string().contains("red\\u001b[31mtool"),
+            "{format}: {report}"
+        );
+    }
+}
