@@ -166,8 +166,8 @@ impl ResultCache {
                 }
             };
             match pack.finish(refresh) {
-                Ok(len) => {
-                    self.written.fetch_add(len, Ordering::Relaxed);
+                Ok(grown) => {
+                    self.written.fetch_add(grown, Ordering::Relaxed);
                 }
                 Err(err) => self.warn(&err),
             }
@@ -494,6 +494,28 @@ mod tests {
         assert_eq!(second.get::<u32>("aakey"), Some(1));
         second.finish();
         assert_eq!(fs::metadata(&pack).unwrap().modified().unwrap(), recent);
+    }
+
+    #[test]
+    fn a_pack_written_anew_counts_only_what_it_grew_by() {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = pack_of_one_entry(dir.path());
+        let cache = packed(dir.path(), "repo");
+        let estimate = || -> u64 {
+            fs::read_to_string(cache.estimate_path().unwrap())
+                .unwrap()
+                .parse()
+                .unwrap()
+        };
+        let before = estimate();
+        // The same entry stored again: its file is written again, and the
+        // pack, written anew, is the same size as the one it replaces.
+        let pack_len = fs::metadata(&pack).unwrap().len();
+        cache.put("aakey", &1u32);
+        cache.finish();
+        assert_eq!(fs::metadata(&pack).unwrap().len(), pack_len);
+        let entry = fs::metadata(cache.path_of("aakey").unwrap()).unwrap().len();
+        assert_eq!(estimate(), before + entry);
     }
 
     #[test]

@@ -24,12 +24,19 @@ use serde_json::value::RawValue;
 /// Stored values by key, as the entries hold them.
 type Values = HashMap<String, Box<RawValue>>;
 
+/// A pack as read: its values, and its size in bytes.
+#[derive(Default)]
+struct Read {
+    values: Values,
+    len: u64,
+}
+
 pub(super) struct Pack {
     path: PathBuf,
     /// The read of the pack, started when the cache opens so that it runs
     /// beside the walk.
-    reading: Mutex<Option<JoinHandle<Values>>>,
-    read: OnceLock<Values>,
+    reading: Mutex<Option<JoinHandle<Read>>>,
+    read: OnceLock<Read>,
     /// Keys of this run's hits in the pack.
     hits: Mutex<HashSet<String>>,
     /// Entries this run found outside the pack or stored.
@@ -44,7 +51,7 @@ impl Pack {
         let source = path.clone();
         let reading = std::thread::Builder::new()
             .name("opsgate-cache-pack".into())
-            .spawn(move || read_values(&source))
+            .spawn(move || read_pack(&source))
             .ok();
         Pack {
             path,
@@ -56,7 +63,7 @@ impl Pack {
         }
     }
 
-    fn values(&self) -> &Values {
+    fn read(&self) -> &Read {
         self.read.get_or_init(|| {
             let reading = lock(&self.reading).take();
             reading
@@ -67,7 +74,7 @@ impl Pack {
 
     /// The packed value of `key`, if the pack has it.
     pub(super) fn get(&self, key: &str) -> Option<&RawValue> {
-        let value = self.values().get(key)?;
+        let value = self.read().values.get(key)?;
         lock(&self.hits).insert(key.to_owned());
         Some(value)
     }
@@ -79,8 +86,8 @@ impl Pack {
         lock(&self.fresh).insert(key.to_owned(), value);
     }
 
-    /// Writes the pack anew if it lacks what this run used; returns the
-    /// bytes written. A pack that is up to date has its time of last use
+    /// Writes the pack anew if it lacks what this run used; returns how many
+    /// bytes the folder grew by (the new pack less the one it replaced). A pack that is up to date has its time of last use
     /// refreshed as an entry's would be (`refresh`), so eviction keeps it.
     pub(super) fn finish(&self, refresh: impl FnOnce(&Path)) -> Result<u64> {
         if !self.outdated.load(Ordering::Relaxed) {
@@ -89,7 +96,7 @@ impl Pack {
             }
             return Ok(0);
         }
-        let values = self.values();
+        let Read { values, len } = self.read();
         let hits = lock(&self.hits);
         let fresh = lock(&self.fresh);
         // Sorted, so that the same results make the same file.
@@ -110,16 +117,19 @@ impl Pack {
         temp.write_all(&bytes).context("writing the cache's pack")?;
         temp.persist(&self.path)
             .with_context(|| format!("renaming the cache's pack into `{}`", self.path.display()))?;
-        Ok(bytes.len() as u64)
+        Ok((bytes.len() as u64).saturating_sub(*len))
     }
 }
 
-/// The values of the pack at `path`; none if it is missing or damaged.
-fn read_values(path: &Path) -> Values {
-    fs::read(path)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
+/// The pack at `path`; no values if it is missing or damaged.
+fn read_pack(path: &Path) -> Read {
+    let Ok(bytes) = fs::read(path) else {
+        return Read::default();
+    };
+    Read {
+        values: serde_json::from_slice(&bytes).unwrap_or_default(),
+        len: bytes.len() as u64,
+    }
 }
 
 /// A lock whose holder panicked still guards whole values: each is
