@@ -227,7 +227,8 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     guard::blame(&mut tools, &changes);
     // The built-in rules report unreadable paths too (OG001), as configured;
     // inline suppressions apply to their findings and the tools'.
-    // The tree guard made sure the files are still what the keys read.
+    // The keys read every file before the tools ran; a run whose tools
+    // changed one is failed by the tree guard above.
     let read = keys.map(|keys| keys.for_rules).unwrap_or_default();
     let mut findings: Vec<Finding> =
         rules::run(&repo, &settings.rules, &scopes, tool_findings, read);
