@@ -160,12 +160,7 @@ impl ResultCache {
     /// run used, then trims the folder.
     pub(crate) fn finish(&self) {
         if let Some(pack) = &self.pack {
-            let refresh = |path: &Path| {
-                if let Ok(file) = fs::File::options().append(true).open(path) {
-                    refresh_if_old(&file, file.metadata().and_then(|m| m.modified()).ok());
-                }
-            };
-            match pack.finish(refresh) {
+            match pack.finish() {
                 Ok(grown) => {
                     self.written.fetch_add(grown, Ordering::Relaxed);
                 }
@@ -241,23 +236,21 @@ fn refresh_if_old(file: &fs::File, used: Option<SystemTime>) {
     }
 }
 
+/// `refresh_if_old` for the file at `path`, if there is one.
+fn refresh_path_if_old(path: &Path) {
+    if let Ok(file) = fs::File::options().append(true).open(path) {
+        refresh_if_old(&file, file.metadata().and_then(|m| m.modified()).ok());
+    }
+}
+
 /// Replaces the estimate whole (a reader never sees half a number); a
 /// failure costs only an early measure next time.
 fn write_estimate(path: &Path, bytes: u64) {
-    let Some(dir) = path.parent() else { return };
-    if let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir)
-        && temp.write_all(bytes.to_string().as_bytes()).is_ok()
-    {
-        let _ = temp.persist(path);
-    }
+    let _ = write_whole(path, bytes.to_string().as_bytes());
 }
 
 /// Writes one entry; returns how many bytes it holds.
 fn write_entry(path: &Path, key: &str, value: &RawValue) -> Result<u64> {
-    let dir = path.parent().expect("entries live in a shard folder");
-    fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("creating a temporary file in `{}`", dir.display()))?;
     let entry = Entry {
         key: key.to_owned(),
         value,
@@ -265,10 +258,22 @@ fn write_entry(path: &Path, key: &str, value: &RawValue) -> Result<u64> {
     // Serialized whole, then written at once: straight into the file,
     // serde writes each token with its own system call.
     let bytes = serde_json::to_vec(&entry).context("serializing a cache entry")?;
-    temp.write_all(&bytes).context("writing a cache entry")?;
-    temp.persist(path)
-        .with_context(|| format!("renaming a cache entry into `{}`", path.display()))?;
+    write_whole(path, &bytes)?;
     Ok(bytes.len() as u64)
+}
+
+/// Writes `bytes` to a temporary file beside `path` and renames it into
+/// place, so that concurrent runs never see half a file.
+fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = path.parent().context("a cache file has a folder")?;
+    fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("creating a temporary file in `{}`", dir.display()))?;
+    temp.write_all(bytes)
+        .with_context(|| format!("writing `{}`", path.display()))?;
+    temp.persist(path)
+        .with_context(|| format!("renaming a cache file into `{}`", path.display()))?;
+    Ok(())
 }
 
 #[cfg(test)]
