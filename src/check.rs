@@ -136,7 +136,7 @@ pub(crate) struct Scope<'a> {
 /// Nested `opsgate.toml` files found by the walk join `settings`.
 pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluation> {
     // Settings from the environment are checked before any work.
-    let cache = open_cache(settings, scope)?;
+    let cache = open_cache(scope.no_cache)?;
     let pylint_parts = pylint_parts()?;
     let mut clock = Clock::start();
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
@@ -149,17 +149,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     let toolbox = toolenv::prepare(settings, &repo)?;
     let sharding = scope.shard.map(|shard| Sharding::new(shard, &repo));
     if let Some(sharding) = &sharding {
-        // A shard's verdict covers only its part: say so where people look.
-        let checked = sharding
-            .part
-            .as_ref()
-            .map_or(repo.files.len(), |p| p.files.len());
-        anstream::eprintln!(
-            "opsgate: shard {}: checking {checked} of {} files; `opsgate merge` the shards' \
-             JSON reports for the verdict",
-            sharding.shard,
-            repo.files.len()
-        );
+        sharding.announce(&repo);
     }
 
     // Tool reports (pytest's JUnit) go to a private folder, never the repo.
@@ -171,6 +161,12 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     // With every tool off no process runs: nothing can write into the tree,
     // and no result is looked up or stored.
     let any_tool = enabled.iter().any(|tool| tool.enabled);
+    // The pack is read from here on, beside the stamps and keys.
+    let cache = if any_tool {
+        cache.with_pack(&pack_scope(settings, scope))
+    } else {
+        cache
+    };
     clock.lap("setup");
     let guard = any_tool.then(|| TreeGuard::new(&repo));
     clock.lap("guard-stamp");
@@ -258,10 +254,9 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
 
 /// The result cache in opsgate's cache folder, bounded by
 /// `OPSGATE_CACHE_MAX_MB` (default 512); `--no-cache` (or a non-empty
-/// `OPSGATE_NO_CACHE`) neither reads nor writes it. A run that may look
-/// results up starts reading its repository's pack.
-fn open_cache(settings: &Settings, scope: &Scope) -> Result<ResultCache> {
-    if scope.no_cache || std::env::var_os("OPSGATE_NO_CACHE").is_some_and(|v| !v.is_empty()) {
+/// `OPSGATE_NO_CACHE`) neither reads nor writes it.
+fn open_cache(no_cache: bool) -> Result<ResultCache> {
+    if no_cache || std::env::var_os("OPSGATE_NO_CACHE").is_some_and(|v| !v.is_empty()) {
         return Ok(ResultCache::open(None, 0));
     }
     let max_bytes = match std::env::var("OPSGATE_CACHE_MAX_MB") {
@@ -274,19 +269,19 @@ fn open_cache(settings: &Settings, scope: &Scope) -> Result<ResultCache> {
             })?,
         Err(_) => cache::DEFAULT_MAX_BYTES,
     };
-    let cache = ResultCache::open(Some(&toolenv::cache_dir()?), max_bytes);
-    // Decided before the walk, by the root's configuration: where only a
-    // folder's turns a tool on, the run goes without a pack (slower, not
-    // different).
-    if !settings.tools.iter().any(|tool| tool.enabled) {
-        return Ok(cache);
-    }
-    // One pack per repository and shard: the set of entries its runs use.
-    let shard = scope
-        .shard
-        .map(|shard| shard.to_string())
-        .unwrap_or_default();
-    Ok(cache.with_pack(&[settings.root.to_string_lossy().into_owned(), shard]))
+    Ok(ResultCache::open(Some(&toolenv::cache_dir()?), max_bytes))
+}
+
+/// One pack of the cache per repository and shard: the set of entries its
+/// runs use.
+fn pack_scope(settings: &Settings, scope: &Scope) -> [String; 2] {
+    [
+        settings.root.to_string_lossy().into_owned(),
+        scope
+            .shard
+            .map(|shard| shard.to_string())
+            .unwrap_or_default(),
+    ]
 }
 
 /// `OPSGATE_PYLINT_PARTS`: how many processes Pylint's files are cut into;
@@ -389,6 +384,20 @@ impl Sharding {
         let owns = |path: &str| plan.shard_of(path) == shard.index;
         let part = (shard.total > 1).then(|| repo.part(owns));
         Sharding { shard, plan, part }
+    }
+
+    /// A shard's verdict covers only its part: says so where people look.
+    fn announce(&self, repo: &Repo) {
+        let checked = self
+            .part
+            .as_ref()
+            .map_or(repo.files.len(), |p| p.files.len());
+        anstream::eprintln!(
+            "opsgate: shard {}: checking {checked} of {} files; `opsgate merge` the shards' \
+             JSON reports for the verdict",
+            self.shard,
+            repo.files.len()
+        );
     }
 
     /// Whether this shard checks (and reports on) `path`.

@@ -30,8 +30,8 @@ struct Loaded {
 
 pub(super) struct Pack {
     path: PathBuf,
-    /// The read of the pack, started when the cache opens so that it runs
-    /// beside the walk.
+    /// The read of the pack, started as soon as the run knows it uses the
+    /// cache, so that it runs beside the reading of the tree for the keys.
     loading: Mutex<Option<JoinHandle<Loaded>>>,
     loaded: OnceLock<Loaded>,
     /// Entries this run found outside the pack or stored: the pack is
