@@ -5,8 +5,11 @@
 
 use std::collections::BTreeSet;
 
+use rayon::prelude::*;
+
 use super::readme_sections::{self, default_usage_names};
 use super::text::{code_part, column, numbered_lines};
+use super::workspace::Tool;
 use super::{Rule, RuleOptions, Violation, Workspace};
 use crate::config::RuleLevel;
 
@@ -169,86 +172,91 @@ impl Rule for ReadmeOptions {
     }
     fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
         let usage_names = readme_sections::normalized(&default_usage_names());
-        let mut found = Vec::new();
-        for tool in ws.tools() {
-            let Some(readme) = &tool.readme else { continue };
-            let Some(usage) = readme_sections::find(&readme.headings, &usage_names) else {
-                continue;
-            };
-            let mut declarations = Vec::new();
-            let mut has_parser = false;
-            for file in tool.files {
-                if file.kind != (crate::repo::FileKind::Python { test: false }) {
-                    continue;
-                }
-                let Some(text) = ws.text(&file.path).filter(|t| may_declare(t)) else {
-                    continue;
-                };
-                let code: String = text.lines().flat_map(|l| [code_part(l), "\n"]).collect();
-                let (decls, parser) = declared_options(&code);
-                declarations.extend(decls);
-                has_parser |= parser;
-            }
-            let text = ws.text(readme.path).unwrap_or("");
-            let section: Vec<(u32, &str)> = numbered_lines(text)
-                .filter(|(n, _)| *n > usage.line && *n <= usage.end)
-                .collect();
-            let mentioned: BTreeSet<&str> = section
+        // Tool by tool in parallel, in the tools' order.
+        ws.tools()
+            .par_iter()
+            .flat_map_iter(|tool| check_tool(ws, tool, &usage_names))
+            .collect()
+    }
+}
+
+/// The violations of one tool folder.
+fn check_tool(ws: &Workspace<'_>, tool: &Tool<'_>, usage_names: &[String]) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let Some(readme) = &tool.readme else {
+        return found;
+    };
+    let Some(usage) = readme_sections::find(&readme.headings, usage_names) else {
+        return found;
+    };
+    let mut declarations = Vec::new();
+    let mut has_parser = false;
+    for file in tool.files {
+        if file.kind != (crate::repo::FileKind::Python { test: false }) {
+            continue;
+        }
+        let Some(text) = ws.text(&file.path).filter(|t| may_declare(t)) else {
+            continue;
+        };
+        let code: String = text.lines().flat_map(|l| [code_part(l), "\n"]).collect();
+        let (decls, parser) = declared_options(&code);
+        declarations.extend(decls);
+        has_parser |= parser;
+    }
+    let text = ws.text(readme.path).unwrap_or("");
+    let section: Vec<(u32, &str)> = numbered_lines(text)
+        .filter(|(n, _)| *n > usage.line && *n <= usage.end)
+        .collect();
+    let mentioned: BTreeSet<&str> = section
+        .iter()
+        .flat_map(|(_, line)| option_tokens(line))
+        .map(|(_, token)| token)
+        .collect();
+    for declaration in &declarations {
+        let documented = declaration.iter().any(|o| {
+            mentioned.contains(o.as_str())
+                || o.strip_prefix("--")
+                    .is_some_and(|name| mentioned.contains(format!("--no-{name}").as_str()))
+        });
+        if !documented {
+            let name = declaration
                 .iter()
-                .flat_map(|(_, line)| option_tokens(line))
-                .map(|(_, token)| token)
-                .collect();
-            for declaration in &declarations {
-                let documented = declaration.iter().any(|o| {
-                    mentioned.contains(o.as_str())
-                        || o.strip_prefix("--")
-                            .is_some_and(|name| mentioned.contains(format!("--no-{name}").as_str()))
-                });
-                if !documented {
-                    let name = declaration
-                        .iter()
-                        .max_by_key(|o| o.len())
-                        .expect("not empty");
-                    found.push(Violation::at(
-                        readme.path,
-                        usage.line,
-                        None,
-                        format!(
-                            "`{name}` is an option of {} but the usage section does not mention it",
-                            tool.path()
-                        ),
-                    ));
-                }
-            }
-            if !has_parser {
-                continue;
-            }
-            let known: BTreeSet<&str> = declarations.iter().flatten().map(String::as_str).collect();
-            for (number, line) in &section {
-                for (at, token) in option_tokens(line) {
-                    let negated = token
-                        .strip_prefix("--no-")
-                        .is_some_and(|t| known.contains(format!("--{t}").as_str()));
-                    if token.starts_with("--")
-                        && token != "--help"
-                        && !negated
-                        && !known.contains(token)
-                    {
-                        found.push(Violation::at(
-                            readme.path,
-                            *number,
-                            Some(column(line, at)),
-                            format!(
-                                "the usage section mentions `{token}`, which {} does not declare",
-                                tool.path()
-                            ),
-                        ));
-                    }
-                }
+                .max_by_key(|o| o.len())
+                .expect("not empty");
+            found.push(Violation::at(
+                readme.path,
+                usage.line,
+                None,
+                format!(
+                    "`{name}` is an option of {} but the usage section does not mention it",
+                    tool.path()
+                ),
+            ));
+        }
+    }
+    if !has_parser {
+        return found;
+    }
+    let known: BTreeSet<&str> = declarations.iter().flatten().map(String::as_str).collect();
+    for (number, line) in &section {
+        for (at, token) in option_tokens(line) {
+            let negated = token
+                .strip_prefix("--no-")
+                .is_some_and(|t| known.contains(format!("--{t}").as_str()));
+            if token.starts_with("--") && token != "--help" && !negated && !known.contains(token) {
+                found.push(Violation::at(
+                    readme.path,
+                    *number,
+                    Some(column(line, at)),
+                    format!(
+                        "the usage section mentions `{token}`, which {} does not declare",
+                        tool.path()
+                    ),
+                ));
             }
         }
-        found
     }
+    found
 }
 
 #[cfg(test)]

@@ -5,11 +5,12 @@
 use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
+use rayon::prelude::*;
 
 use super::text::{column, numbered_lines};
 use super::{Rule, RuleOptions, Violation, Workspace};
 use crate::config::RuleLevel;
-use crate::repo::FileKind;
+use crate::repo::{FileKind, RepoFile};
 
 pub(crate) struct SecretLiteral;
 
@@ -261,33 +262,42 @@ impl Rule for SecretLiteral {
         DOCS
     }
     fn check(&self, ws: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
-        let mut found = Vec::new();
-        for (file, text) in ws.scripts().filter(|(_, text)| may_hold_secret(text)) {
-            let shell = file.kind == FileKind::Shell;
-            for (number, line) in numbered_lines(text) {
-                if !may_hold_secret(line) {
-                    continue;
-                }
-                for (at, kind, secret) in find_secrets(line, shell) {
-                    let message = if secret.is_empty() {
-                        format!("{kind} in the source")
-                    } else {
-                        format!(
-                            "{kind} `{}` in the source: remove it and rotate it",
-                            mask(secret)
-                        )
-                    };
-                    found.push(Violation::at(
-                        file.path.clone(),
-                        number,
-                        Some(column(line, at)),
-                        message,
-                    ));
-                }
-            }
-        }
-        found
+        // File by file in parallel, in path order.
+        let scripts: Vec<(&RepoFile, &str)> = ws.scripts().collect();
+        scripts
+            .par_iter()
+            .filter(|(_, text)| may_hold_secret(text))
+            .flat_map_iter(|(file, text)| secrets_in(file, text))
+            .collect()
     }
+}
+
+/// The violations in one script.
+fn secrets_in(file: &RepoFile, text: &str) -> Vec<Violation> {
+    let shell = file.kind == FileKind::Shell;
+    let mut found = Vec::new();
+    for (number, line) in numbered_lines(text) {
+        if !may_hold_secret(line) {
+            continue;
+        }
+        for (at, kind, secret) in find_secrets(line, shell) {
+            let message = if secret.is_empty() {
+                format!("{kind} in the source")
+            } else {
+                format!(
+                    "{kind} `{}` in the source: remove it and rotate it",
+                    mask(secret)
+                )
+            };
+            found.push(Violation::at(
+                file.path.clone(),
+                number,
+                Some(column(line, at)),
+                message,
+            ));
+        }
+    }
+    found
 }
 
 #[cfg(test)]

@@ -99,9 +99,11 @@ impl<'a> Workspace<'a> {
             tools: Vec::new(),
             unreadable,
         };
+        // Each README's outline and front matter, in parallel: thousands of
+        // tool folders in a large repository.
         ws.tools = repo
             .tools
-            .iter()
+            .par_iter()
             .map(|folder| {
                 let files = ws.files_below(&folder.path);
                 Tool {
