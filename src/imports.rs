@@ -12,7 +12,7 @@
 //! miss; a dependency missed would serve a stale result. Imports spelled as
 //! strings (`importlib.import_module("x")`) are not seen.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write;
 
 use petgraph::algo::tarjan_scc;
@@ -340,7 +340,7 @@ impl ImportGraph {
         sources: &[(&str, &str)],
         import_roots: &[String],
     ) -> (ImportGraph, HashMap<String, String>) {
-        let known: BTreeSet<&str> = sources.iter().map(|(path, _)| *path).collect();
+        let known: HashSet<&str> = sources.iter().map(|(path, _)| *path).collect();
         let (edges, skeletons) = sources
             .par_iter()
             .map(|(path, source)| {
@@ -413,68 +413,69 @@ impl ImportGraph {
 /// Every repository file `import` may load in `path`: the module, each
 /// package above it (their `__init__.py` run first) and, for `from m import
 /// n`, the submodule `m.n`.
-fn resolve(
-    path: &str,
-    import: &ImportRef,
-    roots: &[String],
-    known: &BTreeSet<&str>,
-) -> Vec<String> {
+fn resolve(path: &str, import: &ImportRef, roots: &[String], known: &HashSet<&str>) -> Vec<String> {
     let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
-    let bases: Vec<String> = if import.level > 0 {
+    let mut bases: Vec<&str> = Vec::new();
+    if import.level > 0 {
         let mut base = dir;
         for _ in 1..import.level {
             base = base.rsplit_once('/').map_or("", |(up, _)| up);
         }
-        vec![base.to_owned()]
+        bases.push(base);
     } else {
         // The file's own folder and each one above it, then the import roots.
-        let mut bases = Vec::new();
         let mut current = dir;
         loop {
-            bases.push(current.to_owned());
+            bases.push(current);
             match current.rsplit_once('/') {
                 Some((up, _)) => current = up,
                 None if !current.is_empty() => current = "",
                 None => break,
             }
         }
-        bases.extend(roots.iter().cloned());
-        bases
-    };
-    let mut modules: Vec<Vec<&str>> = Vec::new();
+        bases.extend(roots.iter().map(String::as_str));
+    }
     let parts: Vec<&str> = import.module.split('.').filter(|p| !p.is_empty()).collect();
-    modules.push(parts.clone());
+    let mut modules: Vec<Vec<&str>> = vec![parts.clone()];
     for name in &import.names {
         let mut submodule = parts.clone();
         submodule.push(name);
         modules.push(submodule);
     }
     let mut found = Vec::new();
+    // One buffer for every candidate path: thousands of files, each with a
+    // dozen imports, each tried below every folder above it.
+    let mut candidate = String::new();
+    let mut check = |candidate: &str| {
+        if known.contains(candidate) {
+            found.push(candidate.to_owned());
+        }
+    };
     for base in &bases {
-        let join = |rest: &str| {
-            if base.is_empty() {
-                rest.to_owned()
-            } else {
-                format!("{base}/{rest}")
-            }
-        };
+        candidate.clear();
+        if !base.is_empty() {
+            candidate.push_str(base);
+            candidate.push('/');
+        }
+        let prefix = candidate.len();
         if import.level > 0 {
-            let init = join("__init__.py");
-            if known.contains(init.as_str()) {
-                found.push(init);
-            }
+            candidate.push_str("__init__.py");
+            check(&candidate);
         }
         for module in &modules {
-            for end in 1..=module.len() {
-                let stem = module[..end].join("/");
-                for candidate in [
-                    join(&format!("{stem}.py")),
-                    join(&format!("{stem}/__init__.py")),
-                ] {
-                    if known.contains(candidate.as_str()) {
-                        found.push(candidate);
-                    }
+            candidate.truncate(prefix);
+            for (i, part) in module.iter().enumerate() {
+                if i > 0 {
+                    candidate.push('/');
                 }
+                candidate.push_str(part);
+                let stem = candidate.len();
+                candidate.push_str(".py");
+                check(&candidate);
+                candidate.truncate(stem);
+                candidate.push_str("/__init__.py");
+                check(&candidate);
+                candidate.truncate(stem);
             }
         }
     }

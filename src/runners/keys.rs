@@ -68,17 +68,25 @@ impl KeyInputs {
                 )
             })
             .collect();
-        let python: HashMap<&str, bool> = repo
-            .python_files()
-            .map(|f| (f.path.as_str(), true))
+        // `read` is in the order of `repo.files`.
+        let digested: Vec<(&str, String, Option<String>)> = read
+            .par_iter()
+            .zip(&repo.files)
+            .filter_map(|((path, bytes), file)| {
+                let bytes = bytes.as_ref()?;
+                let source = file
+                    .kind
+                    .is_python()
+                    .then(|| String::from_utf8_lossy(bytes).into_owned());
+                Some((path.as_str(), short_digest([bytes], 16), source))
+            })
             .collect();
-        let mut content = HashMap::with_capacity(read.len());
+        let mut content = HashMap::with_capacity(digested.len());
         let mut sources: Vec<(&str, String)> = Vec::new();
-        for (path, bytes) in &read {
-            let Some(bytes) = bytes else { continue };
-            content.insert(path.clone(), short_digest([bytes], 16));
-            if python.contains_key(path.as_str()) {
-                sources.push((path, String::from_utf8_lossy(bytes).into_owned()));
+        for (path, digest, source) in digested {
+            content.insert(path.to_owned(), digest);
+            if let Some(source) = source {
+                sources.push((path, source));
             }
         }
         let borrowed: Vec<(&str, &str)> = sources.iter().map(|(p, s)| (*p, s.as_str())).collect();
