@@ -179,6 +179,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         _ => None,
     };
     clock.lap("key-inputs");
+    let sizes = guard.as_ref().map(TreeGuard::sizes).unwrap_or_default();
     let session = runners::Session {
         repo: sharding
             .as_ref()
@@ -191,6 +192,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         scratch: scratch.path(),
         progress: &progress,
         cache: &cache,
+        sizes: &sizes,
         focus: focus.as_ref(),
         pylint_parts,
     };

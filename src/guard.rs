@@ -5,7 +5,7 @@
 //! not see the tree it reports on, so the tool that ran the repository's code
 //! is marked failed and the gate exits 2, naming the files.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -39,6 +39,15 @@ impl TreeGuard {
         TreeGuard {
             stamps: stamps.into_iter().collect(),
         }
+    }
+
+    /// Each file's size in bytes when `new` stamped it (a file that could
+    /// not be stamped is absent).
+    pub(crate) fn sizes(&self) -> HashMap<&str, u64> {
+        self.stamps
+            .iter()
+            .filter_map(|(path, stamp)| Some((path.as_str(), stamp.as_ref()?.len)))
+            .collect()
     }
 
     /// What changed since `new`: deleted, modified and created files.

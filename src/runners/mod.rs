@@ -260,6 +260,9 @@ pub(crate) struct Session<'a> {
     pub(crate) scratch: &'a Path,
     pub(crate) progress: &'a Progress,
     pub(crate) cache: &'a ResultCache,
+    /// Each file's size in bytes as the tree guard found it, for the cost
+    /// estimates of the tools that run.
+    pub(crate) sizes: &'a HashMap<&'a str, u64>,
     /// `--changed`: the files each tool checks; `None` checks everything.
     pub(crate) focus: Option<&'a Focus>,
     /// How many processes Pylint's files go to; `None`: as pays best
@@ -308,12 +311,7 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
         cache,
         ..
     } = *session;
-    // Only for the cost estimates of tools that run.
-    let sizes = if tools.iter().any(|tool| tool.enabled) {
-        file_sizes(repo)
-    } else {
-        HashMap::new()
-    };
+    let sizes = session.sizes;
     let costs = costs::record_name(&session.whole.root);
     let rates = costs::load(cache, &costs);
     let planner = Planner {
@@ -321,7 +319,7 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
         toolbox,
         cache,
         keys: session.keys.filter(|_| cache.enabled()),
-        sizes: &sizes,
+        sizes,
         rates: &rates,
     };
     // In parallel: on a warm run this is every file's lookup in the cache,
@@ -336,7 +334,7 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
         }
     }
     let jobs = schedule::split(&mut prepared, session, &planner);
-    let mut outcomes = schedule::run(&jobs, session, &prepared, &sizes);
+    let mut outcomes = schedule::run(&jobs, session, &prepared, sizes);
     outcomes.extend(conclude::run(session, &prepared, &outcomes));
     let facts = gathered_facts(&prepared, &outcomes);
     let mut measured = Vec::new();
@@ -638,16 +636,6 @@ pub(crate) fn combined_exit(tool: &str, a: Option<i32>, b: Option<i32>) -> Optio
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     }
-}
-
-/// Each file's size in bytes, for the cost estimates.
-fn file_sizes(repo: &Repo) -> HashMap<&str, u64> {
-    repo.python_files()
-        .map(|file| {
-            let size = std::fs::metadata(repo.root.join(&file.path)).map_or(0, |m| m.len());
-            (file.path.as_str(), size)
-        })
-        .collect()
 }
 
 /// A process that ran and whose output was understood.
