@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run import CORPORA, OPSGATE, ROOT, synthetic_corpus, tools_python, untouched_file
+from run import CORPORA, OPSGATE, build, synthetic_corpus, tools_python, untouched_file
 
 # Runs in the tool's interpreter: argv[1] is the tool, the rest its arguments.
 HARNESS = r"""
@@ -102,9 +102,7 @@ def main():
     parser.add_argument("--corpus", default="synthetic-100")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    env = dict(os.environ, NO_COLOR="1")
-    env.setdefault("OPSGATE_CACHE_DIR", str(CORPORA / "opsgate-cache"))
+    env = build()
     python = tools_python(env)
     corpus = synthetic_corpus(int(args.corpus.split("-")[1]))
     env["PYTHONPATH"] = str(corpus / "lib")

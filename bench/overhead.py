@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 
-from run import CORPORA, OPSGATE, ROOT, synthetic_corpus
+from run import CORPORA, OPSGATE, build, synthetic_corpus
 
 TOOLS_OFF = "".join(
     f"[tools.{tool}]\nenabled = false\n" for tool in ("black", "flake8", "pylint", "pytest")
@@ -80,7 +80,7 @@ def main():
     parser.add_argument("--corpora", default="synthetic-1000,synthetic-10000")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    build()
     print(f"machine: {os.cpu_count()} cores; "
           f"{subprocess.run([OPSGATE, '--version'], capture_output=True, text=True).stdout.strip()}; "
           f"median of {args.runs} runs, every tool off\n")

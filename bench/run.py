@@ -195,6 +195,15 @@ def shell(script):
     return ["bash", "-c", script]
 
 
+def build():
+    """Builds opsgate's release binary; the environment its runs get (the
+    benchmark's own cache folder unless OPSGATE_CACHE_DIR names one)."""
+    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    env = dict(os.environ, NO_COLOR="1")
+    env.setdefault("OPSGATE_CACHE_DIR", str(CORPORA / "opsgate-cache"))
+    return env
+
+
 def tools_python(env):
     """The interpreter of opsgate's managed environment (provisioned on first use)."""
     with tempfile.TemporaryDirectory() as empty:
@@ -449,9 +458,7 @@ def main():
     args = parser.parse_args()
     global TIMEOUT  # pylint: disable=global-statement
     TIMEOUT = args.timeout
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
-    env = dict(os.environ, NO_COLOR="1")
-    env.setdefault("OPSGATE_CACHE_DIR", str(CORPORA / "opsgate-cache"))
+    env = build()
     python = tools_python(env)
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
