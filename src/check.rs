@@ -163,7 +163,10 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     let any_tool = enabled.iter().any(|tool| tool.enabled);
     // The pack is read from here on, beside the stamps and keys.
     let cache = if any_tool {
-        cache.with_pack(&pack_scope(settings, scope))
+        // A run of the changed files uses part of what the pack holds and
+        // keeps the rest.
+        let (root, shard) = pack_scope(settings, scope);
+        cache.with_pack(&root, &shard, scope.changed)
     } else {
         cache
     };
@@ -276,14 +279,14 @@ fn open_cache(no_cache: bool) -> Result<ResultCache> {
 
 /// One pack of the cache per repository and shard: the set of entries its
 /// runs use.
-fn pack_scope(settings: &Settings, scope: &Scope) -> [String; 2] {
-    [
+fn pack_scope(settings: &Settings, scope: &Scope) -> (String, String) {
+    (
         settings.root.to_string_lossy().into_owned(),
         scope
             .shard
             .map(|shard| shard.to_string())
             .unwrap_or_default(),
-    ]
+    )
 }
 
 /// `OPSGATE_PYLINT_PARTS`: how many processes Pylint's files are cut into;

@@ -11,8 +11,10 @@
 //! when an estimate of its size (the last measure plus every byte written
 //! since, kept beside the entries) passes the bound.
 //!
-//! A run of a repository reads its entries from the repository's pack (one
-//! file holding what its last run used, see `pack`) before the entries.
+//! A run of a repository reads from the repository's pack (one file holding
+//! what its last run used, see `pack`) before the entries, and stores what it
+//! found into the pack; a result becomes an entry of its own when a later run
+//! drops it from the pack, so that other clones and a switch back find it.
 
 mod pack;
 
@@ -23,6 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::SystemTime;
 
 use anyhow::{Context, Result};
+use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -71,13 +74,23 @@ impl ResultCache {
         }
     }
 
-    /// Serves this run from the pack of `scope` (the repository, the shard)
-    /// first, and keeps what the run used there; reading it starts now.
-    pub(crate) fn with_pack<P: AsRef<[u8]>>(mut self, scope: &[P]) -> ResultCache {
+    /// Serves this run from the pack of the repository at `root` checking
+    /// `shard` ("" for all of it) first, and keeps what the run used and
+    /// stored there (with `keeps_unused`, what it did not use too); reading
+    /// it starts now. A repository without a pack of its own (a new clone, a
+    /// CI job in another folder) starts from the newest pack of the same
+    /// shard.
+    pub(crate) fn with_pack(mut self, root: &str, shard: &str, keeps_unused: bool) -> ResultCache {
         if let Some(dir) = &self.dir {
-            let name = crate::hash::short_digest(scope, 20);
+            let family = crate::hash::short_digest([shard], 4);
+            let name = format!("{family}.{}", crate::hash::short_digest([root, shard], 20));
             // Among the entries' folders, so that eviction counts and ages it.
-            self.pack = Some(Pack::open(dir.join(PACK_FOLDER).join(name)));
+            self.pack = Some(Pack::open(
+                dir.join(PACK_FOLDER),
+                name,
+                family,
+                keeps_unused,
+            ));
         }
         self
     }
@@ -130,21 +143,37 @@ impl ResultCache {
         Some(entry.value)
     }
 
-    /// Stores `value` under `key`. A cache that cannot be written costs speed,
-    /// not correctness: the first failure is reported once on stderr.
+    /// Stores `value` under `key`: in the pack, when the run has one (it is
+    /// written out as an entry once the pack drops it), else as an entry. A
+    /// cache that cannot be written costs speed, not correctness: the first
+    /// failure is reported once on stderr.
     pub(crate) fn put<T: Serialize>(&self, key: &str, value: &T) {
+        if self.dir.is_none() {
+            return;
+        }
+        let raw = match serde_json::value::to_raw_value(value).context("serializing a cache entry")
+        {
+            Ok(raw) => raw,
+            Err(err) => return self.warn(&err),
+        };
+        match &self.pack {
+            Some(pack) => pack.store(key, raw),
+            None => self.write_out(key, &raw, None),
+        }
+    }
+
+    /// Writes the entry of `key`, unless there is one (the same key holds the
+    /// same result), last used at `used` (now if `None`).
+    fn write_out(&self, key: &str, raw: &RawValue, used: Option<SystemTime>) {
         let Some(path) = self.path_of(key) else {
             return;
         };
-        let stored = serde_json::value::to_raw_value(value)
-            .context("serializing a cache entry")
-            .and_then(|raw| write_entry(&path, key, &raw).map(|len| (len, raw)));
-        match stored {
-            Ok((len, raw)) => {
+        if used.is_some() && path.exists() {
+            return;
+        }
+        match write_entry(&path, key, raw, used) {
+            Ok(len) => {
                 self.written.fetch_add(len, Ordering::Relaxed);
-                if let Some(pack) = &self.pack {
-                    pack.add(key, raw);
-                }
             }
             Err(err) => self.warn(&err),
         }
@@ -160,12 +189,22 @@ impl ResultCache {
     /// run used, then trims the folder.
     pub(crate) fn finish(&self) {
         if let Some(pack) = &self.pack {
-            match pack.finish() {
-                Ok(grown) => {
+            let dropped = match pack.finish() {
+                Ok((grown, dropped)) => {
                     self.written.fetch_add(grown, Ordering::Relaxed);
+                    dropped
                 }
-                Err(err) => self.warn(&err),
-            }
+                Err((err, stored)) => {
+                    self.warn(&err);
+                    stored
+                }
+            };
+            // In parallel: creating a file is the slow part of a store.
+            let used = dropped.used.unwrap_or_else(SystemTime::now);
+            dropped
+                .values
+                .par_iter()
+                .for_each(|(key, raw)| self.write_out(key, raw, Some(used)));
         }
         self.evict();
     }
@@ -250,7 +289,7 @@ fn write_estimate(path: &Path, bytes: u64) {
 }
 
 /// Writes one entry; returns how many bytes it holds.
-fn write_entry(path: &Path, key: &str, value: &RawValue) -> Result<u64> {
+fn write_entry(path: &Path, key: &str, value: &RawValue, used: Option<SystemTime>) -> Result<u64> {
     let entry = Entry {
         key: key.to_owned(),
         value,
@@ -258,19 +297,29 @@ fn write_entry(path: &Path, key: &str, value: &RawValue) -> Result<u64> {
     // Serialized whole, then written at once: straight into the file,
     // serde writes each token with its own system call.
     let bytes = serde_json::to_vec(&entry).context("serializing a cache entry")?;
-    write_whole(path, &bytes)?;
+    write_file(path, &bytes, used)?;
     Ok(bytes.len() as u64)
 }
 
 /// Writes `bytes` to a temporary file beside `path` and renames it into
 /// place, so that concurrent runs never see half a file.
 fn write_whole(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_file(path, bytes, None)
+}
+
+/// `write_whole`, the file's time of last use set to `used` (for eviction).
+fn write_file(path: &Path, bytes: &[u8], used: Option<SystemTime>) -> Result<()> {
     let dir = path.parent().context("a cache file has a folder")?;
     fs::create_dir_all(dir).with_context(|| format!("creating `{}`", dir.display()))?;
     let mut temp = tempfile::NamedTempFile::new_in(dir)
         .with_context(|| format!("creating a temporary file in `{}`", dir.display()))?;
     temp.write_all(bytes)
         .with_context(|| format!("writing `{}`", path.display()))?;
+    if let Some(used) = used {
+        // Only for eviction's order: a file that keeps today's time is
+        // evicted later than it would be, nothing worse.
+        let _ = temp.as_file().set_modified(used);
+    }
     temp.persist(path)
         .with_context(|| format!("renaming a cache file into `{}`", path.display()))?;
     Ok(())
@@ -406,7 +455,22 @@ mod tests {
 
     /// A cache of `dir` with the pack of `scope`.
     fn packed(dir: &Path, scope: &str) -> ResultCache {
-        ResultCache::open(Some(dir), DEFAULT_MAX_BYTES).with_pack(&[scope])
+        ResultCache::open(Some(dir), DEFAULT_MAX_BYTES).with_pack(scope, "", false)
+    }
+
+    /// The keys of the entries' files (not the packs).
+    fn entry_keys(dir: &Path) -> Vec<String> {
+        let mut keys = Vec::new();
+        for shard in fs::read_dir(dir.join("results").join(FORMAT)).unwrap() {
+            let shard = shard.unwrap().path();
+            if shard.is_dir() && shard.file_name().unwrap() != PACK_FOLDER {
+                for entry in fs::read_dir(shard).unwrap() {
+                    keys.push(entry.unwrap().file_name().to_string_lossy().into_owned());
+                }
+            }
+        }
+        keys.sort();
+        keys
     }
 
     /// Removes every entry's file, leaving the packs.
@@ -444,9 +508,41 @@ mod tests {
         assert_eq!(second.get::<u32>("cckey"), None);
         // A value of another shape is a miss there as in an entry.
         assert_eq!(second.get::<u32>("aakey"), None);
-        // Another repository has a pack of its own.
-        let other = packed(dir.path(), "other repo");
-        assert_eq!(other.get::<Vec<u32>>("aakey"), None);
+    }
+
+    #[test]
+    fn a_repository_without_a_pack_starts_from_the_newest_of_its_shard() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = packed(dir.path(), "/builds/0/repo");
+        first.put("aakey", &1u32);
+        first.put("bbkey", &2u32);
+        first.finish();
+        let first_pack = pack_file(dir.path());
+        let before = fs::read(&first_pack).unwrap();
+        // The same repository in another folder: served from that pack,
+        // which it leaves as it is; its own holds what it used and stored.
+        let moved = packed(dir.path(), "/builds/1/repo");
+        assert_eq!(moved.get::<u32>("aakey"), Some(1));
+        moved.put("cckey", &3u32);
+        moved.finish();
+        assert_eq!(fs::read(&first_pack).unwrap(), before);
+        assert_eq!(entry_keys(dir.path()), Vec::<String>::new());
+        remove_entries(dir.path());
+        let packs = dir.path().join("results").join(FORMAT).join(PACK_FOLDER);
+        let own: Vec<PathBuf> = fs::read_dir(&packs)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| *path != first_pack)
+            .collect();
+        let kept: std::collections::BTreeMap<String, u32> =
+            serde_json::from_slice(&fs::read(&own[0]).unwrap()).unwrap();
+        assert_eq!(
+            kept.into_iter().collect::<Vec<_>>(),
+            [("aakey".to_owned(), 1), ("cckey".to_owned(), 3)]
+        );
+        // Another shard starts from no pack of the whole repository's.
+        let shard = cache_of(dir.path()).with_pack("/builds/2/repo", "2/2", false);
+        assert_eq!(shard.get::<u32>("aakey"), None);
     }
 
     #[test]
@@ -505,35 +601,129 @@ mod tests {
     fn a_pack_written_anew_counts_only_what_it_grew_by() {
         let dir = tempfile::tempdir().unwrap();
         let pack = pack_of_one_entry(dir.path());
-        let cache = packed(dir.path(), "repo");
-        let estimate = || -> u64 {
+        let estimate = |cache: &ResultCache| -> u64 {
             fs::read_to_string(cache.estimate_path().unwrap())
                 .unwrap()
                 .parse()
                 .unwrap()
         };
-        let before = estimate();
-        // The same entry stored again: its file is written again, and the
-        // pack, written anew, is the same size as the one it replaces.
+        // The same result stored again: the pack, written anew, is the size
+        // of the one it replaces.
+        let same = packed(dir.path(), "repo");
+        let before = estimate(&same);
         let pack_len = fs::metadata(&pack).unwrap().len();
-        cache.put("aakey", &1u32);
-        cache.finish();
+        same.put("aakey", &1u32);
+        same.finish();
         assert_eq!(fs::metadata(&pack).unwrap().len(), pack_len);
-        let entry = fs::metadata(cache.path_of("aakey").unwrap()).unwrap().len();
-        assert_eq!(estimate(), before + entry);
+        assert_eq!(estimate(&same), before);
+        // One more result: the pack grows by it.
+        let more = packed(dir.path(), "repo");
+        assert_eq!(more.get::<u32>("aakey"), Some(1));
+        more.put("bbkey", &2u32);
+        more.finish();
+        let grown = fs::metadata(&pack).unwrap().len() - pack_len;
+        assert!(grown > 0);
+        assert_eq!(estimate(&more), before + grown);
     }
 
     #[test]
-    fn a_damaged_pack_is_read_past_and_written_anew() {
+    fn a_damaged_pack_is_a_miss_and_written_anew() {
         let dir = tempfile::tempdir().unwrap();
         let pack = pack_of_one_entry(dir.path());
         for damage in [&b"{\"aakey\": 7"[..], b"\x00\xff", b"[1, 2]", b""] {
             fs::write(&pack, damage).unwrap();
             let again = packed(dir.path(), "repo");
-            assert_eq!(again.get::<u32>("aakey"), Some(1), "{damage:?}");
+            // What the pack alone held is lost: a miss, so the tool runs.
+            assert_eq!(again.get::<u32>("aakey"), None, "{damage:?}");
+            again.put("aakey", &1u32);
             again.finish();
             assert_eq!(fs::read_to_string(&pack).unwrap(), r#"{"aakey":1}"#);
         }
+    }
+
+    #[test]
+    fn a_result_is_kept_in_the_pack_alone_until_a_run_drops_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = packed(dir.path(), "repo");
+        first.put("aakey", &1u32);
+        first.put("bbkey", &2u32);
+        first.finish();
+        assert_eq!(entry_keys(dir.path()), Vec::<String>::new());
+        let last_used = SystemTime::now() - std::time::Duration::from_mins(30);
+        fs::File::options()
+            .append(true)
+            .open(pack_file(dir.path()))
+            .unwrap()
+            .set_modified(last_used)
+            .unwrap();
+        // bbkey's file changed: the next run uses aakey and stores cckey.
+        let second = packed(dir.path(), "repo");
+        assert_eq!(second.get::<u32>("aakey"), Some(1));
+        second.put("cckey", &3u32);
+        second.finish();
+        // bbkey left the pack and became an entry, last used when the pack was.
+        assert_eq!(entry_keys(dir.path()), ["bbkey"]);
+        let entry = cache_of(dir.path()).path_of("bbkey").unwrap();
+        assert_eq!(fs::metadata(entry).unwrap().modified().unwrap(), last_used);
+        // Switching back, or another repository with the same file, finds it.
+        let other = cache_of(dir.path()).with_pack("another clone", "1/2", false);
+        assert_eq!(other.get::<u32>("bbkey"), Some(2));
+        assert_eq!(other.get::<u32>("cckey"), None);
+    }
+
+    #[test]
+    fn a_run_that_stored_nothing_drops_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = packed(dir.path(), "repo");
+        first.put("aakey", &1u32);
+        first.put("bbkey", &2u32);
+        first.finish();
+        cache_of(dir.path()).put("cckey", &3u32);
+        // Served by the pack (aakey) and an entry (cckey), bbkey not looked
+        // up: the pack takes cckey in and keeps bbkey.
+        let served = packed(dir.path(), "repo");
+        assert_eq!(served.get::<u32>("aakey"), Some(1));
+        assert_eq!(served.get::<u32>("cckey"), Some(3));
+        served.finish();
+        assert_eq!(entry_keys(dir.path()), ["cckey"]);
+        let kept: std::collections::BTreeMap<String, u32> =
+            serde_json::from_slice(&fs::read(pack_file(dir.path())).unwrap()).unwrap();
+        assert_eq!(kept.len(), 3);
+    }
+
+    fn cache_of(dir: &Path) -> ResultCache {
+        ResultCache::open(Some(dir), DEFAULT_MAX_BYTES)
+    }
+
+    #[test]
+    fn a_run_of_part_of_the_files_keeps_what_it_did_not_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = packed(dir.path(), "repo");
+        first.put("aakey", &1u32);
+        first.put("bbkey", &2u32);
+        first.finish();
+        let part = cache_of(dir.path()).with_pack("repo", "", true);
+        assert_eq!(part.get::<u32>("aakey"), Some(1));
+        part.put("cckey", &3u32);
+        part.finish();
+        assert_eq!(entry_keys(dir.path()), Vec::<String>::new());
+        let kept: std::collections::BTreeMap<String, u32> =
+            serde_json::from_slice(&fs::read(pack_file(dir.path())).unwrap()).unwrap();
+        assert_eq!(kept.len(), 3);
+    }
+
+    #[test]
+    fn results_are_written_as_entries_when_the_pack_cannot_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let results = dir.path().join("results").join(FORMAT);
+        fs::create_dir_all(&results).unwrap();
+        // The packs' folder is a file: no pack can be written there.
+        fs::write(results.join(PACK_FOLDER), "in the way").unwrap();
+        let run = packed(dir.path(), "repo");
+        run.put("aakey", &1u32);
+        run.finish();
+        assert_eq!(entry_keys(dir.path()), ["aakey"]);
+        assert_eq!(cache_of(dir.path()).get::<u32>("aakey"), Some(1));
     }
 
     #[test]

@@ -238,6 +238,33 @@ fn a_change_to_an_imported_module_changes_the_findings_of_its_importers() {
     );
 }
 
+/// Changes a file nothing imports, runs, and puts it back: the results of
+/// its first content leave the pack and become entries of their own.
+fn change_and_revert(test: &CliTest, cache: &Path) -> Value {
+    let path = "networking/other/other1.py";
+    test.write(path, "\"\"\"Unrelated.\"\"\"\n\nVALUE = 10\n");
+    let changed = run(test, cache, &[]);
+    test.write(path, "\"\"\"Unrelated.\"\"\"\n\nVALUE = 1\n");
+    changed
+}
+
+/// The files of every entry, and of the packs (`pk`), by kind.
+fn cache_files(cache: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let (mut entries, mut packs) = (Vec::new(), Vec::new());
+    for folder in std::fs::read_dir(cache.join("results/v1")).unwrap() {
+        let folder = folder.unwrap().path();
+        let files = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|file| file.unwrap().path());
+        if folder.file_name().unwrap() == "pk" {
+            packs.extend(files);
+        } else {
+            entries.extend(files);
+        }
+    }
+    (entries, packs)
+}
+
 #[test]
 fn a_damaged_cache_is_a_miss_not_a_failure() {
     if tools_python().is_none() {
@@ -246,17 +273,52 @@ fn a_damaged_cache_is_a_miss_not_a_failure() {
     let test = import_repository();
     let cache = private_cache(&test);
     let cold = run(&test, &cache, &[]);
-    let mut damaged = 0;
-    for shard in std::fs::read_dir(cache.join("results/v1")).unwrap() {
-        for entry in std::fs::read_dir(shard.unwrap().path()).unwrap() {
-            std::fs::write(entry.unwrap().path(), b"{\"key\": \"truncat").unwrap();
-            damaged += 1;
-        }
+    change_and_revert(&test, &cache);
+    let (entries, packs) = cache_files(&cache);
+    assert!(
+        entries.len() >= 3 && packs.len() == 1,
+        "{entries:?} {packs:?}"
+    );
+    for file in entries.iter().chain(&packs) {
+        std::fs::write(file, b"{\"key\": \"truncat").unwrap();
     }
-    assert!(damaged > 5, "{damaged} entries");
     let again = run(&test, &cache, &[]);
     assert_eq!(verdict_and_findings(&again), verdict_and_findings(&cold));
     assert!(counts(&again).iter().all(|(_, _, cached, _)| *cached == 0));
+}
+
+#[test]
+fn a_cold_run_stores_its_results_in_its_pack_and_a_dropped_result_becomes_an_entry() {
+    if tools_python().is_none() {
+        return;
+    }
+    let test = import_repository();
+    let cache = private_cache(&test);
+    let cold = run(&test, &cache, &[]);
+    // One file for every result of the run.
+    let (entries, packs) = cache_files(&cache);
+    assert_eq!((entries.len(), packs.len()), (0, 1), "{entries:?}");
+    // The first content's results, dropped from the pack by the run of the
+    // change, serve the run after it was put back (a branch switched back).
+    change_and_revert(&test, &cache);
+    assert!(!cache_files(&cache).0.is_empty());
+    let back = run(&test, &cache, &[]);
+    for name in ["black", "flake8", "pylint"] {
+        assert_eq!(tool(&back, name)["processes"], 0, "{name}");
+    }
+    assert_eq!(verdict_and_findings(&back), verdict_and_findings(&cold));
+    // Another clone of the same code (a CI job in another folder) has no
+    // pack of its own: it starts from the newest one.
+    let clone = import_repository();
+    let elsewhere = run(&clone, &cache, &[]);
+    for name in ["black", "flake8", "pylint"] {
+        assert_eq!(tool(&elsewhere, name)["processes"], 0, "{name}");
+    }
+    assert_eq!(
+        verdict_and_findings(&elsewhere),
+        verdict_and_findings(&cold)
+    );
+    assert_eq!(cache_files(&cache).1.len(), 2);
 }
 
 #[test]
