@@ -21,6 +21,7 @@ beside opsgate's cold run of the corpus (`--no-cache`, Black's and Pylint's\nown
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -85,9 +86,15 @@ def run_tool(python, tool, args, corpus, env):
 
 def cold_run(corpus, config, env):
     """opsgate with an empty result cache, as bench/run.py's cold run: a
-    cache folder of its own that shares the tool environments."""
+    cache folder of its own that shares the tool environments and holds
+    what the benchmark's keeps besides (measured costs, facts about the
+    setup), but no results and no Black or Pylint caches."""
+    shared = Path(env["OPSGATE_CACHE_DIR"])
     with tempfile.TemporaryDirectory() as cache:
-        os.symlink(Path(env["OPSGATE_CACHE_DIR"]) / "envs", Path(cache) / "envs")
+        os.symlink(shared / "envs", Path(cache) / "envs")
+        for kept in ("base-python", "costs", "facts"):
+            if (shared / kept).is_dir():
+                shutil.copytree(shared / kept, Path(cache) / kept)
         start = time.monotonic()
         subprocess.run(
             [OPSGATE, "check", ".", "--config", config, "--format", "json"],
