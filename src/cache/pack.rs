@@ -1,7 +1,7 @@
-//! The pack: one file per repository holding every entry its last run used,
-//! read at once. A warm run of a repository of 10,000 files looks up some
-//! 35,000 entries, and opening and reading as many small files was most of
-//! its time; one read of a few megabytes replaces them.
+//! The pack: one file per repository holding every result its last run
+//! used, read at once. A warm run of a repository of 10,000 files looks up
+//! some 35,000 results, and opening and reading as many small files was most
+//! of its time; one read of a few megabytes replaces them.
 //!
 //! Each value is under its full key, so the pack can never serve what an
 //! entry would not, and a missing, damaged or outdated pack costs speed, not
@@ -11,8 +11,8 @@
 //! stays the size of one run's results.
 //!
 //! What a run stores goes into the pack alone: creating a file per result
-//! was a tenth of a cold run (4,500 files for a repository of 1,000 files,
-//! a quarter of a millisecond each here). A result leaves the pack when a
+//! was up to a tenth of a cold run (4,500 files for a repository of 1,000
+//! files, a quarter of a millisecond each here). A result leaves the pack when a
 //! later run rewrites it without having used it (the file changed, a tool
 //! was turned off); it is then written out as an entry, so that switching
 //! back, or another clone of the same code, still finds it.
