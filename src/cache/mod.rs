@@ -548,10 +548,7 @@ mod tests {
     #[test]
     fn the_pack_keeps_what_its_last_run_used_and_only_that() {
         let dir = tempfile::tempdir().unwrap();
-        let first = packed(dir.path(), "repo");
-        first.put("aakey", &1u32);
-        first.put("bbkey", &2u32);
-        first.finish();
+        first_run_of_two(dir.path());
         // One entry used, one stored, one (bbkey) no longer used.
         let second = packed(dir.path(), "repo");
         assert_eq!(second.get::<u32>("aakey"), Some(1));
@@ -570,6 +567,14 @@ mod tests {
         remove_entries(dir.path());
         let fourth = packed(dir.path(), "repo");
         assert_eq!(fourth.get::<u32>("bbkey"), Some(2));
+    }
+
+    /// A first run of "repo" that stored `aakey` = 1 and `bbkey` = 2.
+    fn first_run_of_two(dir: &Path) {
+        let first = packed(dir, "repo");
+        first.put("aakey", &1u32);
+        first.put("bbkey", &2u32);
+        first.finish();
     }
 
     /// The pack of a run that stored `aakey` = 1.
@@ -644,10 +649,7 @@ mod tests {
     #[test]
     fn a_result_is_kept_in_the_pack_alone_until_a_run_drops_it() {
         let dir = tempfile::tempdir().unwrap();
-        let first = packed(dir.path(), "repo");
-        first.put("aakey", &1u32);
-        first.put("bbkey", &2u32);
-        first.finish();
+        first_run_of_two(dir.path());
         assert_eq!(entry_keys(dir.path()), Vec::<String>::new());
         let last_used = SystemTime::now() - std::time::Duration::from_mins(30);
         fs::File::options()
@@ -674,10 +676,7 @@ mod tests {
     #[test]
     fn a_run_that_stored_nothing_drops_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let first = packed(dir.path(), "repo");
-        first.put("aakey", &1u32);
-        first.put("bbkey", &2u32);
-        first.finish();
+        first_run_of_two(dir.path());
         cache_of(dir.path()).put("cckey", &3u32);
         // Served by the pack (aakey) and an entry (cckey), bbkey not looked
         // up: the pack takes cckey in and keeps bbkey.
@@ -698,10 +697,7 @@ mod tests {
     #[test]
     fn a_run_of_part_of_the_files_keeps_what_it_did_not_use() {
         let dir = tempfile::tempdir().unwrap();
-        let first = packed(dir.path(), "repo");
-        first.put("aakey", &1u32);
-        first.put("bbkey", &2u32);
-        first.finish();
+        first_run_of_two(dir.path());
         let part = cache_of(dir.path()).with_pack("repo", "", true);
         assert_eq!(part.get::<u32>("aakey"), Some(1));
         part.put("cckey", &3u32);
