@@ -58,27 +58,22 @@ impl KeyInputs {
     /// Reads every file once, in parallel: the one read of the repository's
     /// contents that the cache keys and `--changed` share.
     pub(crate) fn compute(repo: &Repo) -> KeyInputs {
-        let read: Vec<(String, Option<Vec<u8>>)> = repo
+        // By index in `repo.files`, like `for_rules`.
+        let read: Vec<Option<Vec<u8>>> = repo
             .files
             .par_iter()
-            .map(|file| {
-                (
-                    file.path.clone(),
-                    std::fs::read(repo.root.join(&file.path)).ok(),
-                )
-            })
+            .map(|file| std::fs::read(repo.root.join(&file.path)).ok())
             .collect();
-        // `read` is in the order of `repo.files`.
         let digested: Vec<(&str, String, Option<String>)> = read
             .par_iter()
             .zip(&repo.files)
-            .filter_map(|((path, bytes), file)| {
+            .filter_map(|(bytes, file)| {
                 let bytes = bytes.as_ref()?;
                 let source = file
                     .kind
                     .is_python()
                     .then(|| String::from_utf8_lossy(bytes).into_owned());
-                Some((path.as_str(), short_digest([bytes], 16), source))
+                Some((file.path.as_str(), short_digest([bytes], 16), source))
             })
             .collect();
         let mut content = HashMap::with_capacity(digested.len());
@@ -96,13 +91,13 @@ impl KeyInputs {
             .into_par_iter()
             .map(|(path, skeleton)| (path, short_digest([skeleton], 16)))
             .collect();
-        let mut config: Vec<String> = read
-            .iter()
-            .filter(|(path, _)| {
+        let paths = || repo.files.iter().map(|file| file.path.as_str());
+        let mut config: Vec<String> = paths()
+            .filter(|path| {
                 let name = path.rsplit('/').next().unwrap_or(path);
                 CONFIG_FILES.contains(&name)
             })
-            .map(|(path, _)| format!("{path}={}", content.get(path).map_or("?", String::as_str)))
+            .map(|path| format!("{path}={}", content.get(path).map_or("?", String::as_str)))
             .collect();
         config.sort();
         for name in CONFIG_VARIABLES {
@@ -110,16 +105,14 @@ impl KeyInputs {
                 config.push(format!("${name}={}", value.to_string_lossy()));
             }
         }
-        let packages: Vec<&str> = read
-            .iter()
-            .map(|(path, _)| path.as_str())
+        let packages: Vec<&str> = paths()
             .filter(|path| path.rsplit('/').next() == Some("__init__.py"))
             .collect();
         let (config, packages) = (short_digest(&config, 16), short_digest(&packages, 16));
         let for_rules = read
             .into_iter()
             .zip(&repo.files)
-            .map(|((_, bytes), file)| bytes.filter(|_| file.kind != FileKind::Other))
+            .map(|(bytes, file)| bytes.filter(|_| file.kind != FileKind::Other))
             .collect();
         KeyInputs {
             content,
