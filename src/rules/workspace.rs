@@ -105,7 +105,8 @@ impl<'a> Workspace<'a> {
             .tools
             .par_iter()
             .map(|folder| {
-                let files = ws.files_below(&folder.path);
+                // A tool folder is two levels down, never the root.
+                let files = repo.files_below(&folder.path);
                 Tool {
                     folder,
                     files,
@@ -142,15 +143,6 @@ impl<'a> Workspace<'a> {
     /// Scripts (Python and shell) with their text.
     pub(crate) fn scripts(&self) -> impl Iterator<Item = (&'a RepoFile, &str)> {
         self.texts().filter(|(file, _)| file.kind.is_script())
-    }
-
-    /// Files below `folder` (a relative path, no trailing slash; none for
-    /// the root).
-    fn files_below(&self, folder: &str) -> &'a [RepoFile] {
-        if folder.is_empty() {
-            return &self.repo.files[..0];
-        }
-        self.repo.files_below(folder)
     }
 
     /// Every tool folder, with its README parsed.
