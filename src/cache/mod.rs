@@ -30,7 +30,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use pack::Pack;
+use pack::{Dropped, Pack};
 
 /// Bump when what an entry holds or how keys are made changes.
 const FORMAT: &str = "v1";
@@ -158,25 +158,35 @@ impl ResultCache {
         };
         match &self.pack {
             Some(pack) => pack.store(key, raw),
-            None => self.write_out(key, &raw, None),
+            None => {
+                if let Some(path) = self.path_of(key) {
+                    self.write_out(&path, key, &raw, None);
+                }
+            }
         }
     }
 
-    /// Writes the entry of `key`, unless there is one (the same key holds the
-    /// same result), last used at `used` (now if `None`).
-    fn write_out(&self, key: &str, raw: &RawValue, used: Option<SystemTime>) {
-        let Some(path) = self.path_of(key) else {
-            return;
-        };
-        if used.is_some() && path.exists() {
-            return;
-        }
-        match write_entry(&path, key, raw, used) {
+    /// Writes the entry of `key` at `path`, last used at `used` (now if
+    /// `None`).
+    fn write_out(&self, path: &Path, key: &str, raw: &RawValue, used: Option<SystemTime>) {
+        match write_entry(path, key, raw, used) {
             Ok(len) => {
                 self.written.fetch_add(len, Ordering::Relaxed);
             }
             Err(err) => self.warn(&err),
         }
+    }
+
+    /// Writes out as entries the values the pack no longer holds, but those
+    /// that are entries already (the same key holds the same result). In
+    /// parallel: creating a file is the slow part of a store.
+    fn spill(&self, dropped: &Dropped) {
+        let used = dropped.used.unwrap_or_else(SystemTime::now);
+        dropped.values.par_iter().for_each(|(key, raw)| {
+            if let Some(path) = self.path_of(key).filter(|path| !path.exists()) {
+                self.write_out(&path, key, raw, Some(used));
+            }
+        });
     }
 
     fn warn(&self, err: &anyhow::Error) {
@@ -199,12 +209,7 @@ impl ResultCache {
                     stored
                 }
             };
-            // In parallel: creating a file is the slow part of a store.
-            let used = dropped.used.unwrap_or_else(SystemTime::now);
-            dropped
-                .values
-                .par_iter()
-                .for_each(|(key, raw)| self.write_out(key, raw, Some(used)));
+            self.spill(&dropped);
         }
         self.evict();
     }
@@ -483,6 +488,11 @@ mod tests {
         }
     }
 
+    /// What the pack at `path` holds, as numbers.
+    fn pack_values(path: impl AsRef<Path>) -> std::collections::BTreeMap<String, u32> {
+        serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
+    }
+
     fn pack_file(dir: &Path) -> PathBuf {
         let packs = dir.join("results").join(FORMAT).join(PACK_FOLDER);
         let mut found: Vec<PathBuf> = fs::read_dir(packs)
@@ -534,8 +544,7 @@ mod tests {
             .map(|entry| entry.unwrap().path())
             .filter(|path| *path != first_pack)
             .collect();
-        let kept: std::collections::BTreeMap<String, u32> =
-            serde_json::from_slice(&fs::read(&own[0]).unwrap()).unwrap();
+        let kept = pack_values(&own[0]);
         assert_eq!(
             kept.into_iter().collect::<Vec<_>>(),
             [("aakey".to_owned(), 1), ("cckey".to_owned(), 3)]
@@ -554,8 +563,7 @@ mod tests {
         assert_eq!(second.get::<u32>("aakey"), Some(1));
         second.put("cckey", &3u32);
         second.finish();
-        let kept: std::collections::BTreeMap<String, u32> =
-            serde_json::from_slice(&fs::read(pack_file(dir.path())).unwrap()).unwrap();
+        let kept = pack_values(pack_file(dir.path()));
         assert_eq!(
             kept.into_iter().collect::<Vec<_>>(),
             [("aakey".to_owned(), 1), ("cckey".to_owned(), 3)]
@@ -685,8 +693,7 @@ mod tests {
         assert_eq!(served.get::<u32>("cckey"), Some(3));
         served.finish();
         assert_eq!(entry_keys(dir.path()), ["cckey"]);
-        let kept: std::collections::BTreeMap<String, u32> =
-            serde_json::from_slice(&fs::read(pack_file(dir.path())).unwrap()).unwrap();
+        let kept = pack_values(pack_file(dir.path()));
         assert_eq!(kept.len(), 3);
     }
 
@@ -703,8 +710,7 @@ mod tests {
         part.put("cckey", &3u32);
         part.finish();
         assert_eq!(entry_keys(dir.path()), Vec::<String>::new());
-        let kept: std::collections::BTreeMap<String, u32> =
-            serde_json::from_slice(&fs::read(pack_file(dir.path())).unwrap()).unwrap();
+        let kept = pack_values(pack_file(dir.path()));
         assert_eq!(kept.len(), 3);
     }
 
