@@ -180,6 +180,16 @@ fn import_repository() -> CliTest {
     test
 }
 
+/// The import repository with a cache of its own after its first (cold)
+/// run; `None` without the tools (outside CI).
+fn import_repository_run_cold() -> Option<(CliTest, PathBuf, Value)> {
+    tools_python()?;
+    let test = import_repository();
+    let cache = private_cache(&test);
+    let cold = run(&test, &cache, &[]);
+    Some((test, cache, cold))
+}
+
 fn pylint_rules_in(report: &Value, path: &str) -> Vec<String> {
     report["findings"]
         .as_array()
@@ -267,12 +277,9 @@ fn cache_files(cache: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
 
 #[test]
 fn a_damaged_cache_is_a_miss_not_a_failure() {
-    if tools_python().is_none() {
+    let Some((test, cache, cold)) = import_repository_run_cold() else {
         return;
-    }
-    let test = import_repository();
-    let cache = private_cache(&test);
-    let cold = run(&test, &cache, &[]);
+    };
     change_and_revert(&test, &cache);
     let (entries, packs) = cache_files(&cache);
     assert!(
@@ -289,12 +296,9 @@ fn a_damaged_cache_is_a_miss_not_a_failure() {
 
 #[test]
 fn a_cold_run_stores_its_results_in_its_pack_and_a_dropped_result_becomes_an_entry() {
-    if tools_python().is_none() {
+    let Some((test, cache, cold)) = import_repository_run_cold() else {
         return;
-    }
-    let test = import_repository();
-    let cache = private_cache(&test);
-    let cold = run(&test, &cache, &[]);
+    };
     // One file for every result of the run.
     let (entries, packs) = cache_files(&cache);
     assert_eq!((entries.len(), packs.len()), (0, 1), "{entries:?}");
@@ -335,26 +339,18 @@ fn no_cache_neither_reads_nor_writes() {
 /// Removes the files of every result entry, leaving the packs; returns how
 /// many packs there are.
 fn remove_all_but_packs(cache: &Path) -> usize {
-    let mut packs = 0;
-    for folder in std::fs::read_dir(cache.join("results/v1")).unwrap() {
-        let folder = folder.unwrap().path();
-        if folder.file_name().unwrap() == "pk" {
-            packs += std::fs::read_dir(&folder).unwrap().count();
-        } else {
-            std::fs::remove_dir_all(&folder).unwrap();
-        }
+    let (entries, packs) = cache_files(cache);
+    for entry in entries {
+        std::fs::remove_file(entry).unwrap();
     }
-    packs
+    packs.len()
 }
 
 #[test]
 fn a_warm_run_is_served_from_its_repository_s_pack_alone() {
-    if tools_python().is_none() {
+    let Some((test, cache, cold)) = import_repository_run_cold() else {
         return;
-    }
-    let test = import_repository();
-    let cache = private_cache(&test);
-    let cold = run(&test, &cache, &[]);
+    };
     // Every entry's file gone: only the pack of this repository is left.
     assert_eq!(remove_all_but_packs(&cache), 1);
     let warm = run(&test, &cache, &[]);
