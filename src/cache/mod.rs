@@ -682,6 +682,28 @@ mod tests {
     }
 
     #[test]
+    fn what_else_lies_among_the_packs_is_a_miss_not_a_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let packs = dir.path().join("results").join(FORMAT).join(PACK_FOLDER);
+        let family = crate::hash::short_digest([""], 4);
+        // Garbage, then (the newest) a folder, both named as packs are.
+        fs::create_dir_all(&packs).unwrap();
+        fs::write(packs.join(format!("{family}.garbage")), b"\xff{[").unwrap();
+        let folder = packs.join(format!("{family}.folder"));
+        fs::create_dir(&folder).unwrap();
+        let later = SystemTime::now() + std::time::Duration::from_mins(1);
+        fs::File::open(&folder)
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        let run = packed(dir.path(), "repo");
+        assert_eq!(run.get::<u32>("aakey"), None);
+        run.put("aakey", &1u32);
+        run.finish();
+        assert_eq!(packed(dir.path(), "repo").get::<u32>("aakey"), Some(1));
+    }
+
+    #[test]
     fn a_run_that_stored_nothing_drops_nothing() {
         let dir = tempfile::tempdir().unwrap();
         first_run_of_two(dir.path());
