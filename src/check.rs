@@ -23,7 +23,7 @@ use crate::pytest_config::TestPatterns;
 use crate::repo::Repo;
 use crate::report::{self, RunResult};
 use crate::rules::{self, ToolFindings};
-use crate::runners::{self, Interpreted, ToolRun};
+use crate::runners::{self, Interpreted, Pending, ToolRun};
 use crate::shard::{self, Plan, Shard, ShardInfo};
 use crate::test_result::TestResult;
 use crate::timings::Clock;
@@ -207,7 +207,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     let changes = tree_changes(guard, &results, &repo.root, settings.jobs);
     clock.lap("guard-check");
     if changes.is_empty() {
-        results.pending.commit(&cache);
+        keep(results.pending, &cache);
     }
     clock.lap("cache-store");
 
@@ -305,6 +305,14 @@ fn pylint_parts() -> Result<Option<usize>> {
                 )
             }),
         _ => Ok(None),
+    }
+}
+
+/// Stores the run's fresh results, saying of each tool whose results could
+/// not be stored why it will run again.
+fn keep(pending: Pending, cache: &ResultCache) {
+    for reason in pending.commit(cache) {
+        anstream::eprintln!("opsgate: note: not cached, runs again next time: {reason}");
     }
 }
 

@@ -289,16 +289,20 @@ pub(crate) struct Pending {
 
 impl Pending {
     /// Stores the results (only call when nothing changed the tree while
-    /// the tools ran) and the measured costs, then trims the cache.
-    pub(crate) fn commit(self, cache: &ResultCache) {
-        for (kind, units, output) in &self.units {
-            plan::store(cache, *kind, units, output);
-        }
+    /// the tools ran) and the measured costs, then trims the cache. Returns,
+    /// per tool whose results could not be stored, why.
+    pub(crate) fn commit(self, cache: &ResultCache) -> Vec<String> {
+        let unstored = self
+            .units
+            .iter()
+            .filter_map(|(kind, units, output)| plan::store(cache, *kind, units, output).err())
+            .collect();
         for (key, facts) in &self.facts {
             cache.put(key, facts);
         }
         costs::record(cache, &self.costs, &self.measured, &self.rates);
         cache.finish();
+        unstored
     }
 }
 

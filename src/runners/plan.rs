@@ -520,10 +520,16 @@ fn cross_units(duplicates: Option<String>, cycles: Option<String>) -> Vec<Unit> 
 
 /// Splits the jobs' output among the units that missed and stores each.
 /// Nothing is stored when some output belongs to no unit (it could not be
-/// served again), nor, for pytest, a unit with a test that did not pass.
-pub(crate) fn store(cache: &ResultCache, kind: ToolKind, units: &[Unit], output: &Interpreted) {
+/// served again): then the reason is returned, for the run to say why the
+/// tool will run again. Nor is a pytest unit with a test that did not pass.
+pub(crate) fn store(
+    cache: &ResultCache,
+    kind: ToolKind,
+    units: &[Unit],
+    output: &Interpreted,
+) -> Result<(), String> {
     if units.is_empty() {
-        return;
+        return Ok(());
     }
     let mut by_path: HashMap<&str, usize> = HashMap::new();
     let mut by_rule: HashMap<&str, usize> = HashMap::new();
@@ -550,13 +556,26 @@ pub(crate) fn store(cache: &ResultCache, kind: ToolKind, units: &[Unit], output:
         };
         match owner {
             Some(&index) => stored[index].findings.push(finding.clone()),
-            None => return,
+            None => {
+                return Err(format!(
+                    "{} {} at `{}` belongs to no file it checked",
+                    kind.name(),
+                    finding.rule,
+                    finding.path
+                ));
+            }
         }
     }
     for test in &output.tests {
         match test.file.as_deref().and_then(|file| by_path.get(file)) {
             Some(&index) => stored[index].tests.push(test.clone()),
-            None => return,
+            None => {
+                return Err(format!(
+                    "{} test `{}` belongs to no file it checked",
+                    kind.name(),
+                    test.name
+                ));
+            }
         }
     }
     for (unit, value) in units.iter().zip(stored) {
@@ -569,5 +588,48 @@ pub(crate) fn store(cache: &ResultCache, kind: ToolKind, units: &[Unit], output:
         if !failed {
             cache.put(&unit.key, &value);
         }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::{Severity, Span};
+
+    fn finding_on(path: &str) -> Finding {
+        Finding::new(
+            "pylint",
+            "E0603",
+            Severity::Error,
+            path,
+            Span::default(),
+            "m",
+        )
+    }
+
+    #[test]
+    fn output_that_belongs_to_no_unit_stores_nothing_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ResultCache::open(Some(dir.path()), u64::MAX);
+        let units = [Unit {
+            key: "k1".to_owned(),
+            owner: Owner::Paths(vec!["a.py".to_owned()]),
+        }];
+        let placed = Interpreted::from(vec![finding_on("a.py")]);
+        assert_eq!(store(&cache, ToolKind::Pylint, &units, &placed), Ok(()));
+        assert!(cache.get::<Stored>("k1").is_some());
+
+        let units = [Unit {
+            key: "k2".to_owned(),
+            owner: Owner::Paths(vec!["a.py".to_owned()]),
+        }];
+        let stray = Interpreted::from(vec![finding_on("a.py"), finding_on("configuration")]);
+        let reason = store(&cache, ToolKind::Pylint, &units, &stray).unwrap_err();
+        assert_eq!(
+            reason,
+            "pylint E0603 at `configuration` belongs to no file it checked"
+        );
+        assert!(cache.get::<Stored>("k2").is_none());
     }
 }

@@ -557,6 +557,28 @@ def lint_files(self, ast_mapping, check_astroid_module, progress_reporter):
     ]
 
 
+def handle_message(self, msg):
+    """Places a message Pylint could not place on a file.
+
+    A message whose node lives in a module astroid made up (``__astroid_synthetic``,
+    built when inferring e.g. ``tuple(_SHIMS)``) has no file, and Pylint gives it
+    the path "configuration" (and no absolute path), which no report can show and no cached result can
+    be keyed on. It was emitted while checking ``current_file``: it belongs
+    there, on line 1 (its line is one of the made-up module's), naming the
+    module it came from. Messages about the configuration itself come before
+    any file is checked and keep their path."""
+    current = self.linter.current_file if self.linter is not None else None
+    if not msg.abspath and current:
+        msg.abspath = current
+        msg.path = current.replace(self.path_strip_prefix, "", 1)
+        msg.msg = f"{msg.msg} [reported on module {msg.module}]"
+        msg.module = self.linter.current_name or msg.module
+        msg.line, msg.column, msg.end_line, msg.end_column = 1, 0, None, None
+    original_handle_message(self, msg)
+
+
+original_handle_message = JSON2Reporter.handle_message
+JSON2Reporter.handle_message = handle_message
 original_lint_files = pylinter.PyLinter._lint_files
 
 symilar.SimilaritiesChecker.process_module = process_module

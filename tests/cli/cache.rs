@@ -248,6 +248,65 @@ fn a_change_to_an_imported_module_changes_the_findings_of_its_importers() {
     );
 }
 
+/// A module whose `__all__` astroid infers through a module it makes up.
+const SYNTHETIC: &str = "\"\"\"Mod.\"\"\"\n_SHIMS = {\"UTC\": 1, \"utcnow\": 2}\n__all__ = tuple(_SHIMS)\n\n\ndef __getattr__(name):\n    \"\"\"Shim.\"\"\"\n    return _SHIMS[name]\n";
+
+#[test]
+fn messages_on_a_module_astroid_made_up_are_placed_on_the_checked_file_and_cached() {
+    let Some(python) = tools_python() else {
+        return;
+    };
+    let test = import_repository();
+    let shims = "lib/opslib/shims.py";
+    test.write(shims, SYNTHETIC);
+    // Pylint run directly puts these messages on a file named "configuration".
+    let direct = std::process::Command::new(&python)
+        .args(["-m", "pylint", "--output-format=json2", shims])
+        .current_dir(test.root())
+        .output()
+        .unwrap();
+    let direct: Value = serde_json::from_slice(&direct.stdout).unwrap();
+    let mut expected: Vec<String> = direct["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["path"] == "configuration")
+        .map(|m| format!("{} {}", m["messageId"].as_str().unwrap(), m["message"]))
+        .collect();
+    assert_eq!(expected.len(), 2, "{direct}");
+    let cache = private_cache(&test);
+    let cold = run(&test, &cache, &[]);
+    let findings = cold["findings"].as_array().unwrap();
+    assert!(
+        findings.iter().all(|f| f["path"] != "configuration"),
+        "{findings:?}"
+    );
+    let mut placed: Vec<String> = findings
+        .iter()
+        .filter(|f| f["path"] == shims && f["rule"] == "E0603")
+        .map(|f| {
+            assert_eq!(f["line"], 1, "{f}");
+            let message = f["message"].as_str().unwrap();
+            assert!(message.contains("module __astroid_synthetic"), "{message}");
+            format!(
+                "E0603 \"{}\"",
+                message.split(" [reported on").next().unwrap()
+            )
+        })
+        .collect();
+    expected.sort();
+    placed.sort();
+    assert_eq!(placed, expected);
+    let warm = run(&test, &cache, &[]);
+    for (name, _, cached, started) in counts(&warm) {
+        assert!(
+            cached > 0 && started == 0,
+            "{name}: {cached} cached, {started} started"
+        );
+    }
+    assert_eq!(verdict_and_findings(&warm), verdict_and_findings(&cold));
+}
+
 /// Changes a file nothing imports, runs, and puts it back: the results of
 /// its first content leave the pack and become entries of their own.
 fn change_and_revert(test: &CliTest, cache: &Path) -> Value {
