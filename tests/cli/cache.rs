@@ -67,6 +67,18 @@ fn verdict_and_findings(report: &Value) -> (Value, Value, Vec<Value>) {
     (report["verdict"].clone(), report["findings"].clone(), tests)
 }
 
+/// Every tool of `warm` was served from the cache without starting a
+/// process, and it reports what `cold` did.
+fn assert_served_whole(warm: &Value, cold: &Value) {
+    for (name, _, cached, started) in counts(warm) {
+        assert!(
+            cached > 0 && started == 0,
+            "{name}: {cached} cached, {started} started"
+        );
+    }
+    assert_eq!(verdict_and_findings(warm), verdict_and_findings(cold));
+}
+
 #[test]
 fn an_unchanged_repository_starts_no_tool_process_and_reports_the_same() {
     if tools_python().is_none() {
@@ -298,13 +310,7 @@ fn messages_on_a_module_astroid_made_up_are_placed_on_the_checked_file_and_cache
     placed.sort();
     assert_eq!(placed, expected);
     let warm = run(&test, &cache, &[]);
-    for (name, _, cached, started) in counts(&warm) {
-        assert!(
-            cached > 0 && started == 0,
-            "{name}: {cached} cached, {started} started"
-        );
-    }
-    assert_eq!(verdict_and_findings(&warm), verdict_and_findings(&cold));
+    assert_served_whole(&warm, &cold);
 }
 
 /// Changes a file nothing imports, runs, and puts it back: the results of
@@ -413,13 +419,7 @@ fn a_warm_run_is_served_from_its_repository_s_pack_alone() {
     // Every entry's file gone: only the pack of this repository is left.
     assert_eq!(remove_all_but_packs(&cache), 1);
     let warm = run(&test, &cache, &[]);
-    for (name, _, cached, started) in counts(&warm) {
-        assert!(
-            cached > 0 && started == 0,
-            "{name}: {cached} cached, {started} started"
-        );
-    }
-    assert_eq!(verdict_and_findings(&warm), verdict_and_findings(&cold));
+    assert_served_whole(&warm, &cold);
     // After a change to the imported module, the importer's finding changes
     // (an argument too many), and the pack written then serves it alone.
     let script = "networking/dns-check/dns_check.py";
