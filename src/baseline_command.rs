@@ -36,6 +36,7 @@ pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
         &mut settings,
         &check::Scope {
             no_cache: false,
+            explain_cache: false,
             changed: false,
             base: None,
             shard: None,

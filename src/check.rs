@@ -52,6 +52,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         &mut settings,
         &Scope {
             no_cache: args.no_cache,
+            explain_cache: args.explain_cache,
             changed: args.changed,
             base: args.base.as_deref(),
             shard,
@@ -123,6 +124,8 @@ pub(crate) struct Evaluation {
 pub(crate) struct Scope<'a> {
     /// `--no-cache`.
     pub(crate) no_cache: bool,
+    /// `--explain-cache`.
+    pub(crate) explain_cache: bool,
     /// `--changed`.
     pub(crate) changed: bool,
     /// `--base`, for `--changed`.
@@ -198,9 +201,13 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         sizes: &sizes,
         focus: focus.as_ref(),
         pylint_parts,
+        explain: scope.explain_cache,
     };
     let results = run_tools(&enabled, &session, sharding.as_ref());
     progress.done();
+    if let Some(explained) = &results.explained {
+        anstream::eprint!("{explained}");
+    }
     clock.lap("tools");
     // The repository's tests may have written into it: then the run cannot
     // judge, and nothing of it is kept for the next.
@@ -211,20 +218,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     }
     clock.lap("cache-store");
 
-    let mut tool_findings = ToolFindings::default();
-    let mut tests = Vec::new();
-    let mut tools = Vec::with_capacity(results.tools.len());
-    for (mut record, mut interpreted) in results.tools {
-        // Severities and thresholds are those of each finding's path.
-        scopes.settle_tool_findings(&mut interpreted.findings);
-        record.findings = interpreted.findings.len();
-        tool_findings.findings.extend(interpreted.findings);
-        tool_findings
-            .checked
-            .extend(record.checked_files.iter().cloned());
-        tests.extend(interpreted.tests);
-        tools.push(record);
-    }
+    let (tool_findings, mut tests, mut tools) = settle(results.tools, &scopes);
     guard::blame(&mut tools, &changes);
     // The built-in rules report unreadable paths too (OG001), as configured;
     // inline suppressions apply to their findings and the tools'.
@@ -255,6 +249,28 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         tools,
         sharding,
     })
+}
+
+/// The tools' findings with the severities and thresholds of each
+/// finding's path, their tests, and their records.
+fn settle(
+    results: Vec<(ToolRun, Interpreted)>,
+    scopes: &Scopes,
+) -> (ToolFindings, Vec<TestResult>, Vec<ToolRun>) {
+    let mut tool_findings = ToolFindings::default();
+    let mut tests = Vec::new();
+    let mut tools = Vec::with_capacity(results.len());
+    for (mut record, mut interpreted) in results {
+        scopes.settle_tool_findings(&mut interpreted.findings);
+        record.findings = interpreted.findings.len();
+        tool_findings.findings.extend(interpreted.findings);
+        tool_findings
+            .checked
+            .extend(record.checked_files.iter().cloned());
+        tests.extend(interpreted.tests);
+        tools.push(record);
+    }
+    (tool_findings, tests, tools)
 }
 
 /// The result cache in opsgate's cache folder, bounded by

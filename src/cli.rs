@@ -106,6 +106,12 @@ pub struct CheckArgs {
     #[arg(long)]
     pub no_cache: bool,
 
+    /// Say on stderr, per tool, what the cache served and why each file (or folder of tests)
+    /// that ran missed: not checked before, its content changed, an import changed, the setup
+    /// changed, or not kept last time and why
+    #[arg(long)]
+    pub explain_cache: bool,
+
     /// Check only the files changed since the merge base with the base, uncommitted and
     /// untracked ones included, and what depends on them (the pre-push case)
     #[arg(long)]

@@ -17,6 +17,11 @@ use crate::hash::short_digest;
 use crate::imports::ImportGraph;
 use crate::repo::{FileKind, Repo};
 
+/// Whether `path` is a file whose content can change how any tool behaves.
+pub(crate) fn is_config_file(path: &str) -> bool {
+    CONFIG_FILES.contains(&path.rsplit('/').next().unwrap_or(path))
+}
+
 /// Files whose content can change how any tool behaves, wherever they are.
 const CONFIG_FILES: &[&str] = &[
     "pyproject.toml",
@@ -93,10 +98,7 @@ impl KeyInputs {
             .collect();
         let paths = || repo.files.iter().map(|file| file.path.as_str());
         let mut config: Vec<String> = paths()
-            .filter(|path| {
-                let name = path.rsplit('/').next().unwrap_or(path);
-                CONFIG_FILES.contains(&name)
-            })
+            .filter(|path| is_config_file(path))
             .map(|path| format!("{path}={}", content.get(path).map_or("?", String::as_str)))
             .collect();
         config.sort();
@@ -127,6 +129,18 @@ impl KeyInputs {
 
     /// The part of every key that belongs to the tool and the run's setup.
     pub(crate) fn tool_base(&self, tool: &ToolSettings, toolbox: &Toolbox, repo: &Repo) -> String {
+        let setup = self.setup(tool, toolbox, repo);
+        short_digest(setup.iter().map(|(_, value)| value), 16)
+    }
+
+    /// What `tool_base` digests, each part named (`--explain-cache` names
+    /// the part that changed).
+    pub(crate) fn setup(
+        &self,
+        tool: &ToolSettings,
+        toolbox: &Toolbox,
+        repo: &Repo,
+    ) -> Vec<(&'static str, String)> {
         let name = tool.kind.name();
         let version = toolbox
             .versions
@@ -139,20 +153,20 @@ impl KeyInputs {
         } else {
             String::new()
         };
-        short_digest(
-            [
-                env!("CARGO_PKG_VERSION"),
-                name,
-                &version,
-                &toolbox.python.to_string_lossy(),
-                &toolbox.python_version,
-                &self.config,
-                &format!("{:?}", tool.severity),
-                &repo.import_roots.join(","),
-                &pass_env,
-            ],
-            16,
-        )
+        vec![
+            ("opsgate's version", env!("CARGO_PKG_VERSION").to_owned()),
+            ("the tool", name.to_owned()),
+            ("the tool's version", version),
+            (
+                "the interpreter",
+                toolbox.python.to_string_lossy().into_owned(),
+            ),
+            ("the interpreter's version", toolbox.python_version.clone()),
+            ("the configuration files", self.config.clone()),
+            ("the severity map", format!("{:?}", tool.severity)),
+            ("the import roots", repo.import_roots.join(",")),
+            ("the variables passed to tests", pass_env),
+        ]
     }
 
     /// A key for one file's own content.

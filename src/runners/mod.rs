@@ -6,6 +6,7 @@ mod black;
 mod conclude;
 mod costs;
 mod credentials;
+mod explain;
 mod flake8;
 #[cfg(test)]
 mod fuzz;
@@ -268,12 +269,16 @@ pub(crate) struct Session<'a> {
     /// How many processes Pylint's files go to; `None`: as pays best
     /// (forked copies of one process, where processes fork).
     pub(crate) pylint_parts: Option<usize>,
+    /// `--explain-cache`: say per tool what was served and why the rest ran.
+    pub(crate) explain: bool,
 }
 
 /// What the tools found, and what of it the cache may keep.
 pub(crate) struct Results {
     pub(crate) tools: Vec<(ToolRun, Interpreted)>,
     pub(crate) pending: Pending,
+    /// What `--explain-cache` prints.
+    pub(crate) explained: Option<String>,
 }
 
 /// Fresh results waiting to be stored, once the run is known to be sound.
@@ -285,6 +290,9 @@ pub(crate) struct Pending {
     rates: HashMap<ToolKind, (f64, f64)>,
     /// The repository's record of measured costs.
     costs: String,
+    /// What the run looked up, for the ledger `--explain-cache` reads;
+    /// `None` when it has nothing new to learn.
+    observed: Option<explain::Observed>,
 }
 
 impl Pending {
@@ -292,11 +300,18 @@ impl Pending {
     /// the tools ran) and the measured costs, then trims the cache. Returns,
     /// per tool whose results could not be stored, why.
     pub(crate) fn commit(self, cache: &ResultCache) -> Vec<String> {
-        let unstored = self
+        let outcomes: HashMap<ToolKind, Result<Vec<String>, String>> = self
             .units
             .iter()
-            .filter_map(|(kind, units, output)| plan::store(cache, *kind, units, output).err())
+            .map(|(kind, units, output)| (*kind, plan::store(cache, *kind, units, output)))
             .collect();
+        let unstored = outcomes
+            .values()
+            .filter_map(|outcome| outcome.as_ref().err().cloned())
+            .collect();
+        if let Some(observed) = self.observed {
+            observed.record(cache, &outcomes);
+        }
         for (key, facts) in &self.facts {
             cache.put(key, facts);
         }
@@ -337,6 +352,7 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
             plan.pairs_in = kept_pairs(cache, plan.pairs_key.as_deref(), session.scratch);
         }
     }
+    let (observed, explained) = observe(session, &planner, &prepared);
     let jobs = schedule::split(&mut prepared, session, &planner);
     let mut outcomes = schedule::run(&jobs, session, &prepared, sizes);
     outcomes.extend(conclude::run(session, &prepared, &outcomes));
@@ -369,8 +385,65 @@ pub(crate) fn run_all(tools: &[ToolSettings], session: &Session) -> Results {
             measured,
             rates,
             costs,
+            observed,
         },
+        explained,
     }
+}
+
+/// What the run looked up, for the ledger (when there is something new to
+/// keep), and with `--explain-cache` what is printed of it.
+fn observe(
+    session: &Session,
+    planner: &Planner,
+    prepared: &[Prepared],
+) -> (Option<explain::Observed>, Option<String>) {
+    let Some(keys) = planner.keys else {
+        let off =
+            "opsgate: cache: off (--no-cache or OPSGATE_NO_CACHE): every tool checks every file\n";
+        return (None, session.explain.then(|| off.to_owned()));
+    };
+    let tool_plans: Vec<(&ToolPlan, explain::ObservedTool)> = prepared
+        .iter()
+        .filter_map(|p| {
+            let plan = p.plan.as_ref()?;
+            let setup = keys.setup(p.settings, session.toolbox, session.repo);
+            Some((
+                plan,
+                explain::ObservedTool::new(p.kind, setup, &plan.visits),
+            ))
+        })
+        .collect();
+    let root = &session.whole.root;
+    let learned = tool_plans
+        .iter()
+        .flat_map(|(plan, _)| &plan.visits)
+        .any(|visit| !matches!(visit.seen, plan::Seen::Served));
+    let ledger = session
+        .explain
+        .then(|| explain::Ledger::load(session.cache, root))
+        .flatten();
+    let explained = session.explain.then(|| {
+        let explainer = explain::Explainer {
+            ledger: ledger.as_ref(),
+            keys,
+            repo: session.whole,
+        };
+        let mut out = String::from("opsgate: cache: what was served, and why the rest ran\n");
+        for (plan, observed) in &tool_plans {
+            explainer.tool(observed, &plan.visits, &mut out);
+        }
+        out
+    });
+    let tools = tool_plans
+        .into_iter()
+        .map(|(_, observed)| observed)
+        .collect();
+    let keep = learned || !explain::Ledger::exists(session.cache, root);
+    (
+        keep.then(|| explain::Observed::new(root, keys, tools)),
+        explained,
+    )
 }
 
 /// Pylint's duplicate-code comparisons kept from an earlier run, in a file

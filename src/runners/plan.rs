@@ -85,6 +85,30 @@ pub(crate) enum Owner {
     Rule(&'static str),
 }
 
+/// What the plan did with a unit that has a key: the record that
+/// `--explain-cache` explains and the ledger keeps for the next run.
+pub(crate) struct Visit {
+    pub(crate) unit: UnitName,
+    pub(crate) key: String,
+    pub(crate) seen: Seen,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) enum UnitName {
+    File(String),
+    /// A folder of tests ("" is the root).
+    Folder(String),
+    /// One of Pylint's cross-file checks, over every file.
+    Rule(&'static str),
+}
+
+pub(crate) enum Seen {
+    Served,
+    Missed,
+    /// In the cache, but checked again with every file, for this reason.
+    Rechecked(&'static str),
+}
+
 /// Stored in the cache for one unit.
 #[derive(serde::Serialize, serde::Deserialize, Default)]
 pub(crate) struct Stored {
@@ -99,6 +123,8 @@ pub(crate) struct ToolPlan<'a> {
     /// How many units came from the cache.
     pub(crate) cached: usize,
     pub(crate) units: Vec<Unit>,
+    /// Every unit with a key, as served or not.
+    pub(crate) visits: Vec<Visit>,
     /// Pylint's cross-file checks, concluded once its parts gathered.
     pub(crate) conclude: Option<Conclusion<'a>>,
     /// Where to keep what each file's cross-file checks gathered.
@@ -188,7 +214,9 @@ impl<'a> Planner<'a> {
             for file in files {
                 let key = base.and_then(|base| self.keys?.file_key(base, file));
                 if let Some(key) = key {
-                    if self.lookup(&key, &mut plan) {
+                    let hit = self.lookup(&key, &mut plan);
+                    plan.note(UnitName::File(file.to_owned()), &key, hit, None);
+                    if hit {
                         continue;
                     }
                     plan.units.push(Unit {
@@ -254,7 +282,12 @@ impl<'a> Planner<'a> {
             let (cycles_stored, duplicates_stored) = (read(&cycles), read(&duplicates));
             let (cycles_cached, duplicates_cached) =
                 (cycles_stored.is_some(), duplicates_stored.is_some());
+            let cross = [
+                (DUPLICATE_CODE, &duplicates, duplicates_cached),
+                (CYCLIC_IMPORT, &cycles, cycles_cached),
+            ];
             if missed.is_empty() && cycles_cached && duplicates_cached {
+                plan.note_all(&per_file, cross, None);
                 for stored in per_file.into_iter().filter_map(|(_, _, stored)| stored) {
                     serve(&mut plan, stored, true);
                 }
@@ -274,6 +307,8 @@ impl<'a> Planner<'a> {
             let (Some(conclude_duplicates), true) = (duplicates_enabled, partial) else {
                 // As when run directly: every check over every file (the
                 // scheduler may cut it into parts).
+                let why = whole_run_reason(cycles_cached, duplicates_enabled);
+                plan.note_all(&per_file, cross, Some(why));
                 plan.units
                     .extend(per_file.into_iter().map(|(file, key, _)| Unit {
                         key,
@@ -294,6 +329,7 @@ impl<'a> Planner<'a> {
                 }
             }
             self.serve_or_check(python, &files, per_file, &missed, Pass::PerFile, &mut plan);
+            plan.note_all(&[], cross, None);
             if let Some(stored) = cycles_stored {
                 serve(&mut plan, stored, false);
             }
@@ -376,6 +412,12 @@ impl<'a> Planner<'a> {
         plan: &mut ToolPlan<'a>,
     ) {
         for (file, key, stored) in per_file {
+            plan.note(
+                UnitName::File(file.to_owned()),
+                &key,
+                stored.is_some(),
+                None,
+            );
             match stored {
                 Some(stored) => serve(plan, stored, true),
                 None => plan.units.push(Unit {
@@ -455,7 +497,9 @@ impl<'a> Planner<'a> {
             for (folder, members) in folders {
                 let key = base.and_then(|base| self.keys?.folder_key(base, &folder, self.repo));
                 if let Some(key) = key {
-                    if self.lookup(&key, &mut plan) {
+                    let hit = self.lookup(&key, &mut plan);
+                    plan.note(UnitName::Folder(folder.clone()), &key, hit, None);
+                    if hit {
                         continue;
                     }
                     plan.units.push(Unit {
@@ -480,6 +524,52 @@ impl<'a> Planner<'a> {
     }
 }
 
+impl ToolPlan<'_> {
+    /// Records what became of a unit: served when `cached`, unless it is
+    /// checked again with every file (`rechecked`, why).
+    fn note(&mut self, unit: UnitName, key: &str, cached: bool, rechecked: Option<&'static str>) {
+        let seen = match (cached, rechecked) {
+            (false, _) => Seen::Missed,
+            (true, None) => Seen::Served,
+            (true, Some(why)) => Seen::Rechecked(why),
+        };
+        self.visits.push(Visit {
+            unit,
+            key: key.to_owned(),
+            seen,
+        });
+    }
+
+    /// `note` for Pylint's files and its cross-file checks (rule, key, cached).
+    fn note_all(
+        &mut self,
+        per_file: &[(&str, String, Option<Stored>)],
+        cross: [(&'static str, &Option<String>, bool); 2],
+        rechecked: Option<&'static str>,
+    ) {
+        for (file, key, stored) in per_file {
+            let unit = UnitName::File((*file).to_owned());
+            self.note(unit, key, stored.is_some(), rechecked);
+        }
+        for (rule, key, cached) in cross {
+            if let Some(key) = key {
+                self.note(UnitName::Rule(rule), key, cached, rechecked);
+            }
+        }
+    }
+}
+
+/// Why Pylint checks every file again, the cached ones too.
+fn whole_run_reason(cycles_cached: bool, duplicates_enabled: Option<bool>) -> &'static str {
+    if !cycles_cached {
+        "the imports between files changed: cyclic-import checks every file"
+    } else if duplicates_enabled.is_none() {
+        "Pylint could not say whether duplicate-code is on"
+    } else {
+        "more than half of the files missed: one pass over every file is faster"
+    }
+}
+
 /// Adds a stored result to the plan; `file` counts it as a file's (or a
 /// folder's), not one of the cross-file checks'.
 fn serve(plan: &mut ToolPlan, stored: Stored, file: bool) {
@@ -494,6 +584,7 @@ fn empty_plan<'a>() -> ToolPlan<'a> {
         hits: Interpreted::default(),
         cached: 0,
         units: Vec::new(),
+        visits: Vec::new(),
         conclude: None,
         fact_keys: HashMap::new(),
         pairs_key: None,
@@ -521,15 +612,17 @@ fn cross_units(duplicates: Option<String>, cycles: Option<String>) -> Vec<Unit> 
 /// Splits the jobs' output among the units that missed and stores each.
 /// Nothing is stored when some output belongs to no unit (it could not be
 /// served again): then the reason is returned, for the run to say why the
-/// tool will run again. Nor is a pytest unit with a test that did not pass.
+/// tool will run again. Nor is a pytest unit with a test that did not pass:
+/// their keys are returned.
 pub(crate) fn store(
     cache: &ResultCache,
     kind: ToolKind,
     units: &[Unit],
     output: &Interpreted,
-) -> Result<(), String> {
+) -> Result<Vec<String>, String> {
+    let mut failed_units = Vec::new();
     if units.is_empty() {
-        return Ok(());
+        return Ok(failed_units);
     }
     let mut by_path: HashMap<&str, usize> = HashMap::new();
     let mut by_rule: HashMap<&str, usize> = HashMap::new();
@@ -585,11 +678,13 @@ pub(crate) fn store(
                     .tests
                     .iter()
                     .any(|t| matches!(t.outcome, TestOutcome::Failed | TestOutcome::Error)));
-        if !failed {
+        if failed {
+            failed_units.push(unit.key.clone());
+        } else {
             cache.put(&unit.key, &value);
         }
     }
-    Ok(())
+    Ok(failed_units)
 }
 
 #[cfg(test)]
@@ -617,7 +712,7 @@ mod tests {
             owner: Owner::Paths(vec!["a.py".to_owned()]),
         }];
         let placed = Interpreted::from(vec![finding_on("a.py")]);
-        assert_eq!(store(&cache, ToolKind::Pylint, &units, &placed), Ok(()));
+        assert_eq!(store(&cache, ToolKind::Pylint, &units, &placed), Ok(vec![]));
         assert!(cache.get::<Stored>("k1").is_some());
 
         let units = [Unit {

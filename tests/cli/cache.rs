@@ -177,7 +177,7 @@ const LIBRARY: &str = "\"\"\"Name resolution.\"\"\"\n\n\ndef resolve(host, port)
 const SCRIPT: &str = "\"\"\"Check a name.\"\"\"\n\nfrom opslib.net import resolve\n\n\ndef main():\n    \"\"\"Entry point.\"\"\"\n    return resolve(\"db1\", 5432)\n";
 const TEST: &str = "\"\"\"Tests.\"\"\"\n\nfrom dns_check import main\n\n\ndef test_main():\n    \"\"\"It resolves.\"\"\"\n    assert main() == \"db1:5432\"\n";
 
-fn import_repository() -> CliTest {
+pub(crate) fn import_repository() -> CliTest {
     let test = CliTest::empty();
     test.write("lib/opslib/__init__.py", "\"\"\"Shared.\"\"\"\n");
     test.write("lib/opslib/net.py", LIBRARY);

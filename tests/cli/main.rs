@@ -6,6 +6,7 @@
 
 mod audit;
 mod cache;
+mod cache_explain;
 mod changed;
 mod config;
 mod exit_codes;
