@@ -17,6 +17,7 @@ use crate::finding::{self, Finding};
 use crate::fingerprint;
 use crate::guard::{self, TreeGuard};
 use crate::imports::ImportGraph;
+use crate::interrupt;
 use crate::merge;
 use crate::progress::Progress;
 use crate::pytest_config::TestPatterns;
@@ -160,6 +161,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         .prefix("opsgate-")
         .tempdir()
         .context("creating a temporary folder for tool reports")?;
+    interrupt::remove_on_exit(scratch.path().to_owned());
     let enabled: Vec<_> = settings.tools.clone();
     // With every tool off no process runs: nothing can write into the tree,
     // and no result is looked up or stored.
@@ -205,6 +207,10 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     };
     let results = run_tools(&enabled, &session, sharding.as_ref());
     progress.done();
+    // What the tools' children left running outside their groups goes too.
+    interrupt::end_orphans();
+    // Nothing of an interrupted run is kept or reported.
+    interrupt::check()?;
     if let Some(explained) = &results.explained {
         anstream::eprint!("{explained}");
     }

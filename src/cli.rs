@@ -19,7 +19,8 @@ use crate::shard::Shard;
         every finding in one verdict.\n\n\
         Exit codes: 0 the gate passed (every enabled check ran), 1 the gate failed,\n\
         2 the gate could not judge (bad usage or configuration, a tool missing,\n\
-        crashed, timed out or printed what cannot be parsed)."
+        crashed, timed out or printed what cannot be parsed), 128 + the signal when\n\
+        interrupted (130 Ctrl-C, 143 SIGTERM): every tool process is stopped first."
 )]
 pub struct Cli {
     #[command(subcommand)]

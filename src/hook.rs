@@ -121,6 +121,12 @@ fn script(opsgate: &Path) -> String {
 opsgate='{opsgate}'
 [ -x "$opsgate" ] || opsgate=opsgate
 status=0
+tree=
+# Interrupted (Ctrl-C, a cancelled job): opsgate stops its tools; the export
+# goes, and the push is refused with the signal's status.
+for signal in INT:130 TERM:143 HUP:129; do
+  trap '[ -n "$tree" ] && rm -rf "$tree" "$tree.tar"; echo "opsgate: interrupted: push refused" >&2; exit '"${{signal#*:}}" "${{signal%:*}}"
+done
 while read -r local_ref local_sha remote_ref remote_sha; do
   case "$local_sha" in *[!0]*) ;; *) continue ;; esac  # a deleted ref: nothing to check
   tree=$(mktemp -d "${{TMPDIR:-/tmp}}/opsgate-push.XXXXXX") || exit 2

@@ -21,6 +21,7 @@ mod hash;
 mod hook;
 mod imports;
 mod init;
+mod interrupt;
 mod merge;
 mod progress;
 mod pytest_config;
@@ -42,6 +43,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 
 pub use finding::Severity;
+pub use interrupt::Interrupted;
 pub use shard::Shard;
 
 use cli::{Cli, Command};
@@ -73,7 +75,17 @@ impl From<ExitStatus> for ExitCode {
 ///
 /// # Errors
 /// Usage, configuration and I/O problems that stop the run; they exit 2.
+/// `Interrupted` when a signal stopped it, whatever else went wrong.
 pub fn run(cli: &Cli) -> Result<ExitStatus> {
+    interrupt::install();
+    let status = run_command(cli);
+    match interrupt::interrupted() {
+        Some(interrupted) => Err(interrupted.into()),
+        None => status,
+    }
+}
+
+fn run_command(cli: &Cli) -> Result<ExitStatus> {
     match &cli.command {
         Command::Check(args) => Ok(match check::run(args)? {
             Verdict::Passed => ExitStatus::Passed,

@@ -18,6 +18,10 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
+            if let Some(interrupted) = err.downcast_ref::<opsgate::Interrupted>() {
+                anstream::eprintln!("opsgate: error: {interrupted}");
+                return ExitCode::from(interrupted.exit_code());
+            }
             anstream::eprintln!("opsgate: error: {err:#}");
             ExitStatus::Error.into()
         }

@@ -83,6 +83,7 @@ fn run_capped(
         .process_group(0);
     let started = Instant::now();
     let mut child = command.spawn().map_err(ProcessError::Spawn)?;
+    crate::interrupt::track(group_of(&child));
     let stdout = drain(child.stdout.take().expect("stdout is piped"), cap);
     let stderr = drain(child.stderr.take().expect("stderr is piped"), cap);
 
@@ -129,13 +130,19 @@ fn wait_until(child: &mut Child, deadline: Instant) -> Option<std::process::Exit
     }
 }
 
+/// The child's process group: its pid, as it leads the group it was put in.
+fn group_of(child: &Child) -> libc::pid_t {
+    libc::pid_t::try_from(child.id()).expect("pids fit in pid_t")
+}
+
 fn kill_group(child: &Child) {
-    let pid = libc::pid_t::try_from(child.id()).expect("pids fit in pid_t");
+    let group = group_of(child);
     // SAFETY: kill(2) with a negative pid signals the process group we created
     // for this child; it has no memory-safety preconditions.
     unsafe {
-        libc::kill(-pid, libc::SIGKILL);
+        libc::kill(-group, libc::SIGKILL);
     }
+    crate::interrupt::untrack(group);
 }
 
 /// Reads a stream to the end on its own thread; `Err` when it is too large.

@@ -190,6 +190,10 @@ pub(super) fn run(
         for _ in 0..session.slots.min(jobs.len()) {
             scope.spawn(|| {
                 loop {
+                    // An interrupted run starts nothing more.
+                    if crate::interrupt::interrupted().is_some() {
+                        break;
+                    }
                     let next = queue
                         .lock()
                         .expect("the queue is never poisoned")

@@ -12,6 +12,7 @@ mod config;
 mod exit_codes;
 mod hook;
 mod hostile;
+mod interrupt;
 mod legacy;
 mod overrides;
 mod pages;
@@ -76,7 +77,12 @@ impl CliTest {
 
     /// `opsgate` with the shared cache; the caller adds arguments.
     pub(crate) fn command(&self) -> Command {
-        let mut command = Command::cargo_bin("opsgate").unwrap();
+        Command::from_std(self.std_command())
+    }
+
+    /// `command`, as a process to start and watch.
+    pub(crate) fn std_command(&self) -> std::process::Command {
+        let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("opsgate"));
         command
             .env("OPSGATE_CACHE_DIR", cache_dir())
             // Each test sees the tools run; the cache's own tests opt in.
