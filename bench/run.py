@@ -247,7 +247,9 @@ def real_corpus(name):
              "--no-binary", ":all:", "-d", CORPORA, f"{name}=={version}"],
             check=True,
         )
-        shutil.unpack_archive(CORPORA / f"{name}-{version}.tar.gz", CORPORA)
+        # Without the archive's owners: extracted by root as they are, git
+        # refuses a repository someone else owns ("dubious ownership").
+        shutil.unpack_archive(CORPORA / f"{name}-{version}.tar.gz", CORPORA, filter="data")
     return target
 
 
