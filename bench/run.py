@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Benchmark: opsgate against the ways teams run the same tools today.
 
-    python3 bench/run.py [--corpora netmiko,synthetic-100,synthetic-1000[,synthetic-10000]]
+    python3 bench/run.py [--corpora netmiko,synthetic-100,synthetic-1000[,scapy,synthetic-10000]]
                          [--timeout SECONDS] [--no-compare]
 
 Prepares its corpora itself under bench/.corpora (git-ignored): the pinned
-source distribution of netmiko 4.8.0 from PyPI (350 modules of real network
-automation code) and synthetic ops repositories generated deterministically.
+source distributions of real projects from PyPI (`REAL`: netmiko 4.8.0, 350
+modules of network automation code; scapy 2.8.0, 398 modules of packet
+tooling full of import cycles) and synthetic ops repositories generated
+deterministically.
 For each corpus it prints, side by side: opsgate cold (empty result cache),
 opsgate warm (no change), opsgate after one file that nothing imports changed,
 `opsgate check --changed` on that change, the tools run directly on that one
@@ -17,8 +19,10 @@ of every process), peak memory (the largest process), the ratio of wall time
 to the ideal (the tools' total CPU time, each run alone at its defaults,
 divided by the cores) and to opsgate's cold run.
 
-netmiko's own tests need network devices, so pytest is left out on that
-corpus (for every contender alike); the synthetic corpora include it. On
+netmiko's own tests need network devices and scapy's source distribution
+ships none (its tests are UTscapy campaigns, many needing network or root), so
+pytest is left out on those corpora (for every contender alike); the
+synthetic corpora include it. On
 synthetic-10000 Pylint's duplicate-code is off for every contender alike (a
 `.pylintrc` in the corpus): it compares every pair of files, and on 10,000
 files made from one template that is hours for anyone. Run directly, Pylint
@@ -36,11 +40,30 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import NamedTuple, Optional
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT / "bench" / ".corpora"
 OPSGATE = ROOT / "target" / "release" / "opsgate"
-REAL = ("netmiko", "4.8.0")
+
+
+class Real(NamedTuple):
+    """A real project from PyPI: its pinned version; whether its own tests
+    run here (without network, devices or root), so that pytest is a
+    contender's step; the module the one-change run edits, one that nothing
+    imports (None: the test module `untouched_file` picks)."""
+
+    version: str
+    with_pytest: bool
+    untouched: Optional[str] = None
+
+
+REAL = {
+    "netmiko": Real("4.8.0", with_pytest=False),
+    # Cisco Discovery Protocol: loaded on request (`load_contrib("cdp")`),
+    # imported by no module.
+    "scapy": Real("2.8.0", with_pytest=False, untouched="scapy/contrib/cdp.py"),
+}
 
 MEASURE = r"""
 import json, os, resource, signal, subprocess, sys, time
@@ -198,7 +221,7 @@ def shell(script):
 def build():
     """Builds opsgate's release binary; the environment its runs get (the
     benchmark's own cache folder unless OPSGATE_CACHE_DIR names one)."""
-    subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=ROOT, check=True)
+    subprocess.run(["cargo", "build", "--release", "--locked", "--quiet"], cwd=ROOT, check=True)
     env = dict(os.environ, NO_COLOR="1")
     env.setdefault("OPSGATE_CACHE_DIR", str(CORPORA / "opsgate-cache"))
     return env
@@ -214,8 +237,8 @@ def tools_python(env):
     return json.loads(out.stdout)["python"]
 
 
-def real_corpus():
-    name, version = REAL
+def real_corpus(name):
+    version = REAL[name].version
     target = CORPORA / f"{name}-{version}"
     if not target.is_dir():
         CORPORA.mkdir(parents=True, exist_ok=True)
@@ -224,7 +247,9 @@ def real_corpus():
              "--no-binary", ":all:", "-d", CORPORA, f"{name}=={version}"],
             check=True,
         )
-        shutil.unpack_archive(CORPORA / f"{name}-{version}.tar.gz", CORPORA)
+        # Without the archive's owners: extracted by root as they are, git
+        # refuses a repository someone else owns ("dubious ownership").
+        shutil.unpack_archive(CORPORA / f"{name}-{version}.tar.gz", CORPORA, filter="data")
     return target
 
 
@@ -306,6 +331,14 @@ def synthetic_corpus(files):
     return target
 
 
+def synthetic_size(name):
+    """The N of `synthetic-N`; anything else is a clear error."""
+    size = name.removeprefix("synthetic-")
+    if name.startswith("synthetic-") and size.isdigit():
+        return int(size)
+    sys.exit(f"bench: unknown corpus {name!r}: one of {', '.join(REAL)} or synthetic-N")
+
+
 def contenders(corpus, python, with_pytest):
     bindir = Path(python).parent
     steps = [
@@ -350,8 +383,11 @@ def git_commit(corpus):
     )
 
 
-def untouched_file(corpus):
-    """A Python file that nothing imports: a test module, in the middle."""
+def untouched_file(name, corpus):
+    """A Python file that nothing imports: the one a real corpus names, else
+    a test module, in the middle."""
+    if name in REAL and REAL[name].untouched:
+        return corpus / REAL[name].untouched
     tests = sorted(p for p in corpus.rglob("test_*.py") if "/.git/" not in str(p))
     return tests[len(tests) // 2]
 
@@ -372,7 +408,7 @@ def cold(env):
 
 
 def bench(name, corpus, python, env, cores, compare):
-    with_pytest = not name.startswith("netmiko")
+    with_pytest = REAL[name].with_pytest if name in REAL else True
     config = corpus.parent / f"{name}.opsgate.toml"
     config.write_text("" if with_pytest else "[tools.pytest]\nenabled = false\n")
     plan = contenders(corpus, python, with_pytest)
@@ -393,7 +429,7 @@ def bench(name, corpus, python, env, cores, compare):
     cold_report = corpus.parent / f"{name}.cold.json"
     rows = [("opsgate cold", measure(corpus, gate, env, keep_stdout=cold_report))]
     rows.append(("opsgate warm, no change", measure(corpus, gate, env)))
-    changed = untouched_file(corpus)
+    changed = untouched_file(name, corpus)
     relative = changed.relative_to(corpus)
     original = changed.read_text()
     # An edit inside the file, as a fix would be: its imports stay the same.
@@ -443,8 +479,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--corpora", default="netmiko,synthetic-100,synthetic-1000",
-        help="comma-separated: netmiko, synthetic-N (synthetic-10000: use --timeout 600 "
-             "--no-compare; Pylint run directly spends hours on it)",
+        help=f"comma-separated: {', '.join(REAL)}, synthetic-N (synthetic-10000: use "
+             "--timeout 600 --no-compare; Pylint run directly spends hours on it)",
     )
     parser.add_argument(
         "--timeout", type=float, metavar="SECONDS",
@@ -458,6 +494,9 @@ def main():
     args = parser.parse_args()
     global TIMEOUT  # pylint: disable=global-statement
     TIMEOUT = args.timeout
+    names = args.corpora.split(",")
+    # A misspelt name fails now, not after the corpora before it ran.
+    sizes = {name: synthetic_size(name) for name in names if name not in REAL}
     env = build()
     python = tools_python(env)
     subprocess.run(
@@ -467,8 +506,8 @@ def main():
     cores = os.cpu_count() or 1
     print(f"machine: {cores} cores, {os.uname().sysname} {os.uname().machine}; "
           f"opsgate {subprocess.run([OPSGATE, '--version'], capture_output=True, text=True).stdout.strip()}")
-    for name in args.corpora.split(","):
-        corpus = real_corpus() if name == "netmiko" else synthetic_corpus(int(name.split("-")[1]))
+    for name in names:
+        corpus = real_corpus(name) if name in REAL else synthetic_corpus(sizes[name])
         bench(name, corpus, python, env, cores, compare=not args.no_compare)
 
 
