@@ -32,7 +32,7 @@ pub(crate) fn run(test: &CliTest, cache: &Path, extra: &[&str]) -> Value {
 }
 
 /// Per tool name: (files, cached, processes).
-fn counts(report: &Value) -> Vec<(String, u64, u64, u64)> {
+pub(crate) fn counts(report: &Value) -> Vec<(String, u64, u64, u64)> {
     report["tools"]
         .as_array()
         .unwrap()
@@ -69,7 +69,7 @@ fn verdict_and_findings(report: &Value) -> (Value, Value, Vec<Value>) {
 
 /// Every tool of `warm` was served from the cache without starting a
 /// process, and it reports what `cold` did.
-fn assert_served_whole(warm: &Value, cold: &Value) {
+pub(crate) fn assert_served_whole(warm: &Value, cold: &Value) {
     for (name, _, cached, started) in counts(warm) {
         assert!(
             cached > 0 && started == 0,
@@ -403,7 +403,7 @@ fn no_cache_neither_reads_nor_writes() {
 
 /// Removes the files of every result entry, leaving the packs; returns how
 /// many packs there are.
-fn remove_all_but_packs(cache: &Path) -> usize {
+pub(crate) fn remove_all_but_packs(cache: &Path) -> usize {
     let (entries, packs) = cache_files(cache);
     for entry in entries {
         std::fs::remove_file(entry).unwrap();
