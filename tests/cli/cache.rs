@@ -323,7 +323,8 @@ fn change_and_revert(test: &CliTest, cache: &Path) -> Value {
     changed
 }
 
-/// The files of every entry, and of the packs (`pk`), by kind.
+/// The files of every entry, and of the packs (`pk`, without the locks
+/// beside them), by kind.
 fn cache_files(cache: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let (mut entries, mut packs) = (Vec::new(), Vec::new());
     for folder in std::fs::read_dir(cache.join("results/v1")).unwrap() {
@@ -332,7 +333,7 @@ fn cache_files(cache: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
             .unwrap()
             .map(|file| file.unwrap().path());
         if folder.file_name().unwrap() == "pk" {
-            packs.extend(files);
+            packs.extend(files.filter(|file| file.extension().is_none_or(|ext| ext != "lock")));
         } else {
             entries.extend(files);
         }
