@@ -493,12 +493,18 @@ mod tests {
         serde_json::from_slice(&fs::read(path).unwrap()).unwrap()
     }
 
-    fn pack_file(dir: &Path) -> PathBuf {
+    /// The packs, without the locks beside them.
+    fn pack_files(dir: &Path) -> Vec<PathBuf> {
         let packs = dir.join("results").join(FORMAT).join(PACK_FOLDER);
-        let mut found: Vec<PathBuf> = fs::read_dir(packs)
+        fs::read_dir(packs)
             .unwrap()
             .map(|entry| entry.unwrap().path())
-            .collect();
+            .filter(|path| path.extension().is_none_or(|ext| ext != "lock"))
+            .collect()
+    }
+
+    fn pack_file(dir: &Path) -> PathBuf {
+        let mut found = pack_files(dir);
         assert_eq!(found.len(), 1, "{found:?}");
         found.pop().unwrap()
     }
@@ -538,10 +544,8 @@ mod tests {
         assert_eq!(fs::read(&first_pack).unwrap(), before);
         assert_eq!(entry_keys(dir.path()), Vec::<String>::new());
         remove_entries(dir.path());
-        let packs = dir.path().join("results").join(FORMAT).join(PACK_FOLDER);
-        let own: Vec<PathBuf> = fs::read_dir(&packs)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
+        let own: Vec<PathBuf> = pack_files(dir.path())
+            .into_iter()
             .filter(|path| *path != first_pack)
             .collect();
         let kept = pack_values(&own[0]);
@@ -717,6 +721,78 @@ mod tests {
         assert_eq!(entry_keys(dir.path()), ["cckey"]);
         let kept = pack_values(pack_file(dir.path()));
         assert_eq!(kept.len(), 3);
+    }
+
+    /// A run of "repo" that has read the pack (as a run does while it
+    /// reads the tree).
+    fn started(dir: &Path) -> ResultCache {
+        let run = packed(dir, "repo");
+        assert_eq!(run.get::<u32>("zzkey"), None);
+        run
+    }
+
+    #[test]
+    fn runs_at_once_each_keep_what_they_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (started(dir.path()), started(dir.path()));
+        first.put("aakey", &1u32);
+        second.put("bbkey", &2u32);
+        first.finish();
+        second.finish();
+        assert_eq!(entry_keys(dir.path()), Vec::<String>::new());
+        let kept = pack_values(pack_file(dir.path()));
+        assert_eq!(
+            kept.into_iter().collect::<Vec<_>>(),
+            [("aakey".to_owned(), 1), ("bbkey".to_owned(), 2)]
+        );
+    }
+
+    #[test]
+    fn a_pack_written_by_runs_at_once_holds_what_they_used_and_no_more() {
+        let dir = tempfile::tempdir().unwrap();
+        first_run_of_two(dir.path());
+        // Both use aakey; neither bbkey (its file changed).
+        let (first, second) = (started(dir.path()), started(dir.path()));
+        assert_eq!(first.get::<u32>("aakey"), Some(1));
+        assert_eq!(second.get::<u32>("aakey"), Some(1));
+        first.put("cckey", &3u32);
+        second.put("ddkey", &4u32);
+        first.finish();
+        second.finish();
+        let kept = pack_values(pack_file(dir.path()));
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["aakey", "cckey", "ddkey"]);
+        assert_eq!(entry_keys(dir.path()), ["bbkey"]);
+        // The next run alone keeps only what it used.
+        let alone = started(dir.path());
+        assert_eq!(alone.get::<u32>("aakey"), Some(1));
+        alone.put("eekey", &5u32);
+        alone.finish();
+        let kept = pack_values(pack_file(dir.path()));
+        assert_eq!(kept.keys().collect::<Vec<_>>(), ["aakey", "eekey"]);
+        assert_eq!(entry_keys(dir.path()), ["bbkey", "cckey", "ddkey"]);
+    }
+
+    #[test]
+    fn a_run_that_cannot_take_the_lock_writes_its_results_as_entries() {
+        let dir = tempfile::tempdir().unwrap();
+        let pack = pack_of_one_entry(dir.path());
+        let before = fs::read(&pack).unwrap();
+        let mut lock_path = pack.clone().into_os_string();
+        lock_path.push(".lock");
+        // Another run writing the pack, for longer than a run waits.
+        let held = fs::File::create(&lock_path).unwrap();
+        held.lock().unwrap();
+        let mut run = started(dir.path());
+        run.pack
+            .as_mut()
+            .unwrap()
+            .set_lock_wait(std::time::Duration::from_millis(50));
+        assert_eq!(run.get::<u32>("aakey"), Some(1));
+        run.put("bbkey", &2u32);
+        run.finish();
+        assert_eq!(fs::read(&pack).unwrap(), before);
+        assert_eq!(entry_keys(dir.path()), ["bbkey"]);
+        assert_eq!(cache_of(dir.path()).get::<u32>("bbkey"), Some(2));
     }
 
     fn cache_of(dir: &Path) -> ResultCache {

@@ -32,7 +32,7 @@ pub(crate) fn run(test: &CliTest, cache: &Path, extra: &[&str]) -> Value {
 }
 
 /// Per tool name: (files, cached, processes).
-fn counts(report: &Value) -> Vec<(String, u64, u64, u64)> {
+pub(crate) fn counts(report: &Value) -> Vec<(String, u64, u64, u64)> {
     report["tools"]
         .as_array()
         .unwrap()
@@ -69,7 +69,7 @@ fn verdict_and_findings(report: &Value) -> (Value, Value, Vec<Value>) {
 
 /// Every tool of `warm` was served from the cache without starting a
 /// process, and it reports what `cold` did.
-fn assert_served_whole(warm: &Value, cold: &Value) {
+pub(crate) fn assert_served_whole(warm: &Value, cold: &Value) {
     for (name, _, cached, started) in counts(warm) {
         assert!(
             cached > 0 && started == 0,
@@ -323,7 +323,8 @@ fn change_and_revert(test: &CliTest, cache: &Path) -> Value {
     changed
 }
 
-/// The files of every entry, and of the packs (`pk`), by kind.
+/// The files of every entry, and of the packs (`pk`, without the locks
+/// beside them), by kind.
 fn cache_files(cache: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let (mut entries, mut packs) = (Vec::new(), Vec::new());
     for folder in std::fs::read_dir(cache.join("results/v1")).unwrap() {
@@ -332,7 +333,7 @@ fn cache_files(cache: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
             .unwrap()
             .map(|file| file.unwrap().path());
         if folder.file_name().unwrap() == "pk" {
-            packs.extend(files);
+            packs.extend(files.filter(|file| file.extension().is_none_or(|ext| ext != "lock")));
         } else {
             entries.extend(files);
         }
@@ -403,7 +404,7 @@ fn no_cache_neither_reads_nor_writes() {
 
 /// Removes the files of every result entry, leaving the packs; returns how
 /// many packs there are.
-fn remove_all_but_packs(cache: &Path) -> usize {
+pub(crate) fn remove_all_but_packs(cache: &Path) -> usize {
     let (entries, packs) = cache_files(cache);
     for entry in entries {
         std::fs::remove_file(entry).unwrap();

@@ -6,6 +6,7 @@
 
 mod audit;
 mod cache;
+mod cache_concurrent;
 mod cache_explain;
 mod changed;
 mod config;
