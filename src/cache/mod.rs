@@ -105,6 +105,21 @@ impl ResultCache {
         Some(self.dir.as_ref()?.parent()?.parent()?.join(name))
     }
 
+    /// The bytes of the file `name` beside the results; `None` with the
+    /// cache off, or when it is missing or unreadable.
+    pub(crate) fn read_beside(&self, name: &str) -> Option<Vec<u8>> {
+        fs::read(self.beside(name)?).ok()
+    }
+
+    /// Writes the file `name` beside the results whole (concurrent runs
+    /// never see half of it). What is kept there only saves or explains
+    /// work, so a file that cannot be written costs nothing else.
+    pub(crate) fn write_beside(&self, name: &str, bytes: &[u8]) {
+        if let Some(path) = self.beside(name) {
+            let _ = write_whole(&path, bytes);
+        }
+    }
+
     fn path_of(&self, key: &str) -> Option<PathBuf> {
         let dir = self.dir.as_ref()?;
         Some(dir.join(&key[..2.min(key.len())]).join(key))
@@ -304,6 +319,13 @@ fn write_entry(path: &Path, key: &str, value: &RawValue, used: Option<SystemTime
     let bytes = serde_json::to_vec(&entry).context("serializing a cache entry")?;
     write_file(path, &bytes, used)?;
     Ok(bytes.len() as u64)
+}
+
+/// The name beside the results of `folder`'s record of the repository at
+/// `root` (one per repository path).
+pub(crate) fn repository_record(folder: &str, root: &Path) -> String {
+    let digest = crate::hash::short_digest([root.to_string_lossy().as_bytes()], 16);
+    format!("{folder}/{digest}.json")
 }
 
 /// Writes `bytes` to a temporary file beside `path` and renames it into

@@ -19,8 +19,7 @@ use crate::cache::ResultCache;
 
 /// The record of the repository at `root`, beside the results.
 pub(super) fn record_name(root: &std::path::Path) -> String {
-    let digest = crate::hash::short_digest([root.to_string_lossy().as_bytes()], 16);
-    format!("costs/{digest}.json")
+    crate::cache::repository_record("costs", root)
 }
 
 #[derive(Serialize, Deserialize, Default)]
@@ -32,8 +31,7 @@ struct Recorded {
 /// Seconds per byte and per process for every tool.
 pub(super) fn load(cache: &ResultCache, name: &str) -> HashMap<ToolKind, (f64, f64)> {
     let recorded: Recorded = cache
-        .beside(name)
-        .and_then(|path| std::fs::read(path).ok())
+        .read_beside(name)
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default();
     ToolKind::ALL
@@ -79,19 +77,8 @@ pub(super) fn record(
         };
         per_byte.insert(kind.name().to_owned(), rate);
     }
-    let Some(path) = cache.beside(name) else {
-        return;
-    };
-    // Only an estimate: written whole through a rename, and a failure to
-    // write it costs nothing but precision.
-    let Ok(text) = serde_json::to_vec(&Recorded { per_byte }) else {
-        return;
-    };
-    if let Some(dir) = path.parent()
-        && std::fs::create_dir_all(dir).is_ok()
-        && let Ok(mut temp) = tempfile::NamedTempFile::new_in(dir)
-        && std::io::Write::write_all(&mut temp, &text).is_ok()
-    {
-        let _ = temp.persist(&path);
+    // Only an estimate: a failure to write it costs nothing but precision.
+    if let Ok(text) = serde_json::to_vec(&Recorded { per_byte }) {
+        cache.write_beside(name, &text);
     }
 }

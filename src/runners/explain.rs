@@ -86,10 +86,10 @@ impl Observed {
         cache: &ResultCache,
         outcomes: &HashMap<ToolKind, Result<Vec<String>, String>>,
     ) {
-        let Some(path) = cache.beside(&self.name) else {
+        if !cache.enabled() {
             return;
-        };
-        let mut ledger = Ledger::read(&path).unwrap_or_default();
+        }
+        let mut ledger = Ledger::read(cache, &self.name).unwrap_or_default();
         ledger.content = self.content;
         for tool in self.tools {
             let kept = ledger.tools.entry(tool.kind.name().to_owned()).or_default();
@@ -125,19 +125,18 @@ impl Observed {
         }
         // Only an explanation is lost if it cannot be written.
         if let Ok(bytes) = serde_json::to_vec(&ledger) {
-            let _ = path.parent().map(std::fs::create_dir_all);
-            let _ = std::fs::write(&path, bytes);
+            cache.write_beside(&self.name, &bytes);
         }
     }
 }
 
 impl Ledger {
-    fn read(path: &Path) -> Option<Ledger> {
-        serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    fn read(cache: &ResultCache, name: &str) -> Option<Ledger> {
+        serde_json::from_slice(&cache.read_beside(name)?).ok()
     }
 
     pub(crate) fn load(cache: &ResultCache, root: &Path) -> Option<Ledger> {
-        Ledger::read(&cache.beside(&record_name(root))?)
+        Ledger::read(cache, &record_name(root))
     }
 
     pub(crate) fn exists(cache: &ResultCache, root: &Path) -> bool {
@@ -149,8 +148,7 @@ impl Ledger {
 
 /// The ledger of the repository at `root`, beside the results.
 fn record_name(root: &Path) -> String {
-    let digest = crate::hash::short_digest([root.to_string_lossy().as_bytes()], 16);
-    format!("ledger/{digest}.json")
+    crate::cache::repository_record("ledger", root)
 }
 
 fn ledger_name(unit: &UnitName) -> String {

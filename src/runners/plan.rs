@@ -442,10 +442,10 @@ impl<'a> Planner<'a> {
     /// setup, not a result. `None` when Pylint cannot say.
     fn duplicate_code_enabled(&self, tool: &ToolSettings, base: &str) -> Option<bool> {
         let key = crate::hash::short_digest([base, "enabled-cross-file"], 20);
-        let kept = self.cache.beside(&format!("facts/{key}.json"));
-        if let Some(enabled) = kept
-            .as_ref()
-            .and_then(|path| std::fs::read(path).ok())
+        let name = format!("facts/{key}.json");
+        if let Some(enabled) = self
+            .cache
+            .read_beside(&name)
             .and_then(|bytes| serde_json::from_slice::<bool>(&bytes).ok())
         {
             return Some(enabled);
@@ -453,13 +453,9 @@ impl<'a> Planner<'a> {
         let enabled = super::enabled_cross_file(tool, self.toolbox, &self.repo.root)
             .ok()?
             .contains(&"duplicate-code");
-        if let Some(path) = kept {
-            // Only a speed-up: a fact that cannot be kept is asked again.
-            let _ = path
-                .parent()
-                .map(std::fs::create_dir_all)
-                .map(|_| std::fs::write(&path, if enabled { "true" } else { "false" }));
-        }
+        // Only a speed-up: a fact that cannot be kept is asked again.
+        let fact: &[u8] = if enabled { b"true" } else { b"false" };
+        self.cache.write_beside(&name, fact);
         Some(enabled)
     }
 
