@@ -399,47 +399,48 @@ fn observe(
     prepared: &[Prepared],
 ) -> (Option<explain::Observed>, Option<String>) {
     let Some(keys) = planner.keys else {
-        let off =
-            "opsgate: cache: off (--no-cache or OPSGATE_NO_CACHE): every tool checks every file\n";
-        return (None, session.explain.then(|| off.to_owned()));
+        let why = if session.cache.enabled() {
+            "opsgate: cache: no tool runs, so nothing is looked up\n"
+        } else {
+            "opsgate: cache: off (--no-cache or OPSGATE_NO_CACHE): every tool checks every file\n"
+        };
+        return (None, session.explain.then(|| why.to_owned()));
     };
-    let tool_plans: Vec<(&ToolPlan, explain::ObservedTool)> = prepared
+    let with_plans: Vec<(&Prepared, &ToolPlan)> = prepared
         .iter()
-        .filter_map(|p| {
-            let plan = p.plan.as_ref()?;
-            let setup = keys.setup(p.settings, session.toolbox, session.repo);
-            Some((
-                plan,
-                explain::ObservedTool::new(p.kind, setup, &plan.visits),
-            ))
-        })
+        .filter_map(|p| Some((p, p.plan.as_ref()?)))
         .collect();
     let root = &session.whole.root;
-    let learned = tool_plans
+    let learned = with_plans
         .iter()
-        .flat_map(|(plan, _)| &plan.visits)
+        .flat_map(|(_, plan)| &plan.visits)
         .any(|visit| !matches!(visit.seen, plan::Seen::Served));
-    let ledger = session
-        .explain
-        .then(|| explain::Ledger::load(session.cache, root))
-        .flatten();
+    // A warm run served whole has nothing to record or explain: it copies
+    // no visit (tens of thousands in a large repository).
+    let keep = learned || !explain::Ledger::exists(session.cache, root);
+    if !keep && !session.explain {
+        return (None, None);
+    }
+    let tools: Vec<explain::ObservedTool> = with_plans
+        .iter()
+        .map(|(p, plan)| {
+            let setup = keys.setup(p.settings, session.toolbox, session.repo);
+            explain::ObservedTool::new(p.kind, setup, &plan.visits)
+        })
+        .collect();
     let explained = session.explain.then(|| {
+        let ledger = explain::Ledger::load(session.cache, root);
         let explainer = explain::Explainer {
             ledger: ledger.as_ref(),
             keys,
             repo: session.whole,
         };
         let mut out = String::from("opsgate: cache: what was served, and why the rest ran\n");
-        for (plan, observed) in &tool_plans {
+        for (observed, (_, plan)) in tools.iter().zip(&with_plans) {
             explainer.tool(observed, &plan.visits, &mut out);
         }
         out
     });
-    let tools = tool_plans
-        .into_iter()
-        .map(|(_, observed)| observed)
-        .collect();
-    let keep = learned || !explain::Ledger::exists(session.cache, root);
     (
         keep.then(|| explain::Observed::new(root, keys, tools)),
         explained,
