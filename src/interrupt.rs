@@ -14,7 +14,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::thread;
 use std::time::Duration;
 
@@ -28,6 +28,8 @@ const WIND_DOWN: Duration = Duration::from_secs(10);
 
 /// The signal that interrupted the run; 0 while none has.
 static SIGNAL: AtomicI32 = AtomicI32::new(0);
+/// Whether this run started a process: only then can it have orphans.
+static STARTED: AtomicBool = AtomicBool::new(false);
 /// The process groups of the processes running now.
 static GROUPS: Mutex<Vec<libc::pid_t>> = Mutex::new(Vec::new());
 /// Temporary folders to remove if the run must end at once.
@@ -110,14 +112,17 @@ pub(crate) fn check() -> Result<(), Interrupted> {
 /// A process group that is running now; one started after the run was
 /// interrupted is ended at once.
 pub(crate) fn track(group: libc::pid_t) {
+    STARTED.store(true, Ordering::SeqCst);
     lock(&GROUPS).push(group);
     if interrupted().is_some() {
         kill(-group, libc::SIGKILL);
     }
 }
 
-/// The group's process was waited for and its group ended.
-pub(crate) fn untrack(group: libc::pid_t) {
+/// Ends what is left of a tracked group once its process was waited for
+/// (a lingering grandchild holding the pipes, for one).
+pub(crate) fn end_group(group: libc::pid_t) {
+    kill(-group, libc::SIGKILL);
     lock(&GROUPS).retain(|g| *g != group);
 }
 
@@ -130,6 +135,10 @@ pub(crate) fn remove_on_exit(path: PathBuf) {
 /// Ends the processes that left their group and were handed to opsgate:
 /// what a tool's children started with `setsid` and left running.
 pub(crate) fn end_orphans() {
+    // A run served from the cache reads no process table.
+    if !STARTED.load(Ordering::SeqCst) {
+        return;
+    }
     let me = std::process::id().to_string();
     // A few passes: an orphan's own children are handed over once it dies.
     for _ in 0..5 {

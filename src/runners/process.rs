@@ -90,7 +90,7 @@ fn run_capped(
     let status = wait_until(&mut child, started + timeout);
     // Whatever the tool left behind in its group goes too; that also closes
     // pipes a lingering grandchild would hold open.
-    kill_group(&child);
+    crate::interrupt::end_group(group_of(&child));
     let Some(status) = status else {
         let _ = child.wait();
         let stderr = stderr.recv_timeout(DRAIN_GRACE).ok().and_then(Result::ok);
@@ -133,16 +133,6 @@ fn wait_until(child: &mut Child, deadline: Instant) -> Option<std::process::Exit
 /// The child's process group: its pid, as it leads the group it was put in.
 fn group_of(child: &Child) -> libc::pid_t {
     libc::pid_t::try_from(child.id()).expect("pids fit in pid_t")
-}
-
-fn kill_group(child: &Child) {
-    let group = group_of(child);
-    // SAFETY: kill(2) with a negative pid signals the process group we created
-    // for this child; it has no memory-safety preconditions.
-    unsafe {
-        libc::kill(-group, libc::SIGKILL);
-    }
-    crate::interrupt::untrack(group);
 }
 
 /// Reads a stream to the end on its own thread; `Err` when it is too large.
