@@ -3,6 +3,7 @@
 //! files that depend on it (an imported module, the code under test).
 
 use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use serde_json::Value;
 
@@ -17,16 +18,21 @@ pub(crate) fn private_cache(test: &CliTest) -> PathBuf {
     cache
 }
 
-pub(crate) fn run(test: &CliTest, cache: &Path, extra: &[&str]) -> Value {
-    let output = test
-        .command()
+/// `opsgate check --format json` of the test's repository with the cache
+/// folder `cache`.
+pub(crate) fn cached_check(test: &CliTest, cache: &Path, extra: &[&str]) -> Output {
+    test.command()
         .env_remove("OPSGATE_NO_CACHE")
         .env("OPSGATE_CACHE_DIR", cache)
         .args(["check", "--format", "json"])
         .args(extra)
         .arg(test.root())
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+pub(crate) fn run(test: &CliTest, cache: &Path, extra: &[&str]) -> Value {
+    let output = cached_check(test, cache, extra);
     assert!(exit_code(&output) < 2, "{}", all_output(&output));
     serde_json::from_slice(&output.stdout).unwrap()
 }
@@ -48,7 +54,7 @@ pub(crate) fn counts(report: &Value) -> Vec<(String, u64, u64, u64)> {
         .collect()
 }
 
-fn tool<'r>(report: &'r Value, name: &str) -> &'r Value {
+pub(crate) fn tool<'r>(report: &'r Value, name: &str) -> &'r Value {
     report["tools"]
         .as_array()
         .unwrap()

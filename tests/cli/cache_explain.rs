@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::cache::{import_repository, private_cache};
+use crate::cache::{cached_check, import_repository, private_cache, tool};
 use crate::{CliTest, all_output, exit_code, fixture_path, tools_python};
 
 /// A run with its own cache and `--explain-cache`: the JSON report, and the
@@ -17,15 +17,7 @@ fn explained(
     cache: &Path,
     extra: &[&str],
 ) -> (Value, BTreeMap<String, Vec<String>>) {
-    let output = test
-        .command()
-        .env_remove("OPSGATE_NO_CACHE")
-        .env("OPSGATE_CACHE_DIR", cache)
-        .args(["check", "--format", "json", "--explain-cache"])
-        .args(extra)
-        .arg(test.root())
-        .output()
-        .unwrap();
+    let output = cached_check(test, cache, &[&["--explain-cache"], extra].concat());
     let report: Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|_| panic!("{}", all_output(&output)));
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -47,15 +39,6 @@ fn explained(
     }
     assert!(exit_code(&output) <= 2, "{}", all_output(&output));
     (report, tools)
-}
-
-fn processes(report: &Value, name: &str) -> u64 {
-    report["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == name)
-        .map_or(0, |t| t["processes"].as_u64().unwrap())
 }
 
 /// Every repository the suite checks: the fixtures and the example.
@@ -84,19 +67,22 @@ fn a_warm_run_over_every_fixture_repository_starts_no_process_but_for_what_was_n
         let extra: &[&str] = if name == "hangs" { &config } else { &[] };
         let (cold, _) = explained(&test, &cache, extra);
         let (warm, why) = explained(&test, &cache, extra);
-        for tool in ["black", "flake8", "pylint", "pytest"] {
-            let lines = why.get(tool).cloned().unwrap_or_default();
-            if processes(&warm, tool) == 0 {
+        for name_of_tool in ["black", "flake8", "pylint", "pytest"] {
+            let lines = why.get(name_of_tool).cloned().unwrap_or_default();
+            if tool(&warm, name_of_tool)["processes"] == 0 {
                 // Served whole: the header alone, counting no run.
                 assert!(
                     lines.len() <= 1 && lines.iter().all(|l| l.ends_with(" 0 ran")),
-                    "{name} {tool}: {lines:?}"
+                    "{name} {name_of_tool}: {lines:?}"
                 );
                 continue;
             }
             // Only tests that did not pass, or a tool that did not finish,
             // run again, and the explanation says so of each.
-            assert_eq!(tool, "pytest", "{name}: {tool} ran again: {lines:?}");
+            assert_eq!(
+                name_of_tool, "pytest",
+                "{name}: {name_of_tool} ran again: {lines:?}"
+            );
             assert!(lines.len() > 1, "{name}: unexplained: {lines:?}");
             for line in &lines[1..] {
                 assert!(
@@ -172,12 +158,7 @@ fn explain_cache_says_why_each_unit_ran() {
         )),
         "{changed:?}"
     );
-    let pylint_record = report["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "pylint")
-        .unwrap();
+    let pylint_record = tool(&report, "pylint");
     assert_eq!(pylint_record["cached"], 5, "{pylint_record}");
 
     // A configuration file changes: every tool reads it, so all ran.
