@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::baseline::{self, Baseline, Entry};
 use crate::cli::CheckArgs;
-use crate::finding::{BaselineState, Finding, Severity};
 use crate::git::{BaseRef, ChangeSet, ChangedLines};
+use crate::model::{BaselineState, Finding, Severity, ToolId, ToolKind};
 
 /// What the run compares its findings with.
 #[derive(Debug, Default)]
@@ -140,13 +140,17 @@ fn baseline_path(args: &CheckArgs, root: &Path) -> Option<PathBuf> {
 /// always new: the change may break a test it does not touch. Black's
 /// finding is new when its reformatting touches a new line.
 pub(crate) fn is_on_new_code(finding: &Finding, changes: &ChangeSet) -> bool {
-    if finding.tool == "pytest" {
+    if finding.tool == ToolId::Tool(ToolKind::Pytest) {
         return true;
     }
     let Some(line) = finding.span.line else {
         return changes.is_new_path(&finding.path);
     };
-    if let Some(diff) = finding.fix.as_deref().filter(|_| finding.tool == "black") {
+    if let Some(diff) = finding
+        .fix
+        .as_deref()
+        .filter(|_| finding.tool == ToolId::Tool(ToolKind::Black))
+    {
         let Some(file) = changes.file(&finding.path) else {
             return false;
         };
@@ -249,7 +253,11 @@ mod tests {
         assert_eq!(f401.original_severity, Some(Severity::Error));
         assert_eq!(f401.baseline_state, Some(BaselineState::Unchanged));
         assert!(!run.is_blocking(f401));
-        let black = run.findings.iter().find(|f| f.tool == "black").unwrap();
+        let black = run
+            .findings
+            .iter()
+            .find(|f| f.tool == ToolId::Tool(ToolKind::Black))
+            .unwrap();
         assert_eq!(black.baseline_state, Some(BaselineState::New));
         assert!(run.is_blocking(black));
         let summary = run.adoption.as_ref().unwrap();

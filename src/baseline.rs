@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{BaselineState, Finding};
+use crate::model::{BaselineState, Finding, ToolId};
 
 /// Where `opsgate baseline` writes, and `opsgate check` looks, at the root.
 pub(crate) const DEFAULT_FILE: &str = ".opsgate-baseline.json";
@@ -33,7 +33,7 @@ const VERSION: u32 = 1;
 #[serde(deny_unknown_fields)]
 pub(crate) struct Entry {
     pub(crate) path: String,
-    pub(crate) tool: String,
+    pub(crate) tool: ToolId,
     pub(crate) rule: String,
     pub(crate) fingerprint: String,
     pub(crate) message: String,
@@ -43,7 +43,7 @@ impl Entry {
     pub(crate) fn of(finding: &Finding) -> Entry {
         Entry {
             path: finding.path.clone(),
-            tool: finding.tool.clone(),
+            tool: finding.tool,
             rule: finding.rule.clone(),
             fingerprint: finding.fingerprint.clone(),
             message: finding.message.clone(),
@@ -198,11 +198,11 @@ pub(crate) fn write(path: &Path, entries: Vec<Entry>) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Severity, Span};
+    use crate::model::{Severity, Span, ToolKind};
 
     fn finding(path: &str, rule: &str, fingerprint: &str, message: &str) -> Finding {
         let mut finding = Finding::new(
-            "flake8",
+            ToolKind::Flake8,
             rule,
             Severity::Error,
             path,

@@ -51,7 +51,7 @@ pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
             if let Some(error) = &tool.error {
                 anstream::eprintln!("opsgate: error: {error}");
             }
-            tool.name
+            tool.name.name()
         })
         .collect();
     if !failed.is_empty() {

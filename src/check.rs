@@ -1,6 +1,5 @@
 //! One run of `opsgate check`: configure, discover, run, judge, report.
 
-use std::io::Write;
 use std::time::Instant;
 
 use anyhow::{Context, Result};
@@ -11,14 +10,14 @@ use crate::cache::{self, ResultCache};
 use crate::changed::Focus;
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
-use crate::cli::{OutputArg, ReportFormat};
+
 use crate::config::{ConfigSource, Scopes, Settings, ToolSettings};
-use crate::finding::{self, Finding};
 use crate::fingerprint;
 use crate::guard::{self, TreeGuard};
 use crate::imports::ImportGraph;
 use crate::interrupt;
-use crate::merge;
+use crate::model::TestResult;
+use crate::model::{Finding, sort_findings};
 use crate::progress::Progress;
 use crate::pytest_config::TestPatterns;
 use crate::repo::Repo;
@@ -26,7 +25,6 @@ use crate::report::{self, RunResult};
 use crate::rules::{self, ToolFindings};
 use crate::runners::{self, Interpreted, Pending, ToolRun};
 use crate::shard::{self, Plan, Shard, ShardInfo};
-use crate::test_result::TestResult;
 use crate::timings::Clock;
 use crate::toolenv;
 use crate::verdict::{self, Verdict};
@@ -96,7 +94,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
             })
             .transpose()?,
     };
-    write_reports(
+    report::write_all(
         settings.format,
         settings.format_given,
         &settings.outputs,
@@ -236,16 +234,16 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     clock.lap("rules");
     if let Some(focus) = &focus {
         // The tools saw only the change; the rules' findings are cut to it.
-        findings.retain(|f| f.tool != "opsgate" || focus.concerns(f));
+        findings.retain(|f| !f.tool.is_builtin() || focus.concerns(f));
     }
     // The rules see the whole repository; each finding is kept by one shard.
     if let Some(sharding) = &sharding {
-        findings.retain(|f| f.tool != "opsgate" || sharding.owns(&f.path));
+        findings.retain(|f| !f.tool.is_builtin() || sharding.owns(&f.path));
     }
     // In file order whichever environment ran them, as a merge of shards has them.
     tests.sort_by(|a, b| a.file.cmp(&b.file));
     fingerprint::assign(&mut findings, &repo);
-    finding::sort(&mut findings);
+    sort_findings(&mut findings);
     clock.lap("fingerprint");
     Ok(Evaluation {
         repo,
@@ -398,7 +396,7 @@ fn run_tools(
                 .find(|(t, _)| t.name == record.name)
         {
             found.findings.extend(interpreted.findings);
-            merge::add_pass(tool, record);
+            tool.add_pass(record);
         }
         results
     })
@@ -439,53 +437,4 @@ impl Sharding {
     fn owns(&self, path: &str) -> bool {
         self.plan.shard_of(path) == self.shard.index
     }
-}
-
-/// The stdout report, the `--output` files, and on GitHub Actions the
-/// annotations and step summary.
-pub(crate) fn write_reports(
-    format: ReportFormat,
-    format_given: bool,
-    outputs: &[OutputArg],
-    result: &RunResult,
-) -> Result<()> {
-    for output in outputs {
-        report::write_file(output.format, &output.path, result)?;
-    }
-    if let Some(summary) = &result.ci.step_summary {
-        report::append_step_summary(summary, result)?;
-    }
-    if let Some(step_outputs) = &result.ci.step_outputs {
-        report::append_step_outputs(step_outputs, result, outputs)?;
-    }
-    // Buffered: stdout is line-buffered, one write per line of the report
-    // (45,000 for the JSON of 5,000 findings) without it. A JSON report
-    // cannot hold a raw escape (serde writes control characters as `\u`
-    // escapes), so it bypasses anstream, which scanned every byte of a 9 MB
-    // report for colours to strip.
-    let github = result.ci.github_actions && !format_given;
-    let json = matches!(
-        format,
-        ReportFormat::Json | ReportFormat::Sarif | ReportFormat::Gitlab
-    );
-    if json && !github {
-        emit_to_stdout(std::io::stdout().lock(), format, false, result)
-    } else {
-        emit_to_stdout(anstream::stdout().lock(), format, github, result)
-    }
-}
-
-/// The stdout report, and on GitHub Actions (`github`) the annotations.
-fn emit_to_stdout(
-    stdout: impl Write,
-    format: ReportFormat,
-    github: bool,
-    result: &RunResult,
-) -> Result<()> {
-    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, stdout);
-    report::emit(format, &mut stdout, result)?;
-    if github {
-        report::emit(ReportFormat::Github, &mut stdout, result)?;
-    }
-    stdout.flush().context("writing the report to stdout")
 }

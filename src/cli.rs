@@ -4,9 +4,10 @@
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::finding::Severity;
+use crate::model::Severity;
 use crate::shard::Shard;
 
 #[derive(Debug, Parser)]
@@ -94,7 +95,7 @@ pub struct CheckArgs {
     pub output: Vec<OutputArg>,
 
     /// Lowest severity that fails the gate, everywhere, over any per-folder threshold [default: from configuration, else warning]
-    #[arg(long, value_name = "SEVERITY")]
+    #[arg(long, value_name = "SEVERITY", value_parser = severity_parser())]
     pub fail_on: Option<Severity>,
 
     /// Tool processes at once, and walk threads [default: all cores]; Pylint checks its files
@@ -322,4 +323,11 @@ pub struct InitArgs {
     /// Replace an existing opsgate.toml
     #[arg(long)]
     pub force: bool,
+}
+
+/// `note`, `warning` or `error`, listed in `--help` as clap lists an enum's
+/// values (the model's `Severity` knows nothing of the command line).
+fn severity_parser() -> impl TypedValueParser<Value = Severity> {
+    clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
+        .map(|name| name.parse::<Severity>().expect("a listed severity"))
 }

@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::finding::Finding;
 use crate::hash::short_digest;
+use crate::model::Finding;
 use crate::repo::Repo;
 
 /// Fills in `fingerprint` of every finding; each file is read at most once.
@@ -45,7 +45,7 @@ pub(crate) fn assign(findings: &mut [Finding], repo: &Repo) {
                 .map_or("", String::as_str)
         });
         let base = digest(&[
-            &finding.tool,
+            finding.tool.as_str(),
             &finding.rule,
             &finding.path,
             line_text,
@@ -79,7 +79,7 @@ fn digest(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Severity, Span};
+    use crate::model::{Severity, Span, ToolKind};
 
     fn repo_with(file: &str, content: &str) -> (tempfile::TempDir, Repo) {
         let dir = tempfile::tempdir().unwrap();
@@ -98,7 +98,7 @@ mod tests {
 
     fn finding(line: u32) -> Finding {
         Finding::new(
-            "flake8",
+            ToolKind::Flake8,
             "F401",
             Severity::Error,
             "a.py",
@@ -145,7 +145,7 @@ mod tests {
     fn a_fix_is_identified_by_what_it_changes_not_where() {
         let black = |diff: &str| {
             let mut finding = finding(1);
-            finding.tool = "black".into();
+            finding.tool = ToolKind::Black.into();
             finding.fix = Some(diff.to_owned());
             finding
         };

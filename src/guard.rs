@@ -11,6 +11,7 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
+use crate::model::ToolKind;
 use crate::repo::Repo;
 use crate::runners::{ToolRun, ToolStatus};
 use crate::walk;
@@ -85,14 +86,14 @@ pub(crate) fn blame(tools: &mut [ToolRun], changes: &[String]) {
         return;
     }
     let ran = |t: &ToolRun| t.status == ToolStatus::Ok;
-    let runs_code = tools.iter().any(|t| ran(t) && t.name == "pytest");
+    let runs_code = tools.iter().any(|t| ran(t) && t.name == ToolKind::Pytest);
     let shown = changes[..changes.len().min(SHOWN)].join(", ");
     let listed = match changes.len().checked_sub(SHOWN) {
         Some(more) if more > 0 => format!("{shown} and {more} more"),
         _ => shown,
     };
     for tool in tools.iter_mut() {
-        if ran(tool) && (!runs_code || tool.name == "pytest") {
+        if ran(tool) && (!runs_code || tool.name == ToolKind::Pytest) {
             tool.status = ToolStatus::Failed;
             tool.error = Some(format!(
                 "the repository changed while {} ran ({listed}); the results do not describe \
@@ -107,7 +108,7 @@ pub(crate) fn blame(tools: &mut [ToolRun], changes: &[String]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Layout;
+    use crate::model::Layout;
 
     fn layout() -> Layout {
         Layout {

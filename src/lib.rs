@@ -11,7 +11,6 @@ mod check;
 mod ci;
 pub mod cli;
 mod config;
-mod finding;
 mod fingerprint;
 #[cfg(test)]
 mod fuzz;
@@ -23,6 +22,7 @@ mod imports;
 mod init;
 mod interrupt;
 mod merge;
+mod model;
 mod progress;
 mod pytest_config;
 mod repo;
@@ -32,7 +32,6 @@ mod rules;
 mod runners;
 mod shard;
 mod show_config;
-mod test_result;
 mod timings;
 mod toolenv;
 mod verdict;
@@ -42,8 +41,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 
-pub use finding::Severity;
 pub use interrupt::Interrupted;
+pub use model::Severity;
 pub use shard::Shard;
 
 use cli::{Cli, Command};

@@ -10,16 +10,16 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
-use crate::check;
 use crate::ci::CiContext;
 use crate::cli::{MergeArgs, ReportFormat};
 use crate::config::validate_outputs;
-use crate::finding::{self, Finding, Severity};
+use crate::model::TestResult;
+use crate::model::{Finding, Severity, sort_findings};
+use crate::report;
 use crate::report::RunResult;
 use crate::report::json::SCHEMA_VERSION;
-use crate::runners::{self, ToolRun, ToolStatus};
+use crate::runners::ToolRun;
 use crate::shard::ShardInfo;
-use crate::test_result::TestResult;
 use crate::verdict::{self, Verdict};
 
 /// The parts of a shard's JSON report that the merged report is made from.
@@ -68,7 +68,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<Verdict> {
     let root = std::fs::canonicalize(&args.root)
         .with_context(|| format!("--root `{}`", args.root.display()))?;
     let result = combine(parts, CiContext::from_env(&root))?;
-    check::write_reports(
+    report::write_all(
         args.format.unwrap_or(ReportFormat::Terminal),
         args.format.is_some(),
         &outputs,
@@ -203,7 +203,7 @@ fn combine(parts: Vec<Part>, ci: CiContext) -> Result<RunResult> {
         run.tests.extend(report.tests);
         run.duration_ms = run.duration_ms.max(report.duration_ms);
     }
-    finding::sort(&mut run.findings);
+    sort_findings(&mut run.findings);
     // Each shard ran its files in path order; so did the whole run.
     run.tests.sort_by(|a, b| a.file.cmp(&b.file));
     let verdict = verdict::judge(&run.findings, &run.tools, run.fail_on);
@@ -234,40 +234,14 @@ fn add_shard(merged: &mut ToolRun, shard: ToolRun) {
         .checked_files
         .extend(shard.checked_files.iter().cloned());
     merged.checked_files.sort();
-    add_pass(merged, shard);
-}
-
-/// Another process of the same tool (a shard's, or Pylint's cross-file
-/// pass) added to a tool's record: its findings, time and worst status.
-pub(crate) fn add_pass(merged: &mut ToolRun, pass: ToolRun) {
-    merged.findings += pass.findings;
-    merged.duration_ms += pass.duration_ms;
-    merged.cached += pass.cached;
-    merged.processes += pass.processes;
-    merged.exit_code = runners::combined_exit(merged.name, merged.exit_code, pass.exit_code);
-    if rank(pass.status) > rank(merged.status) {
-        merged.status = pass.status;
-    }
-    merged.error = match (merged.error.take(), pass.error) {
-        (Some(a), Some(b)) => Some(format!("{a}\n{b}")),
-        (a, b) => a.or(b),
-    };
-}
-
-/// Which status a merged record shows: an error over a run over a skip.
-fn rank(status: ToolStatus) -> u8 {
-    match status {
-        ToolStatus::Disabled => 0,
-        ToolStatus::Skipped => 1,
-        ToolStatus::Ok => 2,
-        ToolStatus::NotInstalled | ToolStatus::Failed | ToolStatus::TimedOut => 3,
-    }
+    merged.add_pass(shard);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::report::fixtures;
+    use crate::runners::ToolStatus;
 
     fn part(index: usize, total: usize) -> Part {
         Part {
@@ -333,7 +307,7 @@ mod tests {
         let mut failed = fixtures::tool("pylint", 0);
         failed.status = ToolStatus::Failed;
         failed.error = Some("crashed".into());
-        add_pass(&mut merged, failed);
+        merged.add_pass(failed);
         assert_eq!(merged.status, ToolStatus::Failed);
         assert_eq!(merged.error.as_deref(), Some("crashed"));
     }

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use crate::config::Layout;
-use crate::finding::Finding;
+use crate::model::Finding;
+use crate::model::Layout;
 use crate::pytest_config::TestPatterns;
 use crate::walk;
 

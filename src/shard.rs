@@ -388,7 +388,7 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "x".repeat(size)).unwrap();
         }
-        let layout = crate::config::Layout {
+        let layout = crate::model::Layout {
             libraries: vec!["lib".into()],
             not_domains: vec!["tests".into()],
         };

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::finding::{Finding, Severity};
+use crate::model::{Finding, Severity};
 use crate::runners::ToolRun;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,7 +27,7 @@ pub(crate) fn judge(findings: &[Finding], tools: &[ToolRun], fail_on: Severity) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::Span;
+    use crate::model::{Span, ToolKind};
     use crate::runners::ToolStatus;
 
     fn tool(status: ToolStatus) -> ToolRun {
@@ -38,7 +38,14 @@ mod tests {
     }
 
     fn finding(severity: Severity) -> Finding {
-        Finding::new("pylint", "W0702", severity, "a.py", Span::at(1, None), "m")
+        Finding::new(
+            ToolKind::Pylint,
+            "W0702",
+            severity,
+            "a.py",
+            Span::at(1, None),
+            "m",
+        )
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use ignore::{DirEntry, WalkBuilder, WalkState};
 
-use crate::finding::{Finding, Severity, Span};
+use crate::model::{Finding, Severity, Span, ToolId};
 use crate::repo::{FileKind, RepoFile};
 
 /// Folder names never worth entering: version control, caches, environments.
@@ -63,7 +63,7 @@ pub(crate) fn walk(root: &Path, threads: usize) -> WalkResult {
     let mut files = files.into_inner().expect("walk threads do not panic");
     files.sort_by(|a: &RepoFile, b| a.path.cmp(&b.path));
     let mut unreadable = unreadable.into_inner().expect("walk threads do not panic");
-    crate::finding::sort(&mut unreadable);
+    crate::model::sort_findings(&mut unreadable);
     WalkResult { files, unreadable }
 }
 
@@ -84,7 +84,7 @@ impl Collector<'_> {
                     .and_then(|p| relative(self.root, p))
                     .unwrap_or_default();
                 self.unreadable.push(Finding::new(
-                    "opsgate",
+                    ToolId::Builtin,
                     "OG001",
                     Severity::Error,
                     path,
@@ -159,7 +159,7 @@ fn non_utf8_name(root: &Path, entry: &DirEntry) -> Option<Finding> {
         None => return None,
     };
     Some(Finding::new(
-        "opsgate",
+        ToolId::Builtin,
         "OG001",
         Severity::Error,
         shown,

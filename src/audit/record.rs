@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::incident::Incident;
 use super::origin::{CiRun, Origin};
-use crate::finding::Severity;
+use crate::model::Severity;
+use crate::model::TestOutcome;
 use crate::report::RunResult;
 use crate::rules::ToolStandards;
-use crate::test_result::TestOutcome;
 use crate::verdict::Verdict;
 
 /// Bumped only when a field changes meaning or disappears.
@@ -125,7 +125,7 @@ impl Record {
         ]);
         for tool in &run.tools {
             if let Some(version) = &tool.version {
-                versions.insert(tool.name.to_owned(), version.clone());
+                versions.insert(tool.name.name().to_owned(), version.clone());
             }
         }
         let mut rules = BTreeMap::new();

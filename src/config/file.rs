@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::layer::OverrideTable;
 use super::rules::RulesTable;
-use crate::finding::Severity;
+use crate::model::Severity;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -15,8 +15,8 @@ use serde::{Deserialize, Deserializer, de};
 
 use super::file::GateTable;
 use super::rules::{RuleTable, ScopedRulesTable, build_globs};
-use crate::finding::Severity;
-use crate::runners::ToolKind;
+use crate::model::Severity;
+use crate::model::ToolKind;
 
 /// Deserializers for root-only keys: reading one is an error at its line.
 macro_rules! root_only {

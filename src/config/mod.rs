@@ -17,13 +17,13 @@ use file::{ConfigFile, ToolTable};
 pub(crate) use layer::{Layer, Scope as LayerScope};
 #[cfg(test)]
 pub(crate) use rules::RulesTable;
-pub(crate) use rules::{RuleLevel, RuleSettings, RuleTable};
+pub(crate) use rules::{RuleSettings, RuleTable};
 pub(crate) use scope::{Effective, Scopes};
 
 use crate::cli::{CheckArgs, OutputArg, ReportFormat};
-use crate::finding::Severity;
+use crate::model::Severity;
+use crate::model::{Layout, ToolKind};
 use crate::repo::Repo;
-use crate::runners::ToolKind;
 
 /// Where the configuration came from, reported so users know which file counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,12 +57,6 @@ pub(crate) struct Settings {
     /// The root's `[[overrides]]`, then (after the walk) the nested
     /// `opsgate.toml` files: in the order they apply, later ones winning.
     pub(crate) overrides: Vec<Layer>,
-}
-
-#[derive(Debug, Clone)]
-pub(crate) struct Layout {
-    pub(crate) libraries: Vec<String>,
-    pub(crate) not_domains: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use super::layer::{Layer, Patch};
-use super::rules::{RuleLevel, RuleTable};
+use super::rules::RuleTable;
 use super::{Settings, SeverityMap, ToolSettings};
-use crate::finding::{Finding, Severity};
+use crate::model::ToolKind;
+use crate::model::{Finding, RuleLevel, Severity, ToolId};
 use crate::repo::Repo;
-use crate::runners::ToolKind;
 
 #[derive(Debug, Clone)]
 pub(crate) struct ToolScope {
@@ -229,19 +229,15 @@ impl Scopes {
     /// by `max_severity`.
     pub(crate) fn settle(&self, finding: &mut Finding, governing: &str) -> bool {
         let here = self.at(governing);
-        let severity = if finding.tool == crate::rules::TOOL {
-            match here.rule(&finding.rule) {
+        let severity = match finding.tool {
+            ToolId::Builtin => match here.rule(&finding.rule) {
                 Some(rule) => rule.level.severity(),
                 None => Some(finding.severity),
-            }
-        } else {
-            match ToolKind::ALL.iter().find(|k| k.name() == finding.tool) {
-                Some(&kind) => {
-                    let tool = here.tool(kind);
-                    tool.enabled
-                        .then(|| tool.severity.severity_of(&finding.rule))
-                }
-                None => Some(finding.severity),
+            },
+            ToolId::Tool(kind) => {
+                let tool = here.tool(kind);
+                tool.enabled
+                    .then(|| tool.severity.severity_of(&finding.rule))
             }
         };
         let Some(severity) = severity else {
@@ -257,7 +253,7 @@ impl Scopes {
     pub(crate) fn settle_tool_findings(&self, findings: &mut Vec<Finding>) {
         findings.retain_mut(|finding| {
             let path = finding.path.clone();
-            finding.tool == crate::rules::TOOL || self.settle(finding, &path)
+            finding.tool == ToolId::Builtin || self.settle(finding, &path)
         });
     }
 }
@@ -266,7 +262,7 @@ impl Scopes {
 mod tests {
     use super::super::layer::{Origin, Scope, ToolPatch};
     use super::*;
-    use crate::finding::Span;
+    use crate::model::Span;
 
     fn settings() -> Settings {
         Settings::for_tests()
@@ -286,7 +282,7 @@ mod tests {
 
     fn flake8(code: &str, path: &str) -> Finding {
         Finding::new(
-            "flake8",
+            ToolKind::Flake8,
             code,
             Severity::Error,
             path,
@@ -462,7 +458,7 @@ mod tests {
             RuleLevel::Error
         );
         let mut finding = Finding::new(
-            crate::rules::TOOL,
+            ToolId::Builtin,
             "OG501",
             Severity::Note,
             "new/x.py",
@@ -500,7 +496,7 @@ mod tests {
         let scopes = Scopes::new(&settings);
         assert!(scopes.rule_runs_somewhere("OG301"));
         let mut finding = Finding::new(
-            crate::rules::TOOL,
+            ToolId::Builtin,
             "OG301",
             Severity::Note,
             "old/x.py",

@@ -9,7 +9,7 @@ use std::io::Write;
 use anyhow::Result;
 
 use super::{Emitter, RunResult};
-use crate::finding::{Finding, Severity};
+use crate::model::{Finding, Severity};
 
 pub(crate) struct Github;
 

@@ -10,7 +10,7 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Emitter, RunResult};
-use crate::finding::Severity;
+use crate::model::{Severity, ToolId, ToolKind};
 
 pub(crate) struct Gitlab;
 
@@ -54,7 +54,7 @@ impl Emitter for Gitlab {
                 kind: "issue",
                 check_name: format!("{}/{}", finding.tool, finding.rule),
                 description: format!("{}: {}", finding.rule, finding.message),
-                categories: [if finding.tool == "black" {
+                categories: [if finding.tool == ToolId::Tool(ToolKind::Black) {
                     "Style"
                 } else {
                     "Bug Risk"

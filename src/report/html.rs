@@ -11,7 +11,7 @@ use anyhow::Result;
 use quick_xml::escape::escape;
 
 use super::{Emitter, RunResult};
-use crate::finding::Finding;
+use crate::model::Finding;
 use crate::verdict::Verdict;
 
 pub(crate) struct Html;
@@ -85,7 +85,7 @@ impl Emitter for Html {
                     finding.severity.as_str().to_owned(),
                     domain_of(run, &finding.path),
                     folder_of(run, &finding.path),
-                    finding.tool.clone(),
+                    finding.tool.to_string(),
                     finding.rule.clone(),
                 ],
             })
@@ -127,9 +127,9 @@ fn header(page: &mut String, run: &RunResult) {
         page,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\"><title>opsgate: gate {word}</title><style>{STYLE}</style></head><body><main><h1>opsgate <span class=\"verdict {class}\">gate {word}</span></h1><p class=\"sub\">{} findings ({} error, {} warning, {} note); {} at or above <b>{}</b> fail the gate · {} tool folders in {} domains · {:.1} s</p>",
         run.findings.len(),
-        run.count(crate::finding::Severity::Error),
-        run.count(crate::finding::Severity::Warning),
-        run.count(crate::finding::Severity::Note),
+        run.count(crate::model::Severity::Error),
+        run.count(crate::model::Severity::Warning),
+        run.count(crate::model::Severity::Note),
         run.blocking(),
         run.fail_on,
         run.tool_folders.len(),
@@ -260,7 +260,7 @@ fn tools(page: &mut String, run: &RunResult) {
         let _ = write!(
             page,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.1} s</td></tr>",
-            escape(tool.name),
+            escape(tool.name.name()),
             escape(tool.version.as_deref().unwrap_or("–")),
             escape(status.as_str()),
             tool.files,

@@ -8,10 +8,10 @@ use serde::Serialize;
 
 use super::{Emitter, RunResult};
 use crate::adoption::AdoptionSummary;
-use crate::finding::{Finding, Severity};
+use crate::model::TestResult;
+use crate::model::{Finding, Severity};
 use crate::runners::ToolRun;
 use crate::shard::ShardInfo;
-use crate::test_result::TestResult;
 use crate::verdict::Verdict;
 
 pub(crate) struct Json;

@@ -15,9 +15,8 @@ use junit_report::{Report, TestCase, TestSuite};
 use time::{Duration, OffsetDateTime};
 
 use super::{Emitter, RunResult};
-use crate::finding::Finding;
+use crate::model::{Finding, TestOutcome, TestResult, ToolId, ToolKind};
 use crate::runners::{ToolRun, ToolStatus};
-use crate::test_result::{TestOutcome, TestResult};
 
 pub(crate) struct Junit;
 
@@ -26,9 +25,9 @@ impl Emitter for Junit {
         let started = OffsetDateTime::now_utc() - Duration::seconds_f64(run.duration.as_secs_f64());
         let mut report = Report::new();
         for (tool, record) in suites(run) {
-            let mut suite = TestSuite::new(tool);
+            let mut suite = TestSuite::new(tool.as_str());
             suite.set_timestamp(started);
-            if tool == "pytest" {
+            if tool == ToolId::Tool(ToolKind::Pytest) {
                 suite.add_testcases(run.tests.iter().filter(|t| t.tool == tool).map(test_case));
             } else {
                 suite.add_testcases(finding_cases(run, tool, record));
@@ -45,14 +44,17 @@ impl Emitter for Junit {
 }
 
 /// Every tool that ran, then any other producer of findings (`opsgate`).
-fn suites(run: &RunResult) -> Vec<(&str, Option<&ToolRun>)> {
-    let mut suites: Vec<(&str, Option<&ToolRun>)> =
-        run.tools.iter().map(|t| (t.name, Some(t))).collect();
-    let others: BTreeSet<&str> = run
+fn suites(run: &RunResult) -> Vec<(ToolId, Option<&ToolRun>)> {
+    let mut suites: Vec<(ToolId, Option<&ToolRun>)> = run
+        .tools
+        .iter()
+        .map(|t| (ToolId::Tool(t.name), Some(t)))
+        .collect();
+    let others: BTreeSet<ToolId> = run
         .findings
         .iter()
-        .map(|f| f.tool.as_str())
-        .filter(|tool| !run.tools.iter().any(|t| t.name == *tool))
+        .map(|f| f.tool)
+        .filter(|tool| !run.tools.iter().any(|t| ToolId::Tool(t.name) == *tool))
         .collect();
     suites.extend(others.into_iter().map(|tool| (tool, None)));
     suites
@@ -85,7 +87,7 @@ fn test_case(test: &TestResult) -> TestCase {
     case
 }
 
-fn finding_cases(run: &RunResult, tool: &str, record: Option<&ToolRun>) -> Vec<TestCase> {
+fn finding_cases(run: &RunResult, tool: ToolId, record: Option<&ToolRun>) -> Vec<TestCase> {
     let classname = format!("opsgate.{tool}");
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
     let mut flagged: BTreeSet<&str> = BTreeSet::new();

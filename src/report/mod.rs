@@ -14,6 +14,7 @@ mod snapshots;
 mod step_outputs;
 mod summary;
 mod terminal;
+mod write;
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -26,14 +27,14 @@ pub(crate) use step_outputs::append_step_outputs;
 pub(crate) use summary::append_step_summary;
 #[cfg(test)]
 pub(crate) use summary::markdown as summary_markdown;
+pub(crate) use write::write_all;
 
 use crate::adoption::AdoptionSummary;
 use crate::ci::CiContext;
 use crate::cli::ReportFormat;
-use crate::finding::{Finding, Severity};
+use crate::model::{Finding, Severity, TestResult};
 use crate::runners::ToolRun;
 use crate::shard::ShardInfo;
-use crate::test_result::TestResult;
 use crate::verdict::Verdict;
 
 /// Everything a report may show about one run.
@@ -150,13 +151,12 @@ fn append_to(path: &Path, text: &str, what: &str) -> Result<()> {
 #[cfg(test)]
 pub(crate) mod fixtures {
     use super::*;
-    use crate::finding::Span;
+    use crate::model::{Span, TestOutcome, ToolId, ToolKind};
     use crate::runners::ToolStatus;
-    use crate::test_result::TestOutcome;
 
-    pub(crate) fn tool(name: &'static str, findings: usize) -> ToolRun {
+    pub(crate) fn tool(name: &str, findings: usize) -> ToolRun {
         ToolRun {
-            name,
+            name: ToolKind::from_name(name).expect("a known tool"),
             version: Some("1.0.0".into()),
             pinned_version: "1.0.0".into(),
             status: ToolStatus::Ok,
@@ -173,7 +173,7 @@ pub(crate) mod fixtures {
 
     pub(crate) fn finding(tool: &str, rule: &str, severity: Severity, line: u32) -> Finding {
         let mut finding = Finding::new(
-            tool,
+            ToolId::from_name(tool).expect("a known tool"),
             rule,
             severity,
             "net/a.py",
@@ -201,7 +201,7 @@ pub(crate) mod fixtures {
             ],
             tests: vec![
                 TestResult {
-                    tool: "pytest".to_owned(),
+                    tool: ToolKind::Pytest.into(),
                     classname: "net.test_a".into(),
                     name: "test_ok".into(),
                     file: Some("net/test_a.py".into()),
@@ -214,7 +214,7 @@ pub(crate) mod fixtures {
                     system_err: None,
                 },
                 TestResult {
-                    tool: "pytest".to_owned(),
+                    tool: ToolKind::Pytest.into(),
                     classname: "net.test_a".into(),
                     name: "test_bad".into(),
                     file: Some("net/test_a.py".into()),

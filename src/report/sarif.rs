@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::sarif_fix;
 use super::{Emitter, RunResult};
-use crate::finding::{BaselineState, Finding, Severity};
+use crate::model::{BaselineState, Finding, Severity, ToolId, ToolKind};
 use crate::rules;
 use crate::runners::{ToolRun, ToolStatus};
 
@@ -182,21 +182,21 @@ struct Replacement {
 
 impl Emitter for Sarif {
     fn emit(&self, out: &mut dyn Write, run: &RunResult) -> Result<()> {
-        let mut names: Vec<&str> = run
+        let mut names: Vec<ToolId> = run
             .tools
             .iter()
             .filter(|t| t.status != ToolStatus::Disabled)
-            .map(|t| t.name)
+            .map(|t| ToolId::Tool(t.name))
             .collect();
         for finding in &run.findings {
-            if !names.contains(&finding.tool.as_str()) {
-                names.push(&finding.tool);
+            if !names.contains(&finding.tool) {
+                names.push(finding.tool);
             }
         }
         let runs = names
             .into_iter()
             .map(|name| {
-                let record = run.tools.iter().find(|t| t.name == name);
+                let record = run.tools.iter().find(|t| ToolId::Tool(t.name) == name);
                 let findings: Vec<&Finding> =
                     run.findings.iter().filter(|f| f.tool == name).collect();
                 sarif_run(run, name, record, findings)
@@ -215,7 +215,7 @@ impl Emitter for Sarif {
 
 fn sarif_run<'a>(
     run: &'a RunResult,
-    name: &'a str,
+    tool: ToolId,
     record: Option<&'a ToolRun>,
     mut findings: Vec<&'a Finding>,
 ) -> Run<'a> {
@@ -258,19 +258,19 @@ fn sarif_run<'a>(
     // The built-in rules are opsgate itself.
     let version = record
         .and_then(|r| r.version.as_deref())
-        .or((name == rules::TOOL).then_some(env!("CARGO_PKG_VERSION")));
+        .or(tool.is_builtin().then_some(env!("CARGO_PKG_VERSION")));
     Run {
         tool: Tool {
             driver: Driver {
-                name,
+                name: tool.as_str(),
                 version,
                 semantic_version: version.filter(|v| is_semver(v)),
-                information_uri: information_uri(name),
+                information_uri: information_uri(tool),
                 rules,
             },
         },
         automation_details: AutomationDetails {
-            id: format!("{}/{name}/", run.ci.sarif_category),
+            id: format!("{}/{tool}/", run.ci.sarif_category),
         },
         invocations: vec![Invocation {
             execution_successful: record.is_none_or(|r| !r.status.is_error()),
@@ -282,7 +282,7 @@ fn sarif_run<'a>(
 }
 
 fn rule(finding: &Finding) -> Rule {
-    if finding.tool == rules::TOOL
+    if finding.tool.is_builtin()
         && let Some(builtin) = rules::find(&finding.rule)
     {
         return builtin_rule(builtin, finding);
@@ -422,13 +422,13 @@ fn level(severity: Severity) -> &'static str {
     }
 }
 
-fn information_uri(tool: &str) -> Option<&'static str> {
+fn information_uri(tool: ToolId) -> Option<&'static str> {
     match tool {
-        "black" => Some("https://black.readthedocs.io/"),
-        "flake8" => Some("https://flake8.pycqa.org/"),
-        "pylint" => Some("https://pylint.readthedocs.io/"),
-        "pytest" => Some("https://docs.pytest.org/"),
-        _ => None,
+        ToolId::Tool(ToolKind::Black) => Some("https://black.readthedocs.io/"),
+        ToolId::Tool(ToolKind::Flake8) => Some("https://flake8.pycqa.org/"),
+        ToolId::Tool(ToolKind::Pylint) => Some("https://pylint.readthedocs.io/"),
+        ToolId::Tool(ToolKind::Pytest) => Some("https://docs.pytest.org/"),
+        ToolId::Builtin => None,
     }
 }
 

@@ -9,7 +9,7 @@ use anyhow::Result;
 
 use super::RunResult;
 use crate::cli::OutputArg;
-use crate::finding::Severity;
+use crate::model::Severity;
 
 pub(crate) fn append_step_outputs(
     path: &Path,

@@ -9,8 +9,8 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::RunResult;
-use crate::finding::{Finding, Severity};
-use crate::test_result::TestOutcome;
+use crate::model::TestOutcome;
+use crate::model::{Finding, Severity};
 use crate::verdict::Verdict;
 
 /// Findings listed in the summary; the rest are counted.

@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 use anyhow::Result;
 
 use super::{Emitter, RunResult};
-use crate::finding::{BaselineState, Severity};
+use crate::model::{BaselineState, Severity, ToolKind};
 use crate::runners::ToolStatus;
 use crate::verdict::Verdict;
 
@@ -93,7 +93,7 @@ impl Emitter for Terminal {
                 tool.name, tool.files, tool.findings
             )?;
             if tool.cached > 0 {
-                let unit = if tool.name == "pytest" {
+                let unit = if tool.name == ToolKind::Pytest {
                     "folders"
                 } else {
                     "files"

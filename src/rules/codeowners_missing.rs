@@ -2,7 +2,7 @@
 
 use super::codeowners::LOCATIONS;
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 use crate::repo::FileKind;
 
 pub(crate) struct CodeownersMissing;

@@ -2,7 +2,7 @@
 
 use super::codeowners::Codeowners;
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 use crate::repo::FileKind;
 
 pub(crate) struct CodeownersSyntax;

@@ -3,7 +3,7 @@
 //! says why. Reported by `suppress::apply` once every finding is in.
 
 use super::{Rule, RuleOptions, Violation, Workspace, suppress};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct ExpiredSuppression;
 

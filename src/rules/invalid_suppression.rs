@@ -2,7 +2,7 @@
 //! not is reported instead of silently hiding a finding.
 
 use super::{Rule, RuleOptions, Violation, Workspace, suppress};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct InvalidSuppression;
 

@@ -2,7 +2,7 @@
 //! the repository root or directly in a domain folder.
 
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct LooseScript;
 

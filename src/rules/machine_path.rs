@@ -7,7 +7,7 @@ use aho_corasick::AhoCorasick;
 
 use super::text::{column, is_name_char, numbered_lines};
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct MachinePath;
 

@@ -37,8 +37,8 @@ mod workspace;
 
 use rayon::prelude::*;
 
-use crate::config::{RuleLevel, RuleSettings, RuleTable, Scopes};
-use crate::finding::{Finding, Severity, Span};
+use crate::config::{RuleSettings, RuleTable, Scopes};
+use crate::model::{Finding, RuleLevel, Severity, Span, ToolId};
 use crate::repo::Repo;
 
 pub(crate) use commands::{explain, list};
@@ -46,9 +46,6 @@ pub(crate) use commands::{explain, list};
 pub(crate) use metadata::{Maturity, ToolMetadata};
 pub(crate) use standards::{ToolStandards, assess as assess_standards};
 pub(crate) use workspace::Workspace;
-
-/// The tool name of every finding a built-in rule reports.
-pub(crate) const TOOL: &str = "opsgate";
 
 /// A built-in rule. `check` reads the shared workspace and never the disk.
 pub(crate) trait Rule: Sync {
@@ -237,8 +234,14 @@ pub(crate) fn run(
                     .map_or_else(Span::default, |line| Span::at(line, v.column));
                 let governing = governing.to_owned();
                 // The severity is the level where it applies, settled below.
-                let mut finding =
-                    Finding::new(TOOL, rule.id(), Severity::Note, v.path, span, v.message);
+                let mut finding = Finding::new(
+                    ToolId::Builtin,
+                    rule.id(),
+                    Severity::Note,
+                    v.path,
+                    span,
+                    v.message,
+                );
                 scopes.settle(&mut finding, &governing).then_some(finding)
             })
         })

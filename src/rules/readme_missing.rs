@@ -1,7 +1,7 @@
 //! OG101: every tool folder has a README.
 
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct ReadmeMissing;
 

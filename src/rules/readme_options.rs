@@ -11,7 +11,7 @@ use super::readme_sections::{self, default_usage_names};
 use super::text::{code_part, column, numbered_lines};
 use super::workspace::Tool;
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct ReadmeOptions;
 

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use super::readme::{Heading, normalize, normalized_matches};
 use super::text::last_line;
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::{RuleLevel, RuleTable};
+use crate::config::RuleTable;
+use crate::model::RuleLevel;
 
 pub(crate) struct ReadmeSections;
 

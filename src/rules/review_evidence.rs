@@ -6,7 +6,7 @@ use std::io::Read;
 use serde_json::Value;
 
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct ReviewEvidence;
 

@@ -7,7 +7,7 @@ use aho_corasick::AhoCorasick;
 
 use super::text::{code_part, column, numbered_lines};
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct RuntimeInstall;
 

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 
 use super::text::{column, numbered_lines};
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 use crate::repo::{FileKind, RepoFile};
 
 pub(crate) struct SecretLiteral;

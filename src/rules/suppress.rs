@@ -21,9 +21,9 @@ use std::collections::BTreeMap;
 use time::{Date, Month};
 
 use super::text::numbered_lines;
-use super::{TOOL, Violation, Workspace, find};
+use super::{Violation, Workspace, find};
 use crate::config::RuleSettings;
-use crate::finding::{Finding, Span};
+use crate::model::{Finding, Span, ToolId};
 
 const MARKER: &str = "opsgate: ignore[";
 const UNTIL: &str = "until=";
@@ -99,7 +99,7 @@ impl Suppression {
     #[cfg(test)]
     fn covers(&self, rule: &str, line: u32) -> bool {
         let finding = Finding::new(
-            "t",
+            ToolId::Builtin,
             rule,
             crate::Severity::Note,
             "p",
@@ -270,7 +270,7 @@ pub(crate) fn apply(
             && config.in_scope(path)
         {
             reported.push(Finding::new(
-                TOOL,
+                ToolId::Builtin,
                 id,
                 severity,
                 path,
@@ -362,6 +362,7 @@ pub(crate) fn problems(ws: &Workspace<'_>) -> Vec<Violation> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ToolKind;
 
     #[test]
     fn parses_ids_and_reason() {
@@ -437,7 +438,7 @@ mod tests {
 
         fn tool_finding(rule: &str, name: Option<&str>, line: u32) -> Finding {
             let mut finding = Finding::new(
-                "pylint",
+                ToolKind::Pylint,
                 rule,
                 Severity::Warning,
                 "net/tool/run.py",

@@ -2,7 +2,7 @@
 //! lines, with known keys of the right types.
 
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct ToolMetadataInvalid;
 

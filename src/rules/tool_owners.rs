@@ -3,7 +3,7 @@
 
 use super::codeowners::{Codeowners, LOCATIONS, Ownership};
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct ToolOwners;
 

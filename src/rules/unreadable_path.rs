@@ -2,7 +2,7 @@
 //! gate says so rather than passing over it.
 
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct UnreadablePath;
 
@@ -61,14 +61,14 @@ impl Rule for UnreadablePath {
 #[cfg(test)]
 mod tests {
     use crate::config::{Scopes, Settings};
-    use crate::finding::{Finding, Severity, Span};
+    use crate::model::{Finding, Severity, Span, ToolId};
     use crate::rules::workspace::testing::repo;
 
     #[test]
     fn the_walks_unreadable_paths_become_configurable_findings() {
         let (_dir, mut repo) = repo(&[("net/t/t.py", "")]);
         repo.unreadable.push(Finding::new(
-            "opsgate",
+            ToolId::Builtin,
             "OG001",
             Severity::Error,
             "",

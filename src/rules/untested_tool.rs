@@ -1,7 +1,7 @@
 //! OG404: a production tool has at least one test file pytest would collect.
 
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 use crate::repo::FileKind;
 
 pub(crate) struct UntestedTool;

@@ -2,7 +2,7 @@
 //! Reported by `suppress::apply` once every finding is in.
 
 use super::{Rule, RuleOptions, Violation, Workspace, suppress};
-use crate::config::RuleLevel;
+use crate::model::RuleLevel;
 
 pub(crate) struct UnusedSuppression;
 

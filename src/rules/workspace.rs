@@ -180,7 +180,7 @@ pub(crate) mod testing {
 
     use std::path::Path;
 
-    use crate::config::Layout;
+    use crate::model::Layout;
     use crate::repo::Repo;
 
     /// Writes `files` under a new temporary folder and discovers it.

@@ -7,12 +7,12 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
-use crate::finding::{Finding, Span};
+use crate::model::{Finding, Span, ToolKind};
 use crate::repo::Repo;
 
 pub(crate) struct Black;
 
-const TOOL: &str = "black";
+const TOOL: ToolKind = ToolKind::Black;
 pub(crate) const WOULD_REFORMAT: &str = "would-reformat";
 pub(crate) const PARSE_ERROR: &str = "parse-error";
 const STYLE_URL: &str =

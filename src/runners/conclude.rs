@@ -60,7 +60,7 @@ pub(super) fn run(session: &Session, prepared: &[Prepared], outcomes: &[Outcome]
                 .and_then(|()| {
                     let invocation = Invocation {
                         name: tool.kind.name(),
-                        runner: tool.kind.runner(),
+                        runner: super::runner(tool.kind),
                         python: conclusion.python,
                         env: &session.toolbox.env,
                         timeout: tool.settings.timeout,

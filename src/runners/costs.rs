@@ -13,9 +13,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::ToolKind;
 use super::plan::default_rate;
 use crate::cache::ResultCache;
+use crate::model::ToolKind;
 
 /// The record of the repository at `root`, beside the results.
 pub(super) fn record_name(root: &std::path::Path) -> String {

@@ -15,9 +15,10 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::keys::{KeyInputs, is_config_file};
+use super::plan;
 use super::plan::{Seen, UnitName, Visit};
-use super::{ToolKind, plan};
 use crate::cache::ResultCache;
+use crate::model::ToolKind;
 use crate::repo::Repo;
 
 /// What the last runs of one repository looked up.

@@ -8,12 +8,12 @@
 use std::ffi::OsString;
 
 use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
-use crate::finding::{Finding, Span};
+use crate::model::{Finding, Span, ToolKind};
 use crate::repo::Repo;
 
 pub(crate) struct Flake8;
 
-const TOOL: &str = "flake8";
+const TOOL: ToolKind = ToolKind::Flake8;
 const MARKER: &str = "\u{1e}opsgate\u{1f}";
 const SEP: char = '\u{1f}';
 

@@ -6,9 +6,11 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 
-use super::{ProcessOutput, RunContext, ToolKind};
-use crate::config::{Layout, SeverityMap};
-use crate::finding::Severity;
+use super::{ProcessOutput, RunContext};
+use crate::config::SeverityMap;
+use crate::model::Layout;
+use crate::model::Severity;
+use crate::model::ToolKind;
 use crate::repo::Repo;
 
 /// Fragments of real output, recombined into plausible but broken outputs.
@@ -110,7 +112,7 @@ fn interpret(
         stderr: stderr.as_bytes().to_vec(),
         duration: Duration::ZERO,
     };
-    let result = kind.runner().interpret(&ctx, &output);
+    let result = super::runner(kind).interpret(&ctx, &output);
     if let Ok(interpreted) = result {
         // A signal, or an exit code the tool does not use for a completed run, is never a pass.
         let completed = match (kind, code) {

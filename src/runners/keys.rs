@@ -11,10 +11,11 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use super::{ToolKind, Toolbox};
+use super::Toolbox;
 use crate::config::ToolSettings;
 use crate::hash::short_digest;
 use crate::imports::ImportGraph;
+use crate::model::ToolKind;
 use crate::repo::{FileKind, Repo};
 
 /// Whether `path` is a file whose content can change how any tool behaves.

@@ -31,59 +31,20 @@ pub(crate) use process::{ProcessError, ProcessOutput, run as run_process, tail};
 use crate::cache::ResultCache;
 use crate::changed::Focus;
 use crate::config::{SeverityMap, ToolSettings};
-use crate::finding::Finding;
+use crate::model::{Finding, TestResult, ToolKind};
 use crate::progress::Progress;
 use crate::repo::Repo;
-use crate::test_result::TestResult;
 pub(crate) use keys::KeyInputs;
 pub(crate) use plan::Pass;
 use plan::{Planner, ToolPlan};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum ToolKind {
-    Black,
-    Flake8,
-    Pylint,
-    Pytest,
-}
-
-impl ToolKind {
-    pub(crate) const ALL: [ToolKind; 4] = [
-        ToolKind::Black,
-        ToolKind::Flake8,
-        ToolKind::Pylint,
-        ToolKind::Pytest,
-    ];
-
-    /// The tool's name, which is also its `PyPI` package and `python -m` module.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            ToolKind::Black => "black",
-            ToolKind::Flake8 => "flake8",
-            ToolKind::Pylint => "pylint",
-            ToolKind::Pytest => "pytest",
-        }
-    }
-
-    /// A tool name read back from a report, as the static name it was written from.
-    pub(crate) fn deserialize_name<'de, D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<&'static str, D::Error> {
-        let name = String::deserialize(deserializer)?;
-        ToolKind::ALL
-            .iter()
-            .map(|kind| kind.name())
-            .find(|known| *known == name)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown tool `{name}`")))
-    }
-
-    fn runner(self) -> &'static dyn Runner {
-        match self {
-            ToolKind::Black => &black::Black,
-            ToolKind::Flake8 => &flake8::Flake8,
-            ToolKind::Pylint => &pylint::Pylint,
-            ToolKind::Pytest => &pytest::Pytest,
-        }
+/// The runner of each tool: the one place a tool's kind meets its code.
+fn runner(kind: ToolKind) -> &'static dyn Runner {
+    match kind {
+        ToolKind::Black => &black::Black,
+        ToolKind::Flake8 => &flake8::Flake8,
+        ToolKind::Pylint => &pylint::Pylint,
+        ToolKind::Pytest => &pytest::Pytest,
     }
 }
 
@@ -166,6 +127,17 @@ pub(crate) enum ToolStatus {
 }
 
 impl ToolStatus {
+    /// Which status a record of several processes shows: an error over a
+    /// run over a skip.
+    fn rank(self) -> u8 {
+        match self {
+            ToolStatus::Disabled => 0,
+            ToolStatus::Skipped => 1,
+            ToolStatus::Ok => 2,
+            ToolStatus::NotInstalled | ToolStatus::Failed | ToolStatus::TimedOut => 3,
+        }
+    }
+
     /// Whether the gate may judge with this tool in this state.
     pub(crate) fn is_error(self) -> bool {
         matches!(
@@ -175,16 +147,10 @@ impl ToolStatus {
     }
 }
 
-/// A tool's name, one of `ToolKind`'s. A path type rather than `&'static
-/// str`, which serde would borrow from the input (`opsgate merge` reads
-/// reports back and maps the name to the static one).
-pub(crate) type ToolName = &'static str;
-
 /// One tool's part of a run, as the reports show it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ToolRun {
-    #[serde(deserialize_with = "ToolKind::deserialize_name")]
-    pub(crate) name: ToolName,
+    pub(crate) name: ToolKind,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) version: Option<String>,
     pub(crate) pinned_version: String,
@@ -209,10 +175,27 @@ pub(crate) struct ToolRun {
 }
 
 impl ToolRun {
+    /// Another process of the same tool (a shard's, or Pylint's cross-file
+    /// pass) added to this record: its findings, time and worst status.
+    pub(crate) fn add_pass(&mut self, pass: ToolRun) {
+        self.findings += pass.findings;
+        self.duration_ms += pass.duration_ms;
+        self.cached += pass.cached;
+        self.processes += pass.processes;
+        self.exit_code = combined_exit(self.name, self.exit_code, pass.exit_code);
+        if pass.status.rank() > self.status.rank() {
+            self.status = pass.status;
+        }
+        self.error = match (self.error.take(), pass.error) {
+            (Some(a), Some(b)) => Some(format!("{a}\n{b}")),
+            (a, b) => a.or(b),
+        };
+    }
+
     /// A tool's record before it runs: nothing done, nothing found.
     fn starting(tool: &ToolSettings, version: Option<String>, files: usize) -> ToolRun {
         ToolRun {
-            name: tool.kind.name(),
+            name: tool.kind,
             version,
             pinned_version: tool.version.clone(),
             status: ToolStatus::Ok,
@@ -510,7 +493,7 @@ fn prepare<'a>(
 ) -> Prepared<'a> {
     let (repo, toolbox) = (session.repo, session.toolbox);
     let name = tool.kind.name();
-    let runner = tool.kind.runner();
+    let runner = runner(tool.kind);
     let found = runner.files(repo);
     // Files of folders an override turns the tool off for never reach it.
     let mut files: Vec<&str> = found
@@ -708,9 +691,9 @@ pub(crate) fn run_pylint_cross_file(
 
 /// The exit code of several processes of one tool, as one: Pylint's bit
 /// masks of the kinds of messages found add up, others' worst wins.
-pub(crate) fn combined_exit(tool: &str, a: Option<i32>, b: Option<i32>) -> Option<i32> {
+pub(crate) fn combined_exit(tool: ToolKind, a: Option<i32>, b: Option<i32>) -> Option<i32> {
     match (a, b) {
-        (Some(a), Some(b)) if tool == "pylint" => Some(a | b),
+        (Some(a), Some(b)) if tool == ToolKind::Pylint => Some(a | b),
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     }
@@ -904,7 +887,7 @@ pub(crate) struct TestRepo {
 impl TestRepo {
     /// Discovers `dir` as it is (the caller wrote its files).
     pub(crate) fn discover(dir: tempfile::TempDir) -> TestRepo {
-        let layout = crate::config::Layout {
+        let layout = crate::model::Layout {
             libraries: Vec::new(),
             not_domains: Vec::new(),
         };
@@ -912,7 +895,7 @@ impl TestRepo {
         TestRepo {
             dir,
             repo,
-            severity: SeverityMap::uniform(crate::finding::Severity::Error),
+            severity: SeverityMap::uniform(crate::model::Severity::Error),
         }
     }
 

@@ -30,12 +30,13 @@ use std::path::Path;
 use serde_json::value::RawValue;
 
 use super::keys::KeyInputs;
-use super::{Interpreted, ToolKind, Toolbox};
+use super::{Interpreted, Toolbox};
 use crate::cache::ResultCache;
 use crate::config::ToolSettings;
-use crate::finding::Finding;
+use crate::model::Finding;
+use crate::model::ToolKind;
+use crate::model::{TestOutcome, TestResult};
 use crate::repo::Repo;
-use crate::test_result::{TestOutcome, TestResult};
 
 /// Which of Pylint's checks a Pylint process runs; other tools always `All`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -686,11 +687,11 @@ pub(crate) fn store(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::finding::{Severity, Span};
+    use crate::model::{Severity, Span};
 
     fn finding_on(path: &str) -> Finding {
         Finding::new(
-            "pylint",
+            ToolKind::Pylint,
             "E0603",
             Severity::Error,
             path,

@@ -34,12 +34,12 @@ use serde_json::value::RawValue;
 use super::{
     Interpretation, Interpreted, Pass, ProcessOutput, RunContext, Runner, file_args, python_paths,
 };
-use crate::finding::{Finding, Span};
+use crate::model::{Finding, Span, ToolKind};
 use crate::repo::Repo;
 
 pub(crate) struct Pylint;
 
-const TOOL: &str = "pylint";
+const TOOL: ToolKind = ToolKind::Pylint;
 const FATAL: i32 = 1;
 const USAGE_ERROR: i32 = 32;
 const MESSAGE_BITS: i32 = 2 | 4 | 8 | 16;

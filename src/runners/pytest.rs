@@ -10,13 +10,13 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::{Interpretation, Interpreted, ProcessOutput, RunContext, Runner, file_args};
-use crate::finding::{Finding, Span};
+use crate::model::{Finding, Span, ToolKind};
+use crate::model::{TestOutcome, TestResult};
 use crate::repo::Repo;
-use crate::test_result::{TestOutcome, TestResult};
 
 pub(crate) struct Pytest;
 
-const TOOL: &str = "pytest";
+const TOOL: ToolKind = ToolKind::Pytest;
 pub(crate) const TEST_FAILED: &str = "test-failed";
 pub(crate) const TEST_ERROR: &str = "test-error";
 const REPORT: &str = "junit.xml";
@@ -160,7 +160,7 @@ fn to_test_result(case: &TestCase, test_files: &[&str]) -> TestResult {
     };
     let non_empty = |text: &str| (!text.trim().is_empty()).then(|| text.to_owned());
     TestResult {
-        tool: TOOL.to_owned(),
+        tool: TOOL.into(),
         classname: case.classname.clone(),
         name: case.name.clone(),
         file: test_file(case, test_files),

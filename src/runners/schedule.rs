@@ -18,7 +18,8 @@ use std::sync::Mutex;
 
 use super::Session;
 use super::plan::{Conclusion, Job, Pass, Planner};
-use super::{Failure, Invocation, Prepared, Ran, RunContext, ToolKind};
+use super::{Failure, Invocation, Prepared, Ran, RunContext};
+use crate::model::ToolKind;
 
 /// A job with the tool it belongs to.
 pub(crate) struct Scheduled<'a> {
@@ -236,7 +237,7 @@ fn run_job(session: &Session, tool: &Prepared, job: &Job, index: usize) -> Resul
     let name = tool.kind.name();
     let invocation = Invocation {
         name,
-        runner: tool.kind.runner(),
+        runner: super::runner(tool.kind),
         python: job.python,
         env: &session.toolbox.env,
         timeout: tool.settings.timeout,

@@ -19,8 +19,9 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Settings, ToolSettings};
+use crate::model::ToolKind;
 use crate::repo::Repo;
-use crate::runners::{self, IsolatedEnv, ProcessError, ToolKind, Toolbox};
+use crate::runners::{self, IsolatedEnv, ProcessError, Toolbox};
 use provision::EnvSpec;
 
 const PROBE_TIMEOUT: Duration = Duration::from_mins(1);

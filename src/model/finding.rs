@@ -1,47 +1,9 @@
 //! The one data model every stage passes along: tools and rules produce
 //! findings, the judge weighs them, the reports render them.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
-/// How much a finding matters. Ordered so that `Error > Warning > Note`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Note,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    #[must_use]
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Note => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl fmt::Display for Severity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.as_str())
-    }
-}
+use super::{Severity, ToolId};
 
 /// A place in a file: 1-based line and column, both optional for
 /// whole-file findings.
@@ -71,7 +33,7 @@ impl Span {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Finding {
     /// `black`, `flake8`, `pylint`, `pytest`, or `opsgate` for built-in rules.
-    pub(crate) tool: String,
+    pub(crate) tool: ToolId,
     /// The tool's own code (`F401`, `W0702`) or an opsgate rule id.
     pub(crate) rule: String,
     /// The rule's readable name where the tool has one (`unused-import`).
@@ -134,7 +96,7 @@ impl BaselineState {
 
 impl Finding {
     pub(crate) fn new(
-        tool: &str,
+        tool: impl Into<ToolId>,
         rule: impl Into<String>,
         severity: Severity,
         path: impl Into<String>,
@@ -142,7 +104,7 @@ impl Finding {
         message: impl Into<String>,
     ) -> Self {
         Finding {
-            tool: tool.to_owned(),
+            tool: tool.into(),
             rule: rule.into(),
             rule_name: None,
             severity,
@@ -167,13 +129,13 @@ impl Finding {
     }
 
     /// The order reports use: by path, position, then rule, so output diffs cleanly.
-    pub(crate) fn sort_key(&self) -> (&str, &Span, &str, &str) {
-        (&self.path, &self.span, &self.tool, &self.rule)
+    pub(crate) fn sort_key(&self) -> (&str, &Span, ToolId, &str) {
+        (&self.path, &self.span, self.tool, &self.rule)
     }
 }
 
 /// Sorts findings into the stable order every report uses.
-pub(crate) fn sort(findings: &mut [Finding]) {
+pub(crate) fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         a.sort_key()
             .cmp(&b.sort_key())

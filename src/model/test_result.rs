@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::ToolId;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum TestOutcome {
@@ -15,7 +17,7 @@ pub(crate) enum TestOutcome {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct TestResult {
     /// The tool that ran it (`pytest`).
-    pub(crate) tool: String,
+    pub(crate) tool: ToolId,
     pub(crate) classname: String,
     pub(crate) name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
