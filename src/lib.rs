@@ -15,6 +15,7 @@ mod fingerprint;
 #[cfg(test)]
 mod fuzz;
 mod git;
+mod globs;
 mod guard;
 mod hash;
 mod hook;

@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use crate::cli::{CheckArgs, ConfigArgs};
-use crate::config::{ConfigSource, Effective, Layer, RuleTable, Scopes, Settings};
+use crate::config::{ConfigSource, Effective, Layer, Scopes, Settings};
 use crate::repo::Repo;
 use crate::rules::RULES;
+use crate::rules::RuleTable;
 
 pub(crate) fn run(args: &ConfigArgs, out: &mut dyn Write) -> Result<()> {
     let check = CheckArgs {

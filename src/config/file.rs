@@ -227,7 +227,7 @@ mod tests {
             match toml::from_str::<ConfigFile>(&text) {
                 Ok(config) => {
                     // Validation after parsing answers too, without panicking.
-                    let _ = super::super::RuleSettings::resolve(&config.rules);
+                    let _ = crate::rules::RuleSettings::resolve(&config.rules.0);
                 }
                 Err(err) => proptest::prop_assert!(err.to_string().contains("line "), "{err}"),
             }

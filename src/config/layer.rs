@@ -14,9 +14,11 @@ use globset::GlobSet;
 use serde::{Deserialize, Deserializer, de};
 
 use super::file::GateTable;
-use super::rules::{RuleTable, ScopedRulesTable, build_globs};
+use super::rules::ScopedRulesTable;
+use crate::globs::build_globs;
 use crate::model::Severity;
 use crate::model::ToolKind;
+use crate::rules::RuleTable;
 
 /// Deserializers for root-only keys: reading one is an error at its line.
 macro_rules! root_only {
@@ -194,7 +196,7 @@ pub(crate) enum Scope {
 impl Scope {
     pub(crate) fn covers(&self, path: &str) -> bool {
         match self {
-            Scope::Globs(globs) => super::rules::ancestors(path).any(|p| globs.set.is_match(p)),
+            Scope::Globs(globs) => crate::globs::ancestors(path).any(|p| globs.set.is_match(p)),
             Scope::Folder(folder) => crate::repo::within(path, folder),
         }
     }

@@ -15,9 +15,8 @@ use anyhow::{Context, Result, bail};
 pub(crate) use file::DEFAULTS_TOML;
 use file::{ConfigFile, ToolTable};
 pub(crate) use layer::{Layer, Scope as LayerScope};
-#[cfg(test)]
-pub(crate) use rules::RulesTable;
-pub(crate) use rules::{RuleSettings, RuleTable};
+
+use crate::rules::{RuleSettings, RuleTable};
 pub(crate) use scope::{Effective, Scopes};
 
 use crate::cli::{CheckArgs, OutputArg, ReportFormat};
@@ -109,7 +108,7 @@ impl Settings {
         }
         let (mut user, source) = load(&root, args.config.as_deref())?;
         let defaults = file::parse_defaults();
-        let rules = RuleSettings::resolve(&user.rules).with_context(|| match &source {
+        let rules = RuleSettings::resolve(&user.rules.0).with_context(|| match &source {
             ConfigSource::File(path) => format!("invalid configuration in `{}`", path.display()),
             ConfigSource::Defaults => "invalid configuration".to_owned(),
         })?;
@@ -281,7 +280,7 @@ pub(crate) fn default_rule_tables() -> BTreeMap<String, RuleTable> {
 #[cfg(test)]
 pub(crate) fn parse_root_text(text: &str) -> Result<(), String> {
     let config: ConfigFile = toml::from_str(text).map_err(|err| err.to_string())?;
-    RuleSettings::resolve(&config.rules).map_err(|err| format!("{err:#}"))?;
+    RuleSettings::resolve(&config.rules.0).map_err(|err| format!("{err:#}"))?;
     Ok(())
 }
 

@@ -6,47 +6,10 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use anyhow::{Context, Result};
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::{Deserialize, de};
 
-use crate::model::RuleLevel;
-use crate::rules;
-
-/// One `[rules.OG…]` table as written.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RuleTable {
-    pub(crate) severity: Option<RuleLevel>,
-    /// Globs: the rule reports only on paths matching one of them.
-    pub(crate) paths: Option<Vec<String>>,
-    /// Globs: the rule never reports on paths matching one of them.
-    pub(crate) exclude: Option<Vec<String>>,
-    /// OG203: distinct owners each tool needs.
-    pub(crate) min_owners: Option<u32>,
-    /// OG102: the README sections every tool needs, in the order they belong.
-    pub(crate) required: Option<Vec<String>>,
-    /// OG102: other headings that count as a section.
-    pub(crate) synonyms: Option<BTreeMap<String, Vec<String>>>,
-}
-
-impl RuleTable {
-    /// The rule-specific keys that are set, for validation.
-    fn options_set(&self) -> Vec<&'static str> {
-        let mut set = Vec::new();
-        if self.min_owners.is_some() {
-            set.push("min_owners");
-        }
-        if self.required.is_some() {
-            set.push("required");
-        }
-        if self.synonyms.is_some() {
-            set.push("synonyms");
-        }
-        set
-    }
-}
+use crate::rules::{self, RuleTable};
 
 /// `[rules]`: rule id -> its table.
 #[derive(Debug, Default)]
@@ -105,7 +68,7 @@ impl<'de> DeserializeSeed<'de> for RuleId {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<&'static str, D::Error> {
         let id = String::deserialize(deserializer)?;
         rules::find(&id)
-            .map(super::super::rules::Rule::id)
+            .map(rules::Rule::id)
             .ok_or_else(|| de::Error::custom(rules::unknown_rule_message(&id)))
     }
 }
@@ -153,78 +116,11 @@ impl<'de> DeserializeSeed<'de> for TableFor {
     }
 }
 
-/// A rule's resolved configuration: its level, scope and options.
-#[derive(Debug, Clone)]
-pub(crate) struct RuleConfig {
-    pub(crate) level: RuleLevel,
-    pub(crate) paths: Option<GlobSet>,
-    pub(crate) exclude: Option<GlobSet>,
-    pub(crate) options: RuleTable,
-}
-
-impl RuleConfig {
-    /// Whether a finding about `path` (a file or folder) is in scope. A glob
-    /// matching a parent folder matches everything below it.
-    pub(crate) fn in_scope(&self, path: &str) -> bool {
-        let matches = |set: &GlobSet| ancestors(path).any(|p| set.is_match(p));
-        self.paths.as_ref().is_none_or(matches) && !self.exclude.as_ref().is_some_and(matches)
-    }
-}
-
-/// `a/b/c`, `a/b`, `a`.
-pub(super) fn ancestors(path: &str) -> impl Iterator<Item = &str> {
-    std::iter::successors(Some(path), |p| p.rsplit_once('/').map(|(parent, _)| parent))
-}
-
-/// Every rule's configuration, keyed by id.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct RuleSettings(BTreeMap<&'static str, RuleConfig>);
-
-impl RuleSettings {
-    pub(crate) fn resolve(user: &RulesTable) -> Result<RuleSettings> {
-        let mut resolved = BTreeMap::new();
-        for rule in rules::RULES {
-            let table = user.0.get(rule.id()).cloned().unwrap_or_default();
-            let globs = |key: &str, list: &Option<Vec<String>>| -> Result<Option<GlobSet>> {
-                list.as_deref()
-                    .map(|globs| {
-                        build_globs(globs).with_context(|| format!("[rules.{}] {key}", rule.id()))
-                    })
-                    .transpose()
-            };
-            let config = RuleConfig {
-                level: table.severity.unwrap_or(rule.default_severity()),
-                paths: globs("paths", &table.paths)?,
-                exclude: globs("exclude", &table.exclude)?,
-                options: table,
-            };
-            resolved.insert(rule.id(), config);
-        }
-        Ok(RuleSettings(resolved))
-    }
-
-    pub(crate) fn get(&self, id: &str) -> Option<&RuleConfig> {
-        self.0.get(id)
-    }
-}
-
-pub(super) fn build_globs(globs: &[String]) -> Result<GlobSet> {
-    let mut builder = GlobSetBuilder::new();
-    for glob in globs {
-        let glob = glob.trim_end_matches('/');
-        builder.add(
-            GlobBuilder::new(glob)
-                .literal_separator(true)
-                .build()
-                .with_context(|| format!("invalid glob `{glob}`"))?,
-        );
-    }
-    builder.build().context("building the globs")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::RuleLevel;
+    use crate::rules::RuleSettings;
 
     #[derive(Debug, Deserialize)]
     struct Doc {
@@ -269,7 +165,7 @@ mod tests {
             "[rules.OG301]\npaths = [\"networking\", \"db/*.py\"]\nexclude = [\"networking/legacy-*\"]\n",
         )
         .unwrap();
-        let settings = RuleSettings::resolve(&table).unwrap();
+        let settings = RuleSettings::resolve(&table.0).unwrap();
         let config = settings.get("OG301").unwrap();
         assert!(config.in_scope("networking/dns/x.py"));
         assert!(config.in_scope("db/a.py"));
@@ -317,7 +213,7 @@ mod tests {
     #[test]
     fn an_invalid_glob_names_the_rule_and_key() {
         let table = parse("[rules.OG301]\npaths = [\"a/[\"]\n").unwrap();
-        let err = format!("{:#}", RuleSettings::resolve(&table).unwrap_err());
+        let err = format!("{:#}", RuleSettings::resolve(&table.0).unwrap_err());
         assert!(err.contains("[rules.OG301] paths"), "{err}");
     }
 }

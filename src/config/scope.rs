@@ -13,11 +13,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use super::layer::{Layer, Patch};
-use super::rules::RuleTable;
 use super::{Settings, SeverityMap, ToolSettings};
 use crate::model::ToolKind;
 use crate::model::{Finding, RuleLevel, Severity, ToolId};
 use crate::repo::Repo;
+use crate::rules::RuleTable;
 
 #[derive(Debug, Clone)]
 pub(crate) struct ToolScope {
@@ -258,6 +258,23 @@ impl Scopes {
     }
 }
 
+impl crate::rules::Folders for Scopes {
+    fn options(&self, id: &str, path: &str) -> RuleTable {
+        self.at(path)
+            .rule(id)
+            .map(|rule| rule.options.clone())
+            .unwrap_or_default()
+    }
+
+    fn runs_somewhere(&self, id: &str) -> bool {
+        self.rule_runs_somewhere(id)
+    }
+
+    fn settle(&self, finding: &mut Finding, governing: &str) -> bool {
+        Scopes::settle(self, finding, governing)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::layer::{Origin, Scope, ToolPatch};
@@ -476,9 +493,7 @@ mod tests {
             severity: Some(RuleLevel::Off),
             ..RuleTable::default()
         };
-        settings.rules =
-            super::super::RuleSettings::resolve(&super::super::RulesTable(rule("OG301", root_off)))
-                .unwrap();
+        settings.rules = crate::rules::RuleSettings::resolve(&rule("OG301", root_off)).unwrap();
         assert!(!Scopes::new(&settings).rule_runs_somewhere("OG301"));
         settings.overrides = vec![folder(
             "new",

@@ -23,6 +23,7 @@ mod requirements;
 mod review_evidence;
 mod runtime_install;
 mod secret_literal;
+mod settings;
 mod source;
 mod standards;
 mod suppress;
@@ -37,13 +38,13 @@ mod workspace;
 
 use rayon::prelude::*;
 
-use crate::config::{RuleSettings, RuleTable, Scopes};
 use crate::model::{Finding, RuleLevel, Severity, Span, ToolId};
 use crate::repo::Repo;
 
 pub(crate) use commands::{explain, list};
 #[allow(unused_imports)] // the parsed metadata is for later features, e.g. reports
 pub(crate) use metadata::{Maturity, ToolMetadata};
+pub(crate) use settings::{RuleSettings, RuleTable};
 pub(crate) use standards::{ToolStandards, assess as assess_standards};
 pub(crate) use workspace::Workspace;
 
@@ -66,12 +67,25 @@ pub(crate) trait Rule: Sync {
     fn check(&self, ws: &Workspace<'_>, options: &RuleOptions<'_>) -> Vec<Violation>;
 }
 
+/// What the rules ask of the per-folder configuration (which the
+/// configuration's scopes answer): the rules themselves know only their own
+/// tables.
+pub(crate) trait Folders: Sync {
+    /// The options of rule `id` for `path`: its table where it applies there.
+    fn options(&self, id: &str, path: &str) -> RuleTable;
+    /// Whether rule `id` is on for some path.
+    fn runs_somewhere(&self, id: &str) -> bool;
+    /// Settles a finding's severity by the configuration of `governing`;
+    /// `false` when its rule or tool is off there.
+    fn settle(&self, finding: &mut Finding, governing: &str) -> bool;
+}
+
 /// A rule's options, which overrides may change per folder: a rule reads
 /// them for the path it judges.
 pub(crate) enum RuleOptions<'a> {
     Scoped {
         id: &'static str,
-        scopes: &'a Scopes,
+        folders: &'a dyn Folders,
     },
     /// The same options everywhere.
     #[cfg(test)]
@@ -81,11 +95,7 @@ pub(crate) enum RuleOptions<'a> {
 impl RuleOptions<'_> {
     pub(crate) fn at(&self, path: &str) -> RuleTable {
         match self {
-            RuleOptions::Scoped { id, scopes } => scopes
-                .at(path)
-                .rule(id)
-                .map(|rule| rule.options.clone())
-                .unwrap_or_default(),
+            RuleOptions::Scoped { id, folders } => folders.options(id, path),
             #[cfg(test)]
             RuleOptions::Fixed(table) => table.clone(),
         }
@@ -206,7 +216,7 @@ impl Violation {
 pub(crate) fn run(
     repo: &Repo,
     settings: &RuleSettings,
-    scopes: &Scopes,
+    folders: &dyn Folders,
     tools: ToolFindings,
     read: Vec<Option<Vec<u8>>>,
 ) -> Vec<Finding> {
@@ -217,10 +227,10 @@ pub(crate) fn run(
             let config = settings.get(rule.id());
             let options = RuleOptions::Scoped {
                 id: rule.id(),
-                scopes,
+                folders,
             };
             let violations = match config {
-                Some(_) if scopes.rule_runs_somewhere(rule.id()) => rule.check(&ws, &options),
+                Some(_) if folders.runs_somewhere(rule.id()) => rule.check(&ws, &options),
                 _ => Vec::new(),
             };
             violations.into_iter().filter_map(move |v| {
@@ -242,7 +252,7 @@ pub(crate) fn run(
                     span,
                     v.message,
                 );
-                scopes.settle(&mut finding, &governing).then_some(finding)
+                folders.settle(&mut finding, &governing).then_some(finding)
             })
         })
         .collect();
@@ -252,7 +262,7 @@ pub(crate) fn run(
     let about_suppressions = suppress::apply(&ws, settings, &mut findings, &checked, today);
     findings.extend(about_suppressions.into_iter().filter_map(|mut finding| {
         let path = finding.path.clone();
-        scopes.settle(&mut finding, &path).then_some(finding)
+        folders.settle(&mut finding, &path).then_some(finding)
     }));
     findings
 }
@@ -336,7 +346,7 @@ mod tests {
         let mut settings = crate::config::Settings::for_tests();
         settings.root.clone_from(&repo.root);
         settings.add_nested(&repo).unwrap();
-        let scopes = Scopes::new(&settings);
+        let scopes = crate::config::Scopes::new(&settings);
         let owners: Vec<(String, Severity, String)> = run(
             &repo,
             &settings.rules,

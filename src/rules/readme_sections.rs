@@ -4,10 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use super::RuleTable;
 use super::readme::{Heading, normalize, normalized_matches};
 use super::text::last_line;
 use super::{Rule, RuleOptions, Violation, Workspace};
-use crate::config::RuleTable;
 use crate::model::RuleLevel;
 
 pub(crate) struct ReadmeSections;
@@ -294,7 +294,7 @@ mod tests {
         let ws = Workspace::load(&repo);
         let options = RuleOptions::Scoped {
             id: "OG102",
-            scopes: &scopes,
+            folders: &scopes,
         };
         let mut paths: Vec<String> = ReadmeSections
             .check(&ws, &options)

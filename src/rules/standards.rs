@@ -4,12 +4,12 @@
 //! tool meets a standard here exactly when the rule would not fire for it
 //! (whatever the rule's severity or whether it is enabled).
 
+use super::RuleSettings;
 use super::Workspace;
 use super::codeowners::{Codeowners, LOCATIONS};
 use super::manifest_missing::{covering_dirs, dir_of};
 use super::metadata::ToolMetadata;
 use super::requirements::{is_lock_file, unpinned};
-use crate::config::RuleSettings;
 use crate::repo::{FileKind, Repo};
 
 /// One tool folder against the standards.
@@ -112,7 +112,7 @@ mod tests {
             ("net/thin/requirements.txt", "requests>=2\n"),
             ("db/bare/bare.py", "x = 1\n"),
         ]);
-        let rules = RuleSettings::resolve(&crate::config::RulesTable::default()).unwrap();
+        let rules = RuleSettings::resolve(&std::collections::BTreeMap::new()).unwrap();
         let tools = assess(&repo, &rules);
         let summary: Vec<(&str, bool, usize, bool, bool, bool)> = tools
             .iter()

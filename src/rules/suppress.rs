@@ -20,9 +20,9 @@ use std::collections::BTreeMap;
 
 use time::{Date, Month};
 
+use super::RuleSettings;
 use super::text::numbered_lines;
 use super::{Violation, Workspace, find};
-use crate::config::RuleSettings;
 use crate::model::{Finding, Span, ToolId};
 
 const MARKER: &str = "opsgate: ignore[";
@@ -433,7 +433,7 @@ mod tests {
     mod applied {
         use super::*;
         use crate::Severity;
-        use crate::config::RulesTable;
+
         use crate::rules::workspace::testing::repo;
 
         fn tool_finding(rule: &str, name: Option<&str>, line: u32) -> Finding {
@@ -452,7 +452,7 @@ mod tests {
         fn apply_to(source: &str, findings: &mut Vec<Finding>, checked: bool) -> Vec<Finding> {
             let (_dir, repo) = repo(&[("net/tool/run.py", source)]);
             let ws = Workspace::load(&repo);
-            let settings = RuleSettings::resolve(&RulesTable::default()).unwrap();
+            let settings = RuleSettings::resolve(&std::collections::BTreeMap::new()).unwrap();
             let today = Date::from_calendar_date(2027, Month::April, 1).unwrap();
             apply(&ws, &settings, findings, &|_| checked, today)
         }

@@ -111,7 +111,7 @@ impl Rule for ToolOwners {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::RuleTable;
+    use crate::rules::RuleTable;
     use crate::rules::workspace::testing::repo;
 
     fn check(codeowners: &str, min: Option<u32>) -> Vec<(Option<u32>, String)> {
