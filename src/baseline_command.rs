@@ -5,10 +5,10 @@
 use anyhow::Result;
 
 use crate::ExitStatus;
-use crate::baseline::{self, Baseline, Entry};
 use crate::check::{self, Evaluation};
 use crate::cli::{BaselineArgs, CheckArgs};
 use crate::config::Settings;
+use crate::judge::baseline::{self, Baseline, Entry};
 
 pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
     let check_args = CheckArgs {

@@ -4,30 +4,30 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 
-use crate::adoption::Adoption;
 use crate::audit;
 use crate::cache::{self, ResultCache};
-use crate::changed::Focus;
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
+use crate::discover::changed::Focus;
+use crate::judge::adoption::Adoption;
 
 use crate::config::{ConfigSource, Scopes, Settings, ToolSettings};
-use crate::fingerprint;
+use crate::discover::imports::ImportGraph;
+use crate::discover::pytest_config::TestPatterns;
+use crate::discover::repo::Repo;
+use crate::discover::shard::{self, Plan, Shard, ShardInfo};
 use crate::guard::{self, TreeGuard};
-use crate::imports::ImportGraph;
 use crate::interrupt;
+use crate::judge::fingerprint;
+use crate::judge::verdict::{self, Verdict};
 use crate::model::TestResult;
 use crate::model::{Finding, sort_findings};
 use crate::progress::Progress;
-use crate::pytest_config::TestPatterns;
-use crate::repo::Repo;
 use crate::report::{self, RunResult};
 use crate::rules::{self, ToolFindings};
 use crate::runners::{self, Interpreted, Pending, ToolRun};
-use crate::shard::{self, Plan, Shard, ShardInfo};
 use crate::timings::Clock;
 use crate::toolenv;
-use crate::verdict::{self, Verdict};
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();

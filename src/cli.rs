@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::discover::shard::Shard;
 use crate::model::Severity;
-use crate::shard::Shard;
 
 #[derive(Debug, Parser)]
 #[command(

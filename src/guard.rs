@@ -11,10 +11,10 @@ use std::time::SystemTime;
 
 use rayon::prelude::*;
 
+use crate::discover::repo::Repo;
+use crate::discover::walk;
 use crate::model::ToolKind;
-use crate::repo::Repo;
 use crate::runners::{ToolRun, ToolStatus};
-use crate::walk;
 
 /// How many changed paths an error names before counting the rest.
 const SHOWN: usize = 10;

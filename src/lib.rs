@@ -1,17 +1,14 @@
 //! opsgate: a quality gate for repositories of Python operations scripts.
 //! `run` is the whole program; `main.rs` only maps its result to an exit code.
 
-mod adoption;
 mod audit;
-mod baseline;
 mod baseline_command;
 mod cache;
-mod changed;
 mod check;
 mod ci;
 pub mod cli;
 mod config;
-mod fingerprint;
+mod discover;
 #[cfg(test)]
 mod fuzz;
 mod git;
@@ -19,35 +16,30 @@ mod globs;
 mod guard;
 mod hash;
 mod hook;
-mod imports;
 mod init;
 mod interrupt;
+mod judge;
 mod merge;
 mod model;
 mod progress;
-mod pytest_config;
-mod repo;
 mod report;
 mod roi;
 mod rules;
 mod runners;
-mod shard;
 mod show_config;
 mod timings;
 mod toolenv;
-mod verdict;
-mod walk;
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 
+pub use discover::shard::Shard;
 pub use interrupt::Interrupted;
 pub use model::Severity;
-pub use shard::Shard;
 
 use cli::{Cli, Command};
-use verdict::Verdict;
+use judge::verdict::Verdict;
 
 /// The process outcome, in the order that wins: an error over a failure
 /// over a pass.

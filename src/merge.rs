@@ -13,14 +13,14 @@ use serde::Deserialize;
 use crate::ci::CiContext;
 use crate::cli::{MergeArgs, ReportFormat};
 use crate::config::validate_outputs;
+use crate::discover::shard::ShardInfo;
+use crate::judge::verdict::{self, Verdict};
 use crate::model::TestResult;
 use crate::model::{Finding, Severity, sort_findings};
 use crate::report;
 use crate::report::RunResult;
 use crate::report::json::SCHEMA_VERSION;
 use crate::runners::ToolRun;
-use crate::shard::ShardInfo;
-use crate::verdict::{self, Verdict};
 
 /// The parts of a shard's JSON report that the merged report is made from.
 #[derive(Deserialize)]

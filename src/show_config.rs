@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 
 use crate::cli::{CheckArgs, ConfigArgs};
 use crate::config::{ConfigSource, Effective, Layer, Scopes, Settings};
-use crate::repo::Repo;
+use crate::discover::repo::Repo;
 use crate::rules::RULES;
 use crate::rules::RuleTable;
 

@@ -20,7 +20,7 @@ pub(crate) use record::{Gate, Record, Standards};
 
 use crate::cli::CheckArgs;
 use crate::config::Settings;
-use crate::repo::Repo;
+use crate::discover::repo::Repo;
 use crate::report::RunResult;
 use crate::rules;
 

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 
 use super::incident::Incident;
 use super::origin::{CiRun, Origin};
+use crate::judge::verdict::Verdict;
 use crate::model::Severity;
 use crate::model::TestOutcome;
 use crate::report::RunResult;
 use crate::rules::ToolStandards;
-use crate::verdict::Verdict;
 
 /// Bumped only when a field changes meaning or disappears.
 pub(crate) const RECORD_VERSION: u32 = 1;
@@ -203,7 +203,7 @@ impl Record {
 fn folder_of<'a>(folders: &'a mut BTreeMap<String, Folder>, path: &str) -> Option<&'a mut Folder> {
     let key = folders
         .keys()
-        .filter(|folder| crate::repo::within(path, folder))
+        .filter(|folder| crate::discover::repo::within(path, folder))
         .max_by_key(|folder| folder.len())?
         .clone();
     folders.get_mut(&key)

@@ -197,7 +197,7 @@ impl Scope {
     pub(crate) fn covers(&self, path: &str) -> bool {
         match self {
             Scope::Globs(globs) => crate::globs::ancestors(path).any(|p| globs.set.is_match(p)),
-            Scope::Folder(folder) => crate::repo::within(path, folder),
+            Scope::Folder(folder) => crate::discover::repo::within(path, folder),
         }
     }
 }

@@ -20,9 +20,9 @@ use crate::rules::{RuleSettings, RuleTable};
 pub(crate) use scope::{Effective, Scopes};
 
 use crate::cli::{CheckArgs, OutputArg, ReportFormat};
+use crate::discover::repo::Repo;
 use crate::model::Severity;
 use crate::model::{Layout, ToolKind};
-use crate::repo::Repo;
 
 /// Where the configuration came from, reported so users know which file counted.
 #[derive(Debug, Clone, PartialEq, Eq)]

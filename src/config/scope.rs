@@ -14,9 +14,9 @@ use std::sync::{Arc, Mutex};
 
 use super::layer::{Layer, Patch};
 use super::{Settings, SeverityMap, ToolSettings};
+use crate::discover::repo::Repo;
 use crate::model::ToolKind;
 use crate::model::{Finding, RuleLevel, Severity, ToolId};
-use crate::repo::Repo;
 use crate::rules::RuleTable;
 
 #[derive(Debug, Clone)]

@@ -11,8 +11,8 @@ use anyhow::Result;
 use quick_xml::escape::escape;
 
 use super::{Emitter, RunResult};
+use crate::judge::verdict::Verdict;
 use crate::model::Finding;
-use crate::verdict::Verdict;
 
 pub(crate) struct Html;
 
@@ -112,7 +112,7 @@ fn domain_of(run: &RunResult, path: &str) -> String {
 fn folder_of(run: &RunResult, path: &str) -> String {
     run.tool_folders
         .iter()
-        .filter(|folder| crate::repo::within(path, folder))
+        .filter(|folder| crate::discover::repo::within(path, folder))
         .max_by_key(|folder| folder.len())
         .map_or_else(|| "(none)".to_owned(), Clone::clone)
 }

@@ -7,12 +7,12 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Emitter, RunResult};
-use crate::adoption::AdoptionSummary;
+use crate::discover::shard::ShardInfo;
+use crate::judge::adoption::AdoptionSummary;
+use crate::judge::verdict::Verdict;
 use crate::model::TestResult;
 use crate::model::{Finding, Severity};
 use crate::runners::ToolRun;
-use crate::shard::ShardInfo;
-use crate::verdict::Verdict;
 
 pub(crate) struct Json;
 

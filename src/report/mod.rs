@@ -29,13 +29,13 @@ pub(crate) use summary::append_step_summary;
 pub(crate) use summary::markdown as summary_markdown;
 pub(crate) use write::write_all;
 
-use crate::adoption::AdoptionSummary;
 use crate::ci::CiContext;
 use crate::cli::ReportFormat;
+use crate::discover::shard::ShardInfo;
+use crate::judge::adoption::AdoptionSummary;
+use crate::judge::verdict::Verdict;
 use crate::model::{Finding, Severity, TestResult};
 use crate::runners::ToolRun;
-use crate::shard::ShardInfo;
-use crate::verdict::Verdict;
 
 /// Everything a report may show about one run.
 pub(crate) struct RunResult {

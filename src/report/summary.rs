@@ -9,9 +9,9 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::RunResult;
+use crate::judge::verdict::Verdict;
 use crate::model::TestOutcome;
 use crate::model::{Finding, Severity};
-use crate::verdict::Verdict;
 
 /// Findings listed in the summary; the rest are counted.
 const TOP_FINDINGS: usize = 20;

@@ -8,9 +8,9 @@ use anstyle::{AnsiColor, Style};
 use anyhow::Result;
 
 use super::{Emitter, RunResult};
+use crate::judge::verdict::Verdict;
 use crate::model::{BaselineState, Severity, ToolKind};
 use crate::runners::ToolStatus;
-use crate::verdict::Verdict;
 
 pub(crate) struct Terminal;
 

@@ -18,7 +18,7 @@ use anyhow::{Context, Result};
 use crate::audit;
 use crate::cli::{CheckArgs, RoiArgs, RoiFormat};
 use crate::config::Settings;
-use crate::repo::Repo;
+use crate::discover::repo::Repo;
 use crate::rules;
 
 use figures::compute;

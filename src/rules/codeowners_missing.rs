@@ -2,8 +2,8 @@
 
 use super::codeowners::LOCATIONS;
 use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::discover::file::FileKind;
 use crate::model::RuleLevel;
-use crate::repo::FileKind;
 
 pub(crate) struct CodeownersMissing;
 

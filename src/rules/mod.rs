@@ -38,8 +38,8 @@ mod workspace;
 
 use rayon::prelude::*;
 
+use crate::discover::repo::Repo;
 use crate::model::{Finding, RuleLevel, Severity, Span, ToolId};
-use crate::repo::Repo;
 
 pub(crate) use commands::{explain, list};
 #[allow(unused_imports)] // the parsed metadata is for later features, e.g. reports

@@ -192,7 +192,7 @@ fn check_tool(ws: &Workspace<'_>, tool: &Tool<'_>, usage_names: &[String]) -> Ve
     let mut declarations = Vec::new();
     let mut has_parser = false;
     for file in tool.files {
-        if file.kind != (crate::repo::FileKind::Python { test: false }) {
+        if file.kind != (crate::discover::file::FileKind::Python { test: false }) {
             continue;
         }
         let Some(text) = ws.text(&file.path).filter(|t| may_declare(t)) else {

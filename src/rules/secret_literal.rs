@@ -9,8 +9,8 @@ use rayon::prelude::*;
 
 use super::text::{column, numbered_lines};
 use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::discover::file::{FileKind, RepoFile};
 use crate::model::RuleLevel;
-use crate::repo::{FileKind, RepoFile};
 
 pub(crate) struct SecretLiteral;
 

@@ -10,7 +10,8 @@ use super::codeowners::{Codeowners, LOCATIONS};
 use super::manifest_missing::{covering_dirs, dir_of};
 use super::metadata::ToolMetadata;
 use super::requirements::{is_lock_file, unpinned};
-use crate::repo::{FileKind, Repo};
+use crate::discover::file::FileKind;
+use crate::discover::repo::Repo;
 
 /// One tool folder against the standards.
 #[allow(clippy::struct_excessive_bools)] // one flag per standard, read as such

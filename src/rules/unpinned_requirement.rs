@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use super::manifest_missing::{covering_dirs, dir_of};
 use super::requirements::{is_lock_file, unpinned};
 use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::discover::file::FileKind;
 use crate::model::RuleLevel;
-use crate::repo::FileKind;
 
 pub(crate) struct UnpinnedRequirement;
 

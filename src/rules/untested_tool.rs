@@ -1,8 +1,8 @@
 //! OG404: a production tool has at least one test file pytest would collect.
 
 use super::{Rule, RuleOptions, Violation, Workspace};
+use crate::discover::file::FileKind;
 use crate::model::RuleLevel;
-use crate::repo::FileKind;
 
 pub(crate) struct UntestedTool;
 

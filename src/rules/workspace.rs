@@ -9,7 +9,8 @@ use rayon::prelude::*;
 use super::metadata::{self, FrontMatter, ToolMetadata};
 use super::readme::{self, Flavor, Heading};
 use super::source::{self, Source};
-use crate::repo::{FileKind, Repo, RepoFile, ToolFolder};
+use crate::discover::file::{FileKind, RepoFile};
+use crate::discover::repo::{Repo, ToolFolder};
 
 /// A tool folder with what the rules know about it.
 #[derive(Debug)]
@@ -180,8 +181,8 @@ pub(crate) mod testing {
 
     use std::path::Path;
 
+    use crate::discover::repo::Repo;
     use crate::model::Layout;
-    use crate::repo::Repo;
 
     /// Writes `files` under a new temporary folder and discovers it.
     pub(crate) fn repo(files: &[(&str, &str)]) -> (tempfile::TempDir, Repo) {

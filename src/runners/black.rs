@@ -7,8 +7,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
+use crate::discover::repo::Repo;
 use crate::model::{Finding, Span, ToolKind};
-use crate::repo::Repo;
 
 pub(crate) struct Black;
 

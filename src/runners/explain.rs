@@ -18,8 +18,8 @@ use super::keys::{KeyInputs, is_config_file};
 use super::plan;
 use super::plan::{Seen, UnitName, Visit};
 use crate::cache::ResultCache;
+use crate::discover::repo::Repo;
 use crate::model::ToolKind;
-use crate::repo::Repo;
 
 /// What the last runs of one repository looked up.
 #[derive(Serialize, Deserialize, Default)]

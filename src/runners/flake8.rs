@@ -8,8 +8,8 @@
 use std::ffi::OsString;
 
 use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
+use crate::discover::repo::Repo;
 use crate::model::{Finding, Span, ToolKind};
-use crate::repo::Repo;
 
 pub(crate) struct Flake8;
 

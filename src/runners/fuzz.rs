@@ -8,10 +8,10 @@ use proptest::prelude::*;
 
 use super::{ProcessOutput, RunContext};
 use crate::config::SeverityMap;
+use crate::discover::repo::Repo;
 use crate::model::Layout;
 use crate::model::Severity;
 use crate::model::ToolKind;
-use crate::repo::Repo;
 
 /// Fragments of real output, recombined into plausible but broken outputs.
 fn fragment() -> impl Strategy<Value = String> {

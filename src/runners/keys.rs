@@ -13,10 +13,11 @@ use rayon::prelude::*;
 
 use super::Toolbox;
 use crate::config::ToolSettings;
+use crate::discover::file::FileKind;
+use crate::discover::imports::ImportGraph;
+use crate::discover::repo::Repo;
 use crate::hash::short_digest;
-use crate::imports::ImportGraph;
 use crate::model::ToolKind;
-use crate::repo::{FileKind, Repo};
 
 /// Whether `path` is a file whose content can change how any tool behaves.
 pub(crate) fn is_config_file(path: &str) -> bool {

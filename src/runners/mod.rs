@@ -29,11 +29,11 @@ use serde::{Deserialize, Serialize};
 pub(crate) use process::{ProcessError, ProcessOutput, run as run_process, tail};
 
 use crate::cache::ResultCache;
-use crate::changed::Focus;
 use crate::config::{SeverityMap, ToolSettings};
+use crate::discover::changed::Focus;
+use crate::discover::repo::Repo;
 use crate::model::{Finding, TestResult, ToolKind};
 use crate::progress::Progress;
-use crate::repo::Repo;
 pub(crate) use keys::KeyInputs;
 pub(crate) use plan::Pass;
 use plan::{Planner, ToolPlan};
@@ -720,7 +720,7 @@ fn groups<'f>(
             toolbox
                 .isolated
                 .iter()
-                .find(|env| crate::repo::within(file, &env.folder))
+                .find(|env| crate::discover::repo::within(file, &env.folder))
         });
         match home.flatten() {
             Some(env) => match isolated.iter_mut().find(|(p, _)| *p == env.python) {

@@ -33,10 +33,10 @@ use super::keys::KeyInputs;
 use super::{Interpreted, Toolbox};
 use crate::cache::ResultCache;
 use crate::config::ToolSettings;
+use crate::discover::repo::Repo;
 use crate::model::Finding;
 use crate::model::ToolKind;
 use crate::model::{TestOutcome, TestResult};
-use crate::repo::Repo;
 
 /// Which of Pylint's checks a Pylint process runs; other tools always `All`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -482,7 +482,7 @@ impl<'a> Planner<'a> {
             let mut folders: Vec<(String, Vec<&'a str>)> = Vec::new();
             let mut index: HashMap<String, usize> = HashMap::new();
             for file in files {
-                let folder = crate::changed::test_folder(self.repo, file);
+                let folder = crate::discover::changed::test_folder(self.repo, file);
                 if let Some(&at) = index.get(&folder) {
                     folders[at].1.push(file);
                 } else {

@@ -34,8 +34,8 @@ use serde_json::value::RawValue;
 use super::{
     Interpretation, Interpreted, Pass, ProcessOutput, RunContext, Runner, file_args, python_paths,
 };
+use crate::discover::repo::Repo;
 use crate::model::{Finding, Span, ToolKind};
-use crate::repo::Repo;
 
 pub(crate) struct Pylint;
 

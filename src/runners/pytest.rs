@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use super::{Interpretation, Interpreted, ProcessOutput, RunContext, Runner, file_args};
+use crate::discover::repo::Repo;
 use crate::model::{Finding, Span, ToolKind};
 use crate::model::{TestOutcome, TestResult};
-use crate::repo::Repo;
 
 pub(crate) struct Pytest;
 

@@ -19,8 +19,8 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Settings, ToolSettings};
+use crate::discover::repo::Repo;
 use crate::model::ToolKind;
-use crate::repo::Repo;
 use crate::runners::{self, IsolatedEnv, ProcessError, Toolbox};
 use provision::EnvSpec;
 

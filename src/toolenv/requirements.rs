@@ -14,7 +14,7 @@ use std::fs;
 
 use anyhow::{Context, Result};
 
-use crate::repo::Repo;
+use crate::discover::repo::Repo;
 
 /// One environment's worth of declarations, besides the tools.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -118,7 +118,8 @@ fn pin(line: &str) -> Option<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::repo::{FileKind, RepoFile, ToolFolder};
+    use crate::discover::file::{FileKind, RepoFile};
+    use crate::discover::repo::ToolFolder;
 
     #[test]
     fn pins_are_normalised() {

@@ -9,8 +9,8 @@ use std::sync::Mutex;
 
 use ignore::{DirEntry, WalkBuilder, WalkState};
 
+use crate::discover::file::{FileKind, RepoFile};
 use crate::model::{Finding, Severity, Span, ToolId};
-use crate::repo::{FileKind, RepoFile};
 
 /// Folder names never worth entering: version control, caches, environments.
 const SKIPPED_DIRS: &[&str] = &[

@@ -15,8 +15,8 @@ use std::str::FromStr;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
+use crate::discover::repo::Repo;
 use crate::hash::short_digest;
-use crate::repo::Repo;
 
 /// This job's part: shard `index` (1-based) of `total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -177,7 +177,10 @@ impl Plan {
 /// The unit a path belongs to. `is_folder_unit` says whether a path without
 /// a `/` names a folder unit rather than a file at the root.
 fn unit_key(tools: &[String], path: &str, is_folder_unit: impl Fn(&str) -> bool) -> String {
-    if let Some(tool) = tools.iter().find(|tool| crate::repo::within(path, tool)) {
+    if let Some(tool) = tools
+        .iter()
+        .find(|tool| crate::discover::repo::within(path, tool))
+    {
         return tool.clone();
     }
     match path.split_once('/') {

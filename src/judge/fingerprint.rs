@@ -9,9 +9,9 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use crate::discover::repo::Repo;
 use crate::hash::short_digest;
 use crate::model::Finding;
-use crate::repo::Repo;
 
 /// Fills in `fingerprint` of every finding; each file is read at most once.
 pub(crate) fn assign(findings: &mut [Finding], repo: &Repo) {

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::baseline::{self, Baseline, Entry};
 use crate::cli::CheckArgs;
 use crate::git::{BaseRef, ChangeSet, ChangedLines};
+use crate::judge::baseline::{self, Baseline, Entry};
 use crate::model::{BaselineState, Finding, Severity, ToolId, ToolKind};
 
 /// What the run compares its findings with.

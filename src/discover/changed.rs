@@ -17,11 +17,11 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use anyhow::{Context, Result};
 
+use crate::discover::imports::ImportGraph;
+use crate::discover::repo::{Repo, within};
 use crate::git::{BaseRef, ChangeSet};
-use crate::imports::ImportGraph;
 use crate::model::Finding;
 use crate::model::ToolKind;
-use crate::repo::{Repo, within};
 
 pub(crate) struct Focus {
     /// Every changed file of the repository model (deleted ones are gone).
