@@ -6,20 +6,12 @@ use anyhow::Result;
 
 use crate::ExitStatus;
 use crate::check::{self, Evaluation};
-use crate::cli::{BaselineArgs, CheckArgs};
-use crate::config::Settings;
+use crate::cli::BaselineArgs;
+use crate::config::{CheckOptions, Settings, Sources};
 use crate::judge::baseline::{self, Baseline, Entry};
 
 pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
-    let check_args = CheckArgs {
-        path: args.path.clone(),
-        config: args.config.clone(),
-        python: args.python.clone(),
-        jobs: args.jobs,
-        no_baseline: true,
-        ..CheckArgs::default()
-    };
-    let mut settings = Settings::from_check_args(&check_args)?;
+    let mut settings = Settings::resolve(&Sources::of_baseline(args))?;
     let output = args
         .output
         .clone()
@@ -32,16 +24,7 @@ pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
     };
     let Evaluation {
         findings, tools, ..
-    } = check::evaluate(
-        &mut settings,
-        &check::Scope {
-            no_cache: false,
-            explain_cache: false,
-            changed: false,
-            base: None,
-            shard: None,
-        },
-    )?;
+    } = check::evaluate(&mut settings, &CheckOptions::default())?;
     // Fail closed: a baseline from a run where a check did not run would
     // miss its findings.
     let failed: Vec<&str> = tools

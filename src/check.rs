@@ -11,7 +11,7 @@ use crate::cli::CheckArgs;
 use crate::discover::changed::Focus;
 use crate::judge::adoption::Adoption;
 
-use crate::config::{ConfigSource, Scopes, Settings, ToolSettings};
+use crate::config::{CheckOptions, ConfigSource, Scopes, Settings, Sources, ToolSettings};
 use crate::discover::imports::ImportGraph;
 use crate::discover::pytest_config::TestPatterns;
 use crate::discover::repo::Repo;
@@ -32,13 +32,11 @@ use crate::toolenv;
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
     let mut clock = Clock::start();
-    let mut settings = Settings::from_check_args(args)?;
-    let audit = audit::Request::from_args(args)?;
-    let shard = shard::resolve(args.shard, |name| {
-        std::env::var(name).ok().filter(|v| !v.is_empty())
-    })?;
+    let mut settings = Settings::resolve(&Sources::of_check(args))?;
+    let options = CheckOptions::of_check(args)?;
+    let audit = audit::Request::from_options(&options)?;
     // A missing base or baseline stops the run before any tool runs.
-    let adoption = Adoption::from_args(args, &settings.root)?;
+    let adoption = Adoption::from_options(&options, &settings.root)?;
     clock.lap("configure");
     let Evaluation {
         repo,
@@ -47,16 +45,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         tests,
         tools,
         sharding,
-    } = evaluate(
-        &mut settings,
-        &Scope {
-            no_cache: args.no_cache,
-            explain_cache: args.explain_cache,
-            changed: args.changed,
-            base: args.base.as_deref(),
-            shard,
-        },
-    )?;
+    } = evaluate(&mut settings, &options)?;
     // `evaluate` timed its own phases.
     clock.restart();
     let adoption = adoption.apply(&mut findings);
@@ -119,26 +108,12 @@ pub(crate) struct Evaluation {
     pub(crate) sharding: Option<Sharding>,
 }
 
-/// How much of the repository a run checks, and with what.
-pub(crate) struct Scope<'a> {
-    /// `--no-cache`.
-    pub(crate) no_cache: bool,
-    /// `--explain-cache`.
-    pub(crate) explain_cache: bool,
-    /// `--changed`.
-    pub(crate) changed: bool,
-    /// `--base`, for `--changed`.
-    pub(crate) base: Option<&'a str>,
-    /// `--shard`, or the CI engine's parallel job.
-    pub(crate) shard: Option<Shard>,
-}
-
 /// Discover, run the tools and the rules, apply the inline suppressions,
 /// fingerprint: every finding of the run, before any judgement.
 /// Nested `opsgate.toml` files found by the walk join `settings`.
-pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluation> {
+pub(crate) fn evaluate(settings: &mut Settings, options: &CheckOptions) -> Result<Evaluation> {
     // Settings from the environment are checked before any work.
-    let cache = open_cache(scope.no_cache)?;
+    let cache = open_cache(options.no_cache)?;
     let pylint_parts = pylint_parts()?;
     let mut clock = Clock::start();
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
@@ -149,7 +124,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     scopes.restrict_tools(&mut settings.tools, &repo);
     // The environment is the whole repository's, whatever the shard checks.
     let toolbox = toolenv::prepare(settings, &repo)?;
-    let sharding = scope.shard.map(|shard| Sharding::new(shard, &repo));
+    let sharding = options.shard.map(|shard| Sharding::new(shard, &repo));
     if let Some(sharding) = &sharding {
         sharding.announce(&repo);
     }
@@ -168,8 +143,8 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     let cache = if any_tool {
         // A run of the changed files uses part of what the pack holds and
         // keeps the rest.
-        let (root, shard) = pack_scope(settings, scope);
-        cache.with_pack(&root, &shard, scope.changed)
+        let (root, shard) = pack_scope(settings, options);
+        cache.with_pack(&root, &shard, options.changed)
     } else {
         cache
     };
@@ -178,10 +153,12 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     clock.lap("guard-stamp");
     let progress = Progress::for_terminal();
     // One read of every file serves the cache keys and `--changed`.
-    let keys = ((cache.enabled() && any_tool) || scope.changed)
+    let keys = ((cache.enabled() && any_tool) || options.changed)
         .then(|| runners::KeyInputs::compute(&repo));
     let focus = match &keys {
-        Some(keys) if scope.changed => Some(changed_focus(&repo, scope.base, &keys.graph)?),
+        Some(keys) if options.changed => {
+            Some(changed_focus(&repo, options.base.as_deref(), &keys.graph)?)
+        }
         _ => None,
     };
     clock.lap("key-inputs");
@@ -201,7 +178,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         sizes: &sizes,
         focus: focus.as_ref(),
         pylint_parts,
-        explain: scope.explain_cache,
+        explain: options.explain_cache,
     };
     let results = run_tools(&enabled, &session, sharding.as_ref());
     progress.done();
@@ -299,10 +276,10 @@ fn open_cache(no_cache: bool) -> Result<ResultCache> {
 
 /// One pack of the cache per repository and shard: the set of entries its
 /// runs use.
-fn pack_scope(settings: &Settings, scope: &Scope) -> (String, String) {
+fn pack_scope(settings: &Settings, options: &CheckOptions) -> (String, String) {
     (
         settings.root.to_string_lossy().into_owned(),
-        scope
+        options
             .shard
             .map(|shard| shard.to_string())
             .unwrap_or_default(),

@@ -8,19 +8,15 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::{CheckArgs, ConfigArgs};
-use crate::config::{ConfigSource, Effective, Layer, Scopes, Settings};
+use crate::cli::ConfigArgs;
+use crate::config::{ConfigSource, Effective, Layer, Scopes, Settings, Sources};
 use crate::discover::repo::Repo;
 use crate::rules::RULES;
 use crate::rules::RuleTable;
 
 pub(crate) fn run(args: &ConfigArgs, out: &mut dyn Write) -> Result<()> {
-    let check = CheckArgs {
-        path: args.repo.clone(),
-        config: args.config.clone(),
-        ..CheckArgs::default()
-    };
-    let mut settings = Settings::from_check_args(&check)?;
+    let mut settings =
+        Settings::resolve(&Sources::repository(args.repo.clone(), args.config.clone()))?;
     let target = args.show.as_deref().unwrap_or(Path::new("."));
     let rel = relative_to_root(&settings.root, target)?;
     let repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);

@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 pub(crate) use incident::{Incident, parse_time};
 pub(crate) use record::{Gate, Record, Standards};
 
-use crate::cli::CheckArgs;
+use crate::config::CheckOptions;
 use crate::config::Settings;
 use crate::discover::repo::Repo;
 use crate::report::RunResult;
@@ -32,9 +32,9 @@ pub(crate) struct Request {
 }
 
 impl Request {
-    pub(crate) fn from_args(args: &CheckArgs) -> Result<Option<Request>> {
-        let incident = Incident::from_args(&args.incident)?;
-        let Some(path) = &args.audit else {
+    pub(crate) fn from_options(options: &CheckOptions) -> Result<Option<Request>> {
+        let incident = Incident::from_args(&options.incident)?;
+        let Some(path) = &options.audit else {
             return Ok(None);
         };
         // Found out now, not after every tool has run.

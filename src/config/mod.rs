@@ -5,6 +5,7 @@ mod file;
 mod layer;
 mod rules;
 mod scope;
+mod sources;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -18,8 +19,9 @@ pub(crate) use layer::{Layer, Scope as LayerScope};
 
 use crate::rules::{RuleSettings, RuleTable};
 pub(crate) use scope::{Effective, Scopes};
+pub(crate) use sources::{BaselineChoice, CheckOptions, Sources};
 
-use crate::cli::{CheckArgs, OutputArg, ReportFormat};
+use crate::cli::{OutputArg, ReportFormat};
 use crate::discover::repo::Repo;
 use crate::model::Severity;
 use crate::model::{Layout, ToolKind};
@@ -100,7 +102,7 @@ impl SeverityMap {
 }
 
 impl Settings {
-    pub(crate) fn from_check_args(args: &CheckArgs) -> Result<Settings> {
+    pub(crate) fn resolve(args: &Sources) -> Result<Settings> {
         let root = std::fs::canonicalize(&args.path)
             .with_context(|| format!("repository `{}` does not exist", args.path.display()))?;
         if !root.is_dir() {
@@ -151,7 +153,7 @@ impl Settings {
             jobs,
             format: args.format.unwrap_or(ReportFormat::Terminal),
             format_given: args.format.is_some(),
-            outputs: validate_outputs(&args.output)?,
+            outputs: validate_outputs(&args.outputs)?,
             layout: Layout {
                 libraries: user
                     .layout
@@ -195,11 +197,8 @@ impl Settings {
     #[cfg(test)]
     pub(crate) fn for_tests() -> Settings {
         let dir = tempfile::tempdir().expect("a temporary folder");
-        let args = CheckArgs {
-            path: dir.path().to_path_buf(),
-            ..CheckArgs::default()
-        };
-        Settings::from_check_args(&args).expect("the defaults are valid")
+        Settings::resolve(&Sources::repository(dir.path().to_path_buf(), None))
+            .expect("the defaults are valid")
     }
 
     pub(crate) fn enabled_tools(&self) -> impl Iterator<Item = &ToolSettings> {

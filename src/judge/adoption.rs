@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Result;
 use serde::Serialize;
 
-use crate::cli::CheckArgs;
+use crate::config::{BaselineChoice, CheckOptions};
 use crate::git::{BaseRef, ChangeSet, ChangedLines};
 use crate::judge::baseline::{self, Baseline, Entry};
 use crate::model::{BaselineState, Finding, Severity, ToolId, ToolKind};
@@ -56,15 +56,15 @@ impl Adoption {
     ///
     /// # Errors
     /// No base, unknown base, missing history, a missing or damaged baseline.
-    pub(crate) fn from_args(args: &CheckArgs, root: &Path) -> Result<Adoption> {
-        let new_code = if args.new_only {
-            let base = BaseRef::resolve(args.base.as_deref(), root)?;
+    pub(crate) fn from_options(options: &CheckOptions, root: &Path) -> Result<Adoption> {
+        let new_code = if options.new_only {
+            let base = BaseRef::resolve(options.base.as_deref(), root)?;
             let changes = ChangeSet::since(root, &base)?;
             Some((base, changes))
         } else {
             None
         };
-        let baseline = match baseline_path(args, root) {
+        let baseline = match baseline_path(&options.baseline, root) {
             Some(path) => Some(Baseline::load(&path)?),
             None => None,
         };
@@ -125,14 +125,15 @@ impl Adoption {
 }
 
 /// `--baseline FILE`, else the default file at the root when it exists.
-fn baseline_path(args: &CheckArgs, root: &Path) -> Option<PathBuf> {
-    if args.no_baseline {
-        return None;
+fn baseline_path(choice: &BaselineChoice, root: &Path) -> Option<PathBuf> {
+    match choice {
+        BaselineChoice::Off => None,
+        BaselineChoice::File(file) => Some(file.clone()),
+        BaselineChoice::Default => {
+            let default = root.join(baseline::DEFAULT_FILE);
+            default.is_file().then_some(default)
+        }
     }
-    args.baseline.clone().or_else(|| {
-        let default = root.join(baseline::DEFAULT_FILE);
-        default.is_file().then_some(default)
-    })
 }
 
 /// Whether a finding is on code added or changed since the merge base.

@@ -16,8 +16,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use crate::audit;
-use crate::cli::{CheckArgs, RoiArgs, RoiFormat};
-use crate::config::Settings;
+use crate::cli::{RoiArgs, RoiFormat};
+use crate::config::{Settings, Sources};
 use crate::discover::repo::Repo;
 use crate::rules;
 
@@ -25,11 +25,7 @@ use figures::compute;
 
 pub(crate) fn run(args: &RoiArgs) -> Result<()> {
     // The same layout and rule options as `check` would use.
-    let settings = Settings::from_check_args(&CheckArgs {
-        path: args.path.clone(),
-        config: args.config.clone(),
-        ..CheckArgs::default()
-    })?;
+    let settings = Settings::resolve(&Sources::repository(args.path.clone(), args.config.clone()))?;
     let repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
     let tools = rules::assess_standards(&repo, &settings.rules);
     let mut records = Vec::new();
