@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::discover::shard::Shard;
 use crate::model::Severity;
+pub use crate::report::{OutputArg, ReportFormat};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -200,31 +201,6 @@ pub struct MergeArgs {
     /// The checked repository, for paths as the CI platform names them
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub root: PathBuf,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// Grouped by file, for people; colour on a terminal
-    Terminal,
-    /// `{"version":1,"verdict":…,"findings":[…],"tools":[…],"tests":[…]}`
-    Json,
-    /// `JUnit` XML: every pytest test and every finding a testcase
-    Junit,
-    /// SARIF 2.1.0, one run per tool, for code scanning
-    Sarif,
-    /// GitLab Code Quality JSON
-    Gitlab,
-    /// GitHub Actions workflow commands (annotations)
-    Github,
-    /// One self-contained HTML page with filters, to browse the findings
-    Html,
-}
-
-/// One `--output FMT=FILE`.
-#[derive(Debug, Clone)]
-pub struct OutputArg {
-    pub format: ReportFormat,
-    pub path: PathBuf,
 }
 
 fn parse_output(value: &str) -> Result<OutputArg, String> {

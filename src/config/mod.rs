@@ -21,10 +21,10 @@ use crate::rules::{RuleSettings, RuleTable};
 pub(crate) use scope::{Effective, Scopes};
 pub(crate) use sources::{BaselineChoice, CheckOptions, Sources};
 
-use crate::cli::{OutputArg, ReportFormat};
 use crate::discover::repo::Repo;
 use crate::model::Severity;
 use crate::model::{Layout, ToolKind};
+use crate::report::{OutputArg, ReportFormat};
 
 /// Where the configuration came from, reported so users know which file counted.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::cli::{BaselineArgs, CheckArgs, OutputArg, ReportFormat};
+use crate::cli::{BaselineArgs, CheckArgs};
 use crate::discover::shard::{self, Shard};
 use crate::model::Severity;
+use crate::report::{OutputArg, ReportFormat};
 
 /// The repository named on the command line, its configuration file, and
 /// what the command line sets over the configuration.

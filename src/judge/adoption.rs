@@ -270,17 +270,17 @@ mod tests {
             crate::report::emit(format, &mut out, &run).unwrap();
             String::from_utf8(out).unwrap()
         };
-        let terminal = render(crate::cli::ReportFormat::Terminal);
+        let terminal = render(crate::report::ReportFormat::Terminal);
         assert!(terminal.contains("(existing, was error)"), "{terminal}");
         assert!(
             terminal.contains("1 baseline findings are gone"),
             "{terminal}"
         );
         let json: serde_json::Value =
-            serde_json::from_str(&render(crate::cli::ReportFormat::Json)).unwrap();
+            serde_json::from_str(&render(crate::report::ReportFormat::Json)).unwrap();
         assert_eq!(json["existing"], 1);
         assert_eq!(json["baseline"]["gone"][0]["fingerprint"], "fixed-since");
-        let sarif = render(crate::cli::ReportFormat::Sarif);
+        let sarif = render(crate::report::ReportFormat::Sarif);
         assert!(
             sarif.contains("\"baselineState\": \"unchanged\""),
             "{sarif}"

@@ -2,6 +2,7 @@
 //! Emitters write to the writer they are given and never print or open
 //! files; `write_file` makes a file report atomic.
 
+mod format;
 mod github;
 mod gitlab;
 mod html;
@@ -23,6 +24,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
+pub use format::{OutputArg, ReportFormat};
 pub(crate) use step_outputs::append_step_outputs;
 pub(crate) use summary::append_step_summary;
 #[cfg(test)]
@@ -30,7 +32,6 @@ pub(crate) use summary::markdown as summary_markdown;
 pub(crate) use write::write_all;
 
 use crate::ci::CiContext;
-use crate::cli::ReportFormat;
 use crate::discover::shard::ShardInfo;
 use crate::judge::adoption::AdoptionSummary;
 use crate::judge::verdict::Verdict;

@@ -2,7 +2,7 @@
 //! to what a report says shows up in review.
 
 use super::{RunResult, emit, fixtures};
-use crate::cli::ReportFormat;
+use crate::report::ReportFormat;
 
 fn render(format: ReportFormat, run: &RunResult) -> String {
     let mut out = Vec::new();

@@ -7,8 +7,8 @@ use std::path::Path;
 
 use anyhow::Result;
 
+use super::OutputArg;
 use super::RunResult;
-use crate::cli::OutputArg;
 use crate::model::Severity;
 
 pub(crate) fn append_step_outputs(
@@ -45,7 +45,7 @@ fn outputs(run: &RunResult, reports: &[OutputArg]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::ReportFormat;
+    use crate::report::ReportFormat;
     use crate::report::fixtures;
 
     #[test]

@@ -6,8 +6,8 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 
+use super::{OutputArg, ReportFormat};
 use super::{RunResult, append_step_outputs, append_step_summary, emit, write_file};
-use crate::cli::{OutputArg, ReportFormat};
 
 /// The stdout report, the `--output` files, and on GitHub Actions the
 /// annotations and step summary.
