@@ -7,11 +7,11 @@ use anyhow::Result;
 use crate::ExitStatus;
 use crate::check::{self, Evaluation};
 use crate::cli::BaselineArgs;
-use crate::config::{CheckOptions, Settings, Sources};
+use crate::config::{CheckOptions, Settings};
 use crate::judge::baseline::{self, Baseline, Entry};
 
 pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
-    let mut settings = Settings::resolve(&Sources::of_baseline(args))?;
+    let mut settings = Settings::resolve(&args.sources())?;
     let output = args
         .output
         .clone()

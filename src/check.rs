@@ -11,7 +11,7 @@ use crate::cli::CheckArgs;
 use crate::discover::changed::Focus;
 use crate::judge::adoption::Adoption;
 
-use crate::config::{CheckOptions, ConfigSource, Scopes, Settings, Sources, ToolSettings};
+use crate::config::{CheckOptions, ConfigSource, Scopes, Settings, ToolSettings};
 use crate::discover::imports::ImportGraph;
 use crate::discover::pytest_config::TestPatterns;
 use crate::discover::repo::Repo;
@@ -32,8 +32,8 @@ use crate::toolenv;
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
     let mut clock = Clock::start();
-    let mut settings = Settings::resolve(&Sources::of_check(args))?;
-    let options = CheckOptions::of_check(args)?;
+    let mut settings = Settings::resolve(&args.sources())?;
+    let options = args.options()?;
     let audit = audit::Request::from_options(&options)?;
     // A missing base or baseline stops the run before any tool runs.
     let adoption = Adoption::from_options(&options, &settings.root)?;

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser;
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::config::{BaselineChoice, CheckOptions, Sources};
 use crate::discover::shard::Shard;
 use crate::model::Severity;
 pub use crate::report::{OutputArg, ReportFormat};
@@ -306,4 +307,55 @@ pub struct InitArgs {
 fn severity_parser() -> impl TypedValueParser<Value = Severity> {
     clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
         .map(|name| name.parse::<Severity>().expect("a listed severity"))
+}
+
+impl CheckArgs {
+    /// The repository and what the command line sets over its configuration.
+    pub(crate) fn sources(&self) -> Sources {
+        Sources {
+            path: self.path.clone(),
+            config: self.config.clone(),
+            python: self.python.clone(),
+            jobs: self.jobs,
+            fail_on: self.fail_on,
+            format: self.format,
+            outputs: self.output.clone(),
+        }
+    }
+
+    /// The switches of the run.
+    ///
+    /// # Errors
+    /// A shard the CI engine's variables give but cannot be parsed.
+    pub(crate) fn options(&self) -> anyhow::Result<CheckOptions> {
+        let shard = crate::discover::shard::resolve(self.shard, |name| {
+            std::env::var(name).ok().filter(|v| !v.is_empty())
+        })?;
+        let baseline = match (&self.baseline, self.no_baseline) {
+            (_, true) => BaselineChoice::Off,
+            (Some(file), false) => BaselineChoice::File(file.clone()),
+            (None, false) => BaselineChoice::Default,
+        };
+        Ok(CheckOptions {
+            no_cache: self.no_cache,
+            explain_cache: self.explain_cache,
+            changed: self.changed,
+            new_only: self.new_only,
+            base: self.base.clone(),
+            baseline,
+            shard,
+            audit: self.audit.clone(),
+            incident: self.incident.clone(),
+        })
+    }
+}
+
+impl BaselineArgs {
+    pub(crate) fn sources(&self) -> Sources {
+        Sources {
+            python: self.python.clone(),
+            jobs: self.jobs,
+            ..Sources::repository(self.path.clone(), self.config.clone())
+        }
+    }
 }

@@ -1,14 +1,12 @@
 //! What a command asked for, read from its arguments once: where the
 //! settings come from (`Sources`), and for `check` the switches of the run
-//! (`CheckOptions`). No stage after configuration reads the arguments.
+//! (`CheckOptions`). The command line fills them in; no stage after
+//! configuration reads the arguments.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
-use anyhow::Result;
-
-use crate::cli::{BaselineArgs, CheckArgs};
-use crate::discover::shard::{self, Shard};
+use crate::discover::shard::Shard;
 use crate::model::Severity;
 use crate::report::{OutputArg, ReportFormat};
 
@@ -32,26 +30,6 @@ impl Sources {
             path,
             config,
             ..Sources::default()
-        }
-    }
-
-    pub(crate) fn of_check(args: &CheckArgs) -> Sources {
-        Sources {
-            path: args.path.clone(),
-            config: args.config.clone(),
-            python: args.python.clone(),
-            jobs: args.jobs,
-            fail_on: args.fail_on,
-            format: args.format,
-            outputs: args.output.clone(),
-        }
-    }
-
-    pub(crate) fn of_baseline(args: &BaselineArgs) -> Sources {
-        Sources {
-            python: args.python.clone(),
-            jobs: args.jobs,
-            ..Sources::repository(args.path.clone(), args.config.clone())
         }
     }
 }
@@ -90,30 +68,4 @@ pub(crate) struct CheckOptions {
     pub(crate) audit: Option<PathBuf>,
     /// `--incident`, as written.
     pub(crate) incident: Vec<String>,
-}
-
-impl CheckOptions {
-    /// # Errors
-    /// A shard the CI engine's variables give but cannot be parsed.
-    pub(crate) fn of_check(args: &CheckArgs) -> Result<CheckOptions> {
-        let shard = shard::resolve(args.shard, |name| {
-            std::env::var(name).ok().filter(|v| !v.is_empty())
-        })?;
-        let baseline = match (&args.baseline, args.no_baseline) {
-            (_, true) => BaselineChoice::Off,
-            (Some(file), false) => BaselineChoice::File(file.clone()),
-            (None, false) => BaselineChoice::Default,
-        };
-        Ok(CheckOptions {
-            no_cache: args.no_cache,
-            explain_cache: args.explain_cache,
-            changed: args.changed,
-            new_only: args.new_only,
-            base: args.base.clone(),
-            baseline,
-            shard,
-            audit: args.audit.clone(),
-            incident: args.incident.clone(),
-        })
-    }
 }
