@@ -23,7 +23,7 @@ use crate::judge::verdict::{self, Verdict};
 use crate::model::TestResult;
 use crate::model::{Finding, sort_findings};
 use crate::progress::Progress;
-use crate::report::{self, RunResult};
+use crate::report::{self, Destinations, RunResult};
 use crate::rules::{self, ToolFindings};
 use crate::runners::{self, Interpreted, Pending, ToolRun};
 use crate::timings::Clock;
@@ -33,6 +33,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
     let mut clock = Clock::start();
     let mut settings = Settings::resolve(&args.sources())?;
+    let destinations = Destinations::new(args.format, &args.output)?;
     let options = args.options()?;
     let audit = audit::Request::from_options(&options)?;
     // A missing base or baseline stops the run before any tool runs.
@@ -83,12 +84,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
             })
             .transpose()?,
     };
-    report::write_all(
-        settings.format,
-        settings.format_given,
-        &settings.outputs,
-        &result,
-    )?;
+    report::write_all(&destinations, &result)?;
     if let Some(audit) = &audit {
         audit.append(&result, &repo, &settings)?;
     }

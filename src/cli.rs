@@ -318,8 +318,6 @@ impl CheckArgs {
             python: self.python.clone(),
             jobs: self.jobs,
             fail_on: self.fail_on,
-            format: self.format,
-            outputs: self.output.clone(),
         }
     }
 

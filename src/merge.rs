@@ -11,15 +11,13 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use crate::ci::CiContext;
-use crate::cli::{MergeArgs, ReportFormat};
-use crate::config::validate_outputs;
+use crate::cli::MergeArgs;
 use crate::discover::shard::ShardInfo;
 use crate::judge::verdict::{self, Verdict};
 use crate::model::TestResult;
 use crate::model::{Finding, Severity, sort_findings};
-use crate::report;
-use crate::report::RunResult;
 use crate::report::json::SCHEMA_VERSION;
+use crate::report::{self, Destinations, RunResult};
 use crate::runners::ToolRun;
 
 /// The parts of a shard's JSON report that the merged report is made from.
@@ -58,7 +56,7 @@ impl Part {
 }
 
 pub(crate) fn run(args: &MergeArgs) -> Result<Verdict> {
-    let outputs = validate_outputs(&args.output)?;
+    let destinations = Destinations::new(args.format, &args.output)?;
     let parts = args
         .reports
         .iter()
@@ -68,12 +66,7 @@ pub(crate) fn run(args: &MergeArgs) -> Result<Verdict> {
     let root = std::fs::canonicalize(&args.root)
         .with_context(|| format!("--root `{}`", args.root.display()))?;
     let result = combine(parts, CiContext::from_env(&root))?;
-    report::write_all(
-        args.format.unwrap_or(ReportFormat::Terminal),
-        args.format.is_some(),
-        &outputs,
-        &result,
-    )?;
+    report::write_all(&destinations, &result)?;
     Ok(result.verdict)
 }
 

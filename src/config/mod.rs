@@ -24,7 +24,6 @@ pub(crate) use sources::{BaselineChoice, CheckOptions, Sources};
 use crate::discover::repo::Repo;
 use crate::model::Severity;
 use crate::model::{Layout, ToolKind};
-use crate::report::{OutputArg, ReportFormat};
 
 /// Where the configuration came from, reported so users know which file counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,12 +45,6 @@ pub(crate) struct Settings {
     /// The root's `max_severity`: no finding is reported above it.
     pub(crate) max_severity: Option<Severity>,
     pub(crate) jobs: usize,
-    /// The report on stdout.
-    pub(crate) format: ReportFormat,
-    /// Whether `--format` was given (GitHub annotations join the default terminal report).
-    pub(crate) format_given: bool,
-    /// More reports, each to its file.
-    pub(crate) outputs: Vec<OutputArg>,
     pub(crate) layout: Layout,
     pub(crate) tools: Vec<ToolSettings>,
     pub(crate) rules: RuleSettings,
@@ -151,9 +144,6 @@ impl Settings {
             fail_on_given: args.fail_on.is_some(),
             max_severity: user.gate.max_severity.or(defaults.gate.max_severity),
             jobs,
-            format: args.format.unwrap_or(ReportFormat::Terminal),
-            format_given: args.format.is_some(),
-            outputs: validate_outputs(&args.outputs)?,
             layout: Layout {
                 libraries: user
                     .layout
@@ -243,33 +233,6 @@ fn merge_tool(kind: ToolKind, defaults: &ToolTable, user: &ToolTable) -> ToolSet
 }
 
 /// Each `--output` must name a file in an existing folder, once.
-pub(crate) fn validate_outputs(outputs: &[OutputArg]) -> Result<Vec<OutputArg>> {
-    for (index, output) in outputs.iter().enumerate() {
-        let parent = output
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        if !parent.is_dir() {
-            bail!(
-                "--output `{}`: the folder `{}` does not exist; create it first",
-                output.path.display(),
-                parent.display()
-            );
-        }
-        if output.path.is_dir() {
-            bail!(
-                "--output `{}` is a folder; name a file",
-                output.path.display()
-            );
-        }
-        if outputs[..index].iter().any(|o| o.path == output.path) {
-            bail!("--output `{}` is named twice", output.path.display());
-        }
-    }
-    Ok(outputs.to_vec())
-}
-
 /// Every rule's table in the embedded defaults (its default options).
 pub(crate) fn default_rule_tables() -> BTreeMap<String, RuleTable> {
     file::parse_defaults().rules.0

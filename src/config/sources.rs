@@ -8,7 +8,6 @@ use std::path::PathBuf;
 
 use crate::discover::shard::Shard;
 use crate::model::Severity;
-use crate::report::{OutputArg, ReportFormat};
 
 /// The repository named on the command line, its configuration file, and
 /// what the command line sets over the configuration.
@@ -19,8 +18,6 @@ pub(crate) struct Sources {
     pub(crate) python: Option<PathBuf>,
     pub(crate) jobs: Option<NonZeroUsize>,
     pub(crate) fail_on: Option<Severity>,
-    pub(crate) format: Option<ReportFormat>,
-    pub(crate) outputs: Vec<OutputArg>,
 }
 
 impl Sources {

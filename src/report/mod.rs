@@ -29,7 +29,7 @@ pub(crate) use step_outputs::append_step_outputs;
 pub(crate) use summary::append_step_summary;
 #[cfg(test)]
 pub(crate) use summary::markdown as summary_markdown;
-pub(crate) use write::write_all;
+pub(crate) use write::{Destinations, write_all};
 
 use crate::ci::CiContext;
 use crate::discover::shard::ShardInfo;

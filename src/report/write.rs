@@ -4,19 +4,47 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
 
 use super::{OutputArg, ReportFormat};
 use super::{RunResult, append_step_outputs, append_step_summary, emit, write_file};
 
+/// Where the reports of a run go, checked before the run starts.
+#[derive(Debug)]
+pub(crate) struct Destinations {
+    /// The report on stdout.
+    format: ReportFormat,
+    /// Whether `--format` was given (GitHub annotations join the default terminal report).
+    format_given: bool,
+    /// More reports, each to its file.
+    outputs: Vec<OutputArg>,
+}
+
+impl Destinations {
+    /// `--format` and the `--output` files.
+    ///
+    /// # Errors
+    /// An output whose folder does not exist, that is a folder, or that is
+    /// named twice.
+    pub(crate) fn new(format: Option<ReportFormat>, outputs: &[OutputArg]) -> Result<Destinations> {
+        Ok(Destinations {
+            format: format.unwrap_or(ReportFormat::Terminal),
+            format_given: format.is_some(),
+            outputs: validate_outputs(outputs)?,
+        })
+    }
+}
+
 /// The stdout report, the `--output` files, and on GitHub Actions the
 /// annotations and step summary.
-pub(crate) fn write_all(
-    format: ReportFormat,
-    format_given: bool,
-    outputs: &[OutputArg],
-    result: &RunResult,
-) -> Result<()> {
+pub(crate) fn write_all(destinations: &Destinations, result: &RunResult) -> Result<()> {
+    let Destinations {
+        format,
+        format_given,
+        ref outputs,
+    } = *destinations;
     for output in outputs {
         write_file(output.format, &output.path, result)?;
     }
@@ -56,4 +84,31 @@ fn emit_to_stdout(
         emit(ReportFormat::Github, &mut stdout, result)?;
     }
     stdout.flush().context("writing the report to stdout")
+}
+
+fn validate_outputs(outputs: &[OutputArg]) -> Result<Vec<OutputArg>> {
+    for (index, output) in outputs.iter().enumerate() {
+        let parent = output
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        if !parent.is_dir() {
+            bail!(
+                "--output `{}`: the folder `{}` does not exist; create it first",
+                output.path.display(),
+                parent.display()
+            );
+        }
+        if output.path.is_dir() {
+            bail!(
+                "--output `{}` is a folder; name a file",
+                output.path.display()
+            );
+        }
+        if outputs[..index].iter().any(|o| o.path == output.path) {
+            bail!("--output `{}` is named twice", output.path.display());
+        }
+    }
+    Ok(outputs.to_vec())
 }
