@@ -23,6 +23,7 @@ mod imports;
 mod init;
 mod interrupt;
 mod merge;
+mod process;
 mod progress;
 mod pytest_config;
 mod repo;

@@ -12,7 +12,7 @@ mod flake8;
 mod fuzz;
 mod keys;
 mod plan;
-mod process;
+use crate::process;
 mod pylint;
 mod pytest;
 mod schedule;

@@ -11,6 +11,7 @@ mod cache_explain;
 mod changed;
 mod config;
 mod exit_codes;
+mod git_safety;
 mod hook;
 mod hostile;
 mod interrupt;
