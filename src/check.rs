@@ -146,6 +146,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
     clock.lap("walk");
     repo.apply_test_patterns(&TestPatterns::from_repo(&settings.root)?);
+    crate::tool_config::validate(&repo)?;
     settings.add_nested(&repo)?;
     let scopes = Scopes::new(settings);
     scopes.restrict_tools(&mut settings.tools, &repo);

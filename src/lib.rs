@@ -35,6 +35,7 @@ mod shard;
 mod show_config;
 mod test_result;
 mod timings;
+mod tool_config;
 mod toolenv;
 mod verdict;
 mod walk;
