@@ -2,7 +2,7 @@
 //! baseline file (its purpose is writing that file into the repository);
 //! `--prune` only drops the entries whose findings are gone.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use crate::ExitStatus;
 use crate::baseline::{self, Baseline, Entry};
@@ -20,6 +20,15 @@ pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
         ..CheckArgs::default()
     };
     let mut settings = Settings::from_check_args(&check_args)?;
+    if let Some(subpath) = &settings.subpath {
+        bail!(
+            "`opsgate baseline` records the whole repository: `{subpath}` is a part of the one \
+             at `{}`, and a baseline of a part would drop every other entry. Run `opsgate \
+             baseline {}`",
+            settings.root.display(),
+            settings.root.display()
+        );
+    }
     let output = args
         .output
         .clone()

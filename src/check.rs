@@ -172,7 +172,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         // A run of the changed files uses part of what the pack holds and
         // keeps the rest.
         let (root, shard) = pack_scope(settings, scope);
-        cache.with_pack(&root, &shard, scope.changed)
+        cache.with_pack(&root, &shard, scope.changed || settings.subpath.is_some())
     } else {
         cache
     };
@@ -187,6 +187,7 @@ pub(crate) fn evaluate(settings: &mut Settings, scope: &Scope) -> Result<Evaluat
         Some(keys) if scope.changed => Some(changed_focus(&repo, scope.base, &keys.graph)?),
         _ => None,
     };
+    let focus = crate::subpath::focus(focus, &repo, settings.subpath.as_deref())?;
     clock.lap("key-inputs");
     let sizes = guard.as_ref().map(TreeGuard::sizes).unwrap_or_default();
     let session = runners::Session {

@@ -34,8 +34,11 @@ pub(crate) enum ConfigSource {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    /// The repository root, absolute.
+    /// The repository root, absolute (`root::locate`).
     pub(crate) root: PathBuf,
+    /// The part of it PATH names, when PATH is below the root: only it is
+    /// checked (`subpath`).
+    pub(crate) subpath: Option<String>,
     pub(crate) source: ConfigSource,
     /// An interpreter whose tools to use; `None` means the managed environment.
     pub(crate) python: Option<PathBuf>,
@@ -108,11 +111,8 @@ impl SeverityMap {
 
 impl Settings {
     pub(crate) fn from_check_args(args: &CheckArgs) -> Result<Settings> {
-        let root = std::fs::canonicalize(&args.path)
-            .with_context(|| format!("repository `{}` does not exist", args.path.display()))?;
-        if !root.is_dir() {
-            bail!("`{}` is not a directory", args.path.display());
-        }
+        let crate::root::Located { root, subpath } =
+            crate::root::locate(&args.path, args.config.is_some())?;
         let (mut user, source) = load(&root, args.config.as_deref())?;
         let defaults = file::parse_defaults();
         let rules = RuleSettings::resolve(&user.rules).with_context(|| match &source {
@@ -146,6 +146,7 @@ impl Settings {
 
         Ok(Settings {
             root,
+            subpath,
             source,
             python,
             fail_on: args

@@ -25,6 +25,7 @@ mod readonly;
 mod reports;
 mod rules;
 mod shard;
+mod subpath;
 mod tool_config;
 mod toolenv;
 mod tools;
