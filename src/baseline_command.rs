@@ -2,7 +2,7 @@
 //! baseline file (its purpose is writing that file into the repository);
 //! `--prune` only drops the entries whose findings are gone.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 
 use crate::ExitStatus;
 use crate::check::{self, Evaluation};
@@ -12,6 +12,15 @@ use crate::judge::baseline::{self, Baseline, Entry};
 
 pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
     let mut settings = Settings::resolve(&args.sources())?;
+    if let Some(subpath) = &settings.subpath {
+        bail!(
+            "`opsgate baseline` records the whole repository: `{subpath}` is a part of the one \
+             at `{}`, and a baseline of a part would drop every other entry. Run `opsgate \
+             baseline {}`",
+            settings.root.display(),
+            settings.root.display()
+        );
+    }
     let output = args
         .output
         .clone()

@@ -115,6 +115,7 @@ pub(crate) fn evaluate(settings: &mut Settings, options: &CheckOptions) -> Resul
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
     clock.lap("walk");
     repo.apply_test_patterns(&TestPatterns::from_repo(&settings.root)?);
+    crate::tool_config::validate(&repo)?;
     settings.add_nested(&repo)?;
     let scopes = Scopes::new(settings);
     scopes.restrict_tools(&mut settings.tools, &repo);
@@ -140,7 +141,7 @@ pub(crate) fn evaluate(settings: &mut Settings, options: &CheckOptions) -> Resul
         // A run of the changed files uses part of what the pack holds and
         // keeps the rest.
         let (root, shard) = pack_scope(settings, options);
-        cache.with_pack(&root, &shard, options.changed)
+        cache.with_pack(&root, &shard, options.changed || settings.subpath.is_some())
     } else {
         cache
     };
@@ -157,6 +158,7 @@ pub(crate) fn evaluate(settings: &mut Settings, options: &CheckOptions) -> Resul
         }
         _ => None,
     };
+    let focus = crate::discover::subpath::focus(focus, &repo, settings.subpath.as_deref())?;
     clock.lap("key-inputs");
     let sizes = guard.as_ref().map(TreeGuard::sizes).unwrap_or_default();
     let session = runners::Session {

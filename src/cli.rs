@@ -76,7 +76,10 @@ pub enum Command {
         .multiple(true)
 ))]
 pub struct CheckArgs {
-    /// Repository to check
+    /// Repository to check, or a folder or file inside one: then only it is checked, with
+    /// the configuration, CODEOWNERS and layout of the repository's root (the topmost folder
+    /// up to the git work tree's top holding opsgate.toml or [tool.opsgate], else that top;
+    /// outside git the nearest such folder, else PATH)
     #[arg(default_value = ".")]
     pub path: PathBuf,
 
@@ -160,7 +163,7 @@ pub struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct BaselineArgs {
-    /// Repository to check
+    /// Repository to record (its root, found as for check; a folder inside it is refused)
     #[arg(default_value = ".")]
     pub path: PathBuf,
 

@@ -5,14 +5,16 @@
 //! repository or its `.git` (a shallow clone is reported, never deepened:
 //! fetching is the pipeline's job, and opsgate stays read-only).
 //!
-//! git runs as a subprocess with an argument vector (no shell), `-C ROOT`,
-//! `--no-pager`, no terminal prompt, and options that override any user
-//! configuration that would change its output (external diff, colour,
-//! prefixes, relative paths).
+//! git runs through `process::git` (an argument vector, no shell, a
+//! timeout, no pager or prompt, nothing of the repository's configuration
+//! executed), with options that override any user configuration that would
+//! change its output (external diff, textconv, colour, prefixes, relative
+//! paths).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+
+use crate::process;
 
 use anyhow::{Context, Result, bail};
 
@@ -182,6 +184,7 @@ impl ChangeSet {
             "--no-color",
             "--no-ext-diff",
             "--no-textconv",
+            "--ignore-submodules=dirty",
             "--no-relative",
             "--find-renames",
             "--src-prefix=a/",
@@ -194,6 +197,8 @@ impl ChangeSet {
             "--name-status",
             "-z",
             "--no-ext-diff",
+            "--no-textconv",
+            "--ignore-submodules=dirty",
             "--no-relative",
             "--find-renames",
             &merge_base,
@@ -470,14 +475,49 @@ fn hunk_new_range(header: &[u8]) -> Option<(u32, u32)> {
 }
 
 /// git in one folder, with the environment and options that keep its output
-/// what opsgate parses.
+/// what opsgate parses; started through the process module, which bounds it
+/// and keeps the repository's configuration from running anything.
 struct Git<'a> {
     root: &'a Path,
+    /// `-c` options emptying the repository's filters, listed on first use.
+    filters: std::cell::OnceCell<Vec<String>>,
+}
+
+/// What a finished git said.
+struct Output {
+    status: Status,
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+}
+
+/// Its exit: `success()`, `code()`, and shown as `exit code N`.
+struct Status {
+    code: Option<i32>,
+    described: String,
+}
+
+impl Status {
+    fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    fn code(&self) -> Option<i32> {
+        self.code
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.described)
+    }
 }
 
 impl<'a> Git<'a> {
     fn new(root: &'a Path) -> Self {
-        Git { root }
+        Git {
+            root,
+            filters: std::cell::OnceCell::new(),
+        }
     }
 
     fn command_line(&self, args: &[&str]) -> String {
@@ -486,22 +526,24 @@ impl<'a> Git<'a> {
 
     /// Runs git and returns its output whatever the exit status.
     fn output(&self, args: &[&str]) -> Result<Output> {
-        Command::new("git")
-            .arg("--no-pager")
-            .arg("-C")
-            .arg(self.root)
-            .args(["-c", "core.quotePath=false"])
-            .args(args)
-            .env("GIT_TERMINAL_PROMPT", "0")
-            .env("GIT_OPTIONAL_LOCKS", "0")
-            .stdin(Stdio::null())
-            .output()
-            .with_context(|| {
-                format!(
-                    "running `{}`: is git installed and on PATH? (--new-only and --changed need it)",
-                    self.command_line(args)
-                )
-            })
+        if self.filters.get().is_none() {
+            let listed = process::git::read_overrides(self.root)
+                .context("--new-only and --changed need git")?;
+            let _ = self.filters.set(listed);
+        }
+        let filters = self.filters.get().map_or(&[][..], Vec::as_slice);
+        let mut args_with_paths = vec!["-c", "core.quotePath=false"];
+        args_with_paths.extend_from_slice(args);
+        let output = process::git::output(self.root, filters, &args_with_paths)
+            .context("--new-only and --changed need git")?;
+        Ok(Output {
+            status: Status {
+                code: output.code,
+                described: output.describe_exit(),
+            },
+            stdout: output.stdout,
+            stderr: output.stderr,
+        })
     }
 
     /// Runs git and returns its stdout; a non-zero exit is an error holding
@@ -616,6 +658,7 @@ mod tests {
     use super::*;
     use std::fs;
     use std::path::PathBuf;
+    use std::process::Command;
 
     /// A real repository in a temporary folder, with its own identity.
     struct TestRepo {

@@ -9,7 +9,6 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 
@@ -92,20 +91,15 @@ fn hooks_dir(path: &Path) -> Result<PathBuf> {
 }
 
 fn git(dir: &Path, args: &[&str]) -> Result<String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .context("running git: is it installed?")?;
-    if !output.status.success() {
+    let output = crate::process::git::output(dir, &[], args)?;
+    if output.code != Some(0) {
         bail!(
             "`{}` is not inside a git repository: {}",
             dir.display(),
-            String::from_utf8_lossy(&output.stderr).trim()
+            output.stderr_text().trim()
         );
     }
-    Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+    Ok(output.stdout_text().trim().to_owned())
 }
 
 /// The hook: for every ref pushed (not deleted), export its commit and run

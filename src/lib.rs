@@ -21,6 +21,7 @@ mod interrupt;
 mod judge;
 mod merge;
 mod model;
+mod process;
 mod progress;
 mod report;
 mod roi;
@@ -28,6 +29,7 @@ mod rules;
 mod runners;
 mod show_config;
 mod timings;
+mod tool_config;
 mod toolenv;
 
 use std::process::ExitCode;

@@ -55,7 +55,7 @@ impl Request {
     /// Appends the record of `run` to the audit file.
     pub(crate) fn append(&self, run: &RunResult, repo: &Repo, settings: &Settings) -> Result<()> {
         let standards = rules::assess_standards(repo, &settings.rules);
-        let origin = origin::Origin::detect(&settings.root);
+        let origin = origin::Origin::detect(&settings.root)?;
         let record = Record::new(
             run,
             &standards,

@@ -3,8 +3,8 @@
 //! commit, for the audit trail.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 /// The CI run a record came from; absent for a run on a laptop.
@@ -33,22 +33,25 @@ pub(crate) struct Origin {
 
 impl Origin {
     /// From the environment, then git in `root` for what CI did not say.
-    pub(crate) fn detect(root: &Path) -> Origin {
+    ///
+    /// # Errors
+    /// git hung until its timeout.
+    pub(crate) fn detect(root: &Path) -> Result<Origin> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let mut origin = Origin::from_vars(var);
         if origin.ci.is_none() {
-            origin.who = git(root, &["var", "GIT_AUTHOR_IDENT"])
+            origin.who = git(root, &["var", "GIT_AUTHOR_IDENT"])?
                 .and_then(|ident| ident.split(" <").next().map(str::to_owned))
                 .or_else(|| var("USER"));
         }
         if origin.commit.is_none() {
-            origin.commit = git(root, &["rev-parse", "HEAD"]);
+            origin.commit = git(root, &["rev-parse", "HEAD"])?;
         }
         if origin.branch.is_none() {
             origin.branch =
-                git(root, &["rev-parse", "--abbrev-ref", "HEAD"]).filter(|b| b != "HEAD");
+                git(root, &["rev-parse", "--abbrev-ref", "HEAD"])?.filter(|b| b != "HEAD");
         }
-        origin
+        Ok(origin)
     }
 
     /// What the CI platform's variables say, `var` reading one of them.
@@ -107,18 +110,8 @@ impl Origin {
 
 /// One line of `git` output in `root`; `None` when git or the repository
 /// is missing (a record without a commit is still a record).
-fn git(root: &Path, args: &[&str]) -> Option<String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(root)
-        .args(args)
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()?;
-    let text = String::from_utf8(output.stdout).ok()?;
-    let line = text.lines().next()?.trim();
-    (output.status.success() && !line.is_empty()).then(|| line.to_owned())
+fn git(root: &Path, args: &[&str]) -> Result<Option<String>> {
+    crate::process::git::first_line(root, args)
 }
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 
 mod file;
 mod layer;
+mod root;
 mod rules;
 mod scope;
 mod sources;
@@ -11,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 
 pub(crate) use file::DEFAULTS_TOML;
 use file::{ConfigFile, ToolTable};
@@ -34,8 +35,11 @@ pub(crate) enum ConfigSource {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Settings {
-    /// The repository root, absolute.
+    /// The repository root, absolute (`root::locate`).
     pub(crate) root: PathBuf,
+    /// The part of it PATH names, when PATH is below the root: only it is
+    /// checked (`subpath`).
+    pub(crate) subpath: Option<String>,
     pub(crate) source: ConfigSource,
     /// An interpreter whose tools to use; `None` means the managed environment.
     pub(crate) python: Option<PathBuf>,
@@ -96,11 +100,7 @@ impl SeverityMap {
 
 impl Settings {
     pub(crate) fn resolve(args: &Sources) -> Result<Settings> {
-        let root = std::fs::canonicalize(&args.path)
-            .with_context(|| format!("repository `{}` does not exist", args.path.display()))?;
-        if !root.is_dir() {
-            bail!("`{}` is not a directory", args.path.display());
-        }
+        let root::Located { root, subpath } = root::locate(&args.path, args.config.is_some())?;
         let (mut user, source) = load(&root, args.config.as_deref())?;
         let defaults = file::parse_defaults();
         let rules = RuleSettings::resolve(&user.rules.0).with_context(|| match &source {
@@ -134,6 +134,7 @@ impl Settings {
 
         Ok(Settings {
             root,
+            subpath,
             source,
             python,
             fail_on: args

@@ -33,6 +33,8 @@ pub(crate) struct Focus {
     /// For the note on stderr.
     pub(crate) base: String,
     pub(crate) merge_base: Option<String>,
+    /// `opsgate check SUBPATH`: nothing outside it is checked or reported.
+    within: Option<String>,
 }
 
 impl Focus {
@@ -70,7 +72,45 @@ impl Focus {
             tests,
             base: base.name,
             merge_base: change_set.merge_base,
+            within: None,
         })
+    }
+
+    /// Every file below `folder` (a file or folder relative to the root),
+    /// as if all of them had changed and none outside; pytest runs the
+    /// tests below it.
+    pub(crate) fn everything_in(repo: &Repo, folder: &str) -> Focus {
+        let below = |path: &&str| within(path, folder);
+        let files: HashSet<String> = repo
+            .files
+            .iter()
+            .map(|f| f.path.as_str())
+            .filter(below)
+            .map(str::to_owned)
+            .collect();
+        Focus {
+            dependents: files.clone(),
+            changed: files,
+            tests: repo
+                .test_files()
+                .map(|f| f.path.as_str())
+                .filter(below)
+                .map(str::to_owned)
+                .collect(),
+            base: String::new(),
+            merge_base: None,
+            within: Some(folder.to_owned()),
+        }
+    }
+
+    /// Only what lies below `folder`: the changed files, their importers
+    /// and the tests the change reaches there.
+    pub(crate) fn narrowed(mut self, folder: &str) -> Focus {
+        self.changed.retain(|path| within(path, folder));
+        self.dependents.retain(|path| within(path, folder));
+        self.tests.retain(|path| within(path, folder));
+        self.within = Some(folder.to_owned());
+        self
     }
 
     /// Whether `tool` checks `path` in this run.
@@ -86,6 +126,11 @@ impl Focus {
     /// changed file or on a folder holding one.
     pub(crate) fn concerns(&self, finding: &Finding) -> bool {
         let path = finding.path.trim_end_matches('/');
+        if let Some(folder) = &self.within
+            && !within(path, folder)
+        {
+            return false;
+        }
         self.changed.contains(path)
             || self
                 .changed

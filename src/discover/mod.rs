@@ -9,4 +9,5 @@ pub(crate) mod imports;
 pub(crate) mod pytest_config;
 pub(crate) mod repo;
 pub(crate) mod shard;
+pub(crate) mod subpath;
 pub(crate) mod walk;

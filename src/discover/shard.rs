@@ -253,28 +253,23 @@ impl ShardInfo {
             index: shard.index,
             total: shard.total,
             plan: plan.digest.clone(),
-            commit: commit(root),
+            commit: commit(root)?,
             config,
         })
     }
 }
 
 /// The commit from the CI platform, else from git; `None` outside a repository.
-fn commit(root: &Path) -> Option<String> {
-    ["GITHUB_SHA", "CI_COMMIT_SHA"]
+fn commit(root: &Path) -> Result<Option<String>> {
+    let from_ci = ["GITHUB_SHA", "CI_COMMIT_SHA"]
         .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()))
-        .or_else(|| {
-            let output = std::process::Command::new("git")
-                .arg("-C")
-                .arg(root)
-                .args(["rev-parse", "--verify", "--quiet", "HEAD"])
-                .stderr(std::process::Stdio::null())
-                .output()
-                .ok()?;
-            let sha = String::from_utf8(output.stdout).ok()?;
-            (output.status.success() && !sha.trim().is_empty()).then(|| sha.trim().to_owned())
-        })
+        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+    match from_ci {
+        Some(sha) => Ok(Some(sha)),
+        None => {
+            crate::process::git::first_line(root, &["rev-parse", "--verify", "--quiet", "HEAD"])
+        }
+    }
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ mod fuzz;
 mod invocation;
 mod keys;
 mod plan;
-mod process;
+use crate::process;
 mod pylint;
 mod pylint_cross_file;
 mod pytest;

@@ -19,6 +19,8 @@ use crate::runners::{self, ProcessError};
 const ENV_LAYOUT: &str = "opsgate-env-v1";
 const READY_MARKER: &str = ".opsgate-ready";
 const PROVISION_TIMEOUT: Duration = Duration::from_mins(20);
+/// An interpreter asked for its version answers in well under a second.
+const ASK_TIMEOUT: Duration = Duration::from_mins(1);
 
 /// What to install into one environment.
 pub(crate) struct EnvSpec<'a> {
@@ -124,22 +126,28 @@ fn base_version(cache: &Path, base: &Path) -> Result<String> {
     {
         return Ok(version);
     }
-    let output = Command::new(base)
-        .args([
-            "-c",
-            "import sys; print(sys.executable); print(sys.version)",
-        ])
-        .output()
-        .with_context(|| {
-            format!(
-                "cannot run `{}` to build the tool environment: install Python 3 or pass --python",
-                base.display()
-            )
-        })?;
-    let text = String::from_utf8_lossy(&output.stdout);
+    let mut ask = Command::new(base);
+    ask.args([
+        "-c",
+        "import sys; print(sys.executable); print(sys.version)",
+    ]);
+    let output = match runners::run_process(ask, ASK_TIMEOUT) {
+        Ok(output) => output,
+        Err(ProcessError::Spawn(err)) => bail!(
+            "cannot run `{}` to build the tool environment ({err}): install Python 3 or pass \
+             --python",
+            base.display()
+        ),
+        Err(_) => bail!(
+            "`{}` did not say its version within {}: pass --python with a working interpreter",
+            base.display(),
+            humantime::format_duration(ASK_TIMEOUT)
+        ),
+    };
+    let text = output.stdout_text();
     let (executable, version) = text.split_once('\n').unwrap_or(("", &text));
     let version = version.to_owned();
-    if output.status.success()
+    if output.code == Some(0)
         && let Ok(meta) = fs::metadata(executable)
     {
         let stamp = format!("{:?}/{}", meta.modified().ok(), meta.len());

@@ -61,7 +61,7 @@ fn a_warm_run_over_every_fixture_repository_starts_no_process_but_for_what_was_n
         let test = CliTest::with_fixture(&name);
         let cache = private_cache(&test);
         // The test that hangs is stopped soon.
-        let config = test.outside().join("opsgate.toml");
+        let config = test.outside().join("timeouts.toml");
         std::fs::write(&config, "[tools.pytest]\ntimeout = \"3s\"\n").unwrap();
         let config = ["--config", config.to_str().unwrap()];
         let extra: &[&str] = if name == "hangs" { &config } else { &[] };

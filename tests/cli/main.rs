@@ -11,6 +11,7 @@ mod cache_explain;
 mod changed;
 mod config;
 mod exit_codes;
+mod git_safety;
 mod hook;
 mod hostile;
 mod interrupt;
@@ -24,6 +25,8 @@ mod readonly;
 mod reports;
 mod rules;
 mod shard;
+mod subpath;
+mod tool_config;
 mod toolenv;
 mod tools;
 

@@ -1,6 +1,10 @@
-//! The only place that starts processes. Never through a shell: stdin closed,
-//! stdout and stderr drained on their own threads (a full pipe would block the
-//! child), a deadline after which the whole process group is killed.
+//! The only place that starts processes (git through [`git`]). Never through
+//! a shell: stdin closed, stdout and stderr drained on their own threads (a
+//! full pipe would block the child), a deadline after which the whole
+//! process group is killed, and every group registered with the interrupt
+//! handler so that a signal ends it.
+
+pub(crate) mod git;
 
 use std::io::Read;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
