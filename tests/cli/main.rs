@@ -22,6 +22,7 @@ mod pylint_lookup;
 mod pylint_parts;
 mod readonly;
 mod reports;
+mod roi_first_run;
 mod rules;
 mod shard;
 mod toolenv;
