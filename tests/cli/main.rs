@@ -12,6 +12,7 @@ mod changed;
 mod config;
 mod exit_codes;
 mod hook;
+mod hook_path;
 mod hostile;
 mod interrupt;
 mod legacy;
