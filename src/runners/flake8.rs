@@ -3,7 +3,8 @@
 //! lines the repository's own configuration adds (`--count`, `--statistics`,
 //! `--benchmark`) are told apart and paths or messages with colons parse.
 //! Exit 0 clean, 1 findings; anything else, or exit 1 without a finding line,
-//! means flake8 itself failed.
+//! means flake8 itself failed. Without a Flake8 configuration in the
+//! repository it runs with Black's settings (`flake8_defaults`).
 
 use std::ffi::OsString;
 
@@ -29,6 +30,7 @@ impl Runner for Flake8 {
             "--no-show-source".into(),
             format!("--jobs={}", ctx.jobs).into(),
         ];
+        args.extend(super::flake8_defaults::args(&ctx.repo.root));
         args.extend(file_args(files));
         args
     }

@@ -8,6 +8,7 @@ mod costs;
 mod credentials;
 mod explain;
 mod flake8;
+mod flake8_defaults;
 #[cfg(test)]
 mod fuzz;
 mod keys;

@@ -11,6 +11,7 @@ mod cache_explain;
 mod changed;
 mod config;
 mod exit_codes;
+mod flake8_defaults;
 mod hook;
 mod hook_path;
 mod hostile;
