@@ -81,7 +81,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    #[allow(clippy::doc_markdown)] // --help shows it as written
     /// Use the tools installed for this interpreter instead of the managed environment
+    ///
+    /// Else `python =` in the configuration; else opsgate provisions the managed environment
+    /// from $OPSGATE_BASE_PYTHON, else from the interpreter beside the opsgate executable when
+    /// it lives in a virtual environment's bin/ (pip, pipx, uvx), else from `python3` on PATH.
+    /// `opsgate config --show` names the one in use.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
 

@@ -123,6 +123,15 @@ pub(crate) fn render(settings: &Settings, scopes: &Scopes, rel: &str) -> String 
     if let Some(python) = &settings.python {
         let python = python.strip_prefix(&settings.root).unwrap_or(python);
         let _ = writeln!(out, "python = {}\n", value(python.display().to_string()));
+    } else {
+        let base = crate::toolenv::base_python();
+        let _ = writeln!(
+            out,
+            "# python is not set: the tools run in opsgate's managed environment, built\n\
+             # from `{}` ({}).\n",
+            base.path.display(),
+            base.why
+        );
     }
     let _ = writeln!(out, "[gate]");
     let fail_on_from = if settings.fail_on_given {

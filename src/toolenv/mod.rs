@@ -3,8 +3,10 @@
 //! With `--python` (or `python =` in the configuration) the tools installed
 //! for that interpreter are used as they are. Otherwise opsgate provisions
 //! virtual environments under its cache folder (`provision`) holding the
-//! pinned tools and what the repository declares (`requirements`).
+//! pinned tools and what the repository declares (`requirements`), from the
+//! interpreter `base_python` picks.
 
+mod base_python;
 mod provision;
 mod requirements;
 
@@ -21,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::{Settings, ToolSettings};
 use crate::repo::Repo;
 use crate::runners::{self, IsolatedEnv, ProcessError, ToolKind, Toolbox};
+pub(crate) use base_python::base_python;
 use provision::EnvSpec;
 
 const PROBE_TIMEOUT: Duration = Duration::from_mins(1);
@@ -64,7 +67,7 @@ pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
             python: settings
                 .python
                 .clone()
-                .unwrap_or_else(provision::base_python),
+                .unwrap_or_else(|| base_python().path),
             python_version: String::new(),
             versions: BTreeMap::new(),
             env: Vec::new(),
@@ -100,7 +103,7 @@ fn provision_managed(
     repo: &Repo,
 ) -> Result<(PathBuf, Vec<IsolatedEnv>)> {
     let plan = requirements::plan(repo)?;
-    let base = provision::base_python();
+    let base = base_python().path;
     let pins: Vec<String> = tools
         .iter()
         .map(|t| format!("{}=={}", t.kind.name(), t.version))

@@ -5,6 +5,7 @@
 //! cannot provision them skips the real-tool tests; with `CI=true` it fails.
 
 mod audit;
+mod base_python;
 mod cache;
 mod cache_concurrent;
 mod cache_explain;
