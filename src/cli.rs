@@ -31,6 +31,18 @@ pub struct Cli {
 pub enum Command {
     /// Check a repository and exit 0 (passed), 1 (failed) or 2 (could not judge)
     Check(CheckArgs),
+    /// Format the Python files with the pinned Black of the tool environment, in place
+    #[command(
+        long_about = "Format the repository's Python files with the pinned Black of the tool\n\
+            environment `check` uses (provisioned as `check` provisions it), in place: the one\n\
+            opsgate command that writes to the tree. Without PATH, every Python file `check`\n\
+            gives Black (the same walk, ignores and per-folder `enabled`); with PATHs, those\n\
+            among them in the given files and folders.\n\n\
+            Exit codes: 0 formatted (or nothing to change), 1 Black could not parse a file\n\
+            (the others are formatted), 2 it could not run (bad usage or configuration, a\n\
+            PATH holding no such file, Black missing, crashed or timed out)."
+    )]
+    Fmt(FmtArgs),
     /// Record the current findings in a baseline file, so that they no longer fail the gate
     Baseline(BaselineArgs),
     /// Write an opsgate.toml holding the embedded defaults, commented
@@ -186,6 +198,24 @@ pub struct BaselineArgs {
     /// Only drop the entries whose findings are gone; add none
     #[arg(long)]
     pub prune: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FmtArgs {
+    /// Files or folders to format, inside the repository [default: all of it]
+    pub paths: Vec<PathBuf>,
+
+    /// The repository
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Configuration file (else opsgate.toml, else [tool.opsgate] in pyproject.toml, else defaults)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Use the Black installed for this interpreter instead of the managed environment
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

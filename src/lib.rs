@@ -13,6 +13,7 @@ pub mod cli;
 mod config;
 mod finding;
 mod fingerprint;
+mod fmt;
 #[cfg(test)]
 mod fuzz;
 mod git;
@@ -93,6 +94,7 @@ fn run_command(cli: &Cli) -> Result<ExitStatus> {
             Verdict::Error => ExitStatus::Error,
         }),
         Command::Baseline(args) => baseline_command::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Merge(args) => Ok(match merge::run(args)? {
             Verdict::Passed => ExitStatus::Passed,
             Verdict::Failed => ExitStatus::Failed,

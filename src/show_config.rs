@@ -33,7 +33,7 @@ pub(crate) fn run(args: &ConfigArgs, out: &mut dyn Write) -> Result<()> {
 
 /// The repository-relative path of `target` ("" for the root): relative to
 /// the root, else to the current folder; it must exist inside the root.
-fn relative_to_root(root: &Path, target: &Path) -> Result<String> {
+pub(crate) fn relative_to_root(root: &Path, target: &Path) -> Result<String> {
     let candidates: Vec<PathBuf> = if target.is_absolute() {
         vec![target.to_path_buf()]
     } else {

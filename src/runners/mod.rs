@@ -3,6 +3,7 @@
 //! the processes, concurrently and with a timeout, is done here for all.
 
 mod black;
+mod black_fmt;
 mod conclude;
 mod costs;
 mod credentials;
@@ -36,6 +37,7 @@ use crate::finding::Finding;
 use crate::progress::Progress;
 use crate::repo::Repo;
 use crate::test_result::TestResult;
+pub(crate) use black_fmt::format as format_with_black;
 pub(crate) use keys::KeyInputs;
 pub(crate) use plan::Pass;
 use plan::{Planner, ToolPlan};

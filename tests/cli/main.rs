@@ -13,6 +13,7 @@ mod changed;
 mod config;
 mod exit_codes;
 mod flake8_defaults;
+mod fmt;
 mod hook;
 mod hook_path;
 mod hostile;
