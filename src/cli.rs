@@ -66,9 +66,19 @@ pub enum Command {
     Config(ConfigArgs),
     /// List every built-in rule: id, name, default severity, one line
     Rules,
-    /// Print a built-in rule's documentation: why, example, configuration
+    /// Print a rule's documentation: a built-in rule's why, example and configuration, or
+    /// what a tool's code means
+    #[command(
+        long_about = "Print a rule's documentation. A built-in rule (OG203, tool-owners): why it\n\
+            exists, a violation and its fix, how to configure and suppress it. A tool's code:\n\
+            a Pylint message (W0702, bare-except) as the pinned Pylint explains it\n\
+            (`pylint --help-msg`, provisioning an environment holding it the first time),\n\
+            a Flake8 code (E501, F401, C901) with a link to its checker's documentation,\n\
+            Black's and pytest's findings; each with its severity here and how to suppress it.\n\
+            Exit 2 for a code nobody knows."
+    )]
     Explain {
-        /// Rule id (e.g. OG203) or name (e.g. tool-owners)
+        /// Rule id (e.g. OG203), name (e.g. tool-owners) or a tool's code (W0702, E501)
         rule: String,
     },
     /// Report what the automation is worth: hours saved, findings and failed

@@ -35,6 +35,7 @@ mod shard;
 mod show_config;
 mod test_result;
 mod timings;
+mod tool_rule;
 mod toolenv;
 mod verdict;
 mod walk;
@@ -117,7 +118,11 @@ fn run_command(cli: &Cli) -> Result<ExitStatus> {
             Ok(ExitStatus::Passed)
         }
         Command::Explain { rule } => {
-            rules::explain(&mut anstream::stdout().lock(), rule)?;
+            let mut out = anstream::stdout().lock();
+            if rules::find(rule).is_none() && tool_rule::explain(&mut out, rule)? {
+                return Ok(ExitStatus::Passed);
+            }
+            rules::explain(&mut out, rule)?;
             Ok(ExitStatus::Passed)
         }
         Command::Roi(args) => {

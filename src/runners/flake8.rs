@@ -99,7 +99,7 @@ fn is_text(stdout: &[u8]) -> bool {
 }
 
 /// Where the codes of Flake8's own checkers are documented.
-fn help_url(code: &str) -> Option<&'static str> {
+pub(crate) fn help_url(code: &str) -> Option<&'static str> {
     match code.chars().next() {
         Some('F') => Some("https://flake8.pycqa.org/en/latest/user/error-codes.html"),
         Some('E' | 'W') => Some("https://pycodestyle.pycqa.org/en/latest/intro.html#error-codes"),

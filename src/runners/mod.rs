@@ -38,6 +38,7 @@ use crate::progress::Progress;
 use crate::repo::Repo;
 use crate::test_result::TestResult;
 pub(crate) use black_fmt::format as format_with_black;
+pub(crate) use flake8::help_url as flake8_help_url;
 pub(crate) use keys::KeyInputs;
 pub(crate) use plan::Pass;
 use plan::{Planner, ToolPlan};

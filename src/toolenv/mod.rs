@@ -95,6 +95,33 @@ pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
     })
 }
 
+/// An interpreter that has one tool, to ask the tool itself (`opsgate
+/// explain W0702`): the configured one, else a managed environment holding
+/// only that pinned tool (no repository is needed to answer). With the
+/// variables a tool gets.
+pub(crate) fn for_tool(
+    settings: &Settings,
+    tool: &ToolSettings,
+) -> Result<(PathBuf, Vec<(OsString, OsString)>)> {
+    let cache = cache_dir()?;
+    let mut env: Vec<(OsString, OsString)> = vec![
+        ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
+        ("PYLINTHOME".into(), cache.join("pylint").into_os_string()),
+    ];
+    if let Some(python) = &settings.python {
+        return Ok((python.clone(), env));
+    }
+    let pins = [format!("{}=={}", tool.kind.name(), tool.version)];
+    let spec = EnvSpec {
+        tools: &pins,
+        requirements: &requirements::Requirements::default(),
+        label: "an environment to ask the tool",
+    };
+    let python = provision::provision(&cache, &base_python().path, &spec, &settings.root)?;
+    env.push(("PYTHONNOUSERSITE".into(), "1".into()));
+    Ok((python, env))
+}
+
 /// The shared environment, and one per tool folder whose pins conflict (for
 /// its tests: it holds pytest and the folder's requirements).
 fn provision_managed(

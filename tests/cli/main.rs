@@ -12,6 +12,7 @@ mod cache_explain;
 mod changed;
 mod config;
 mod exit_codes;
+mod explain_tools;
 mod flake8_defaults;
 mod fmt;
 mod hook;
