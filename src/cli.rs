@@ -34,6 +34,18 @@ pub struct Cli {
 pub enum Command {
     /// Check a repository and exit 0 (passed), 1 (failed) or 2 (could not judge)
     Check(CheckArgs),
+    /// Format the Python files with the pinned Black of the tool environment, in place
+    #[command(
+        long_about = "Format the repository's Python files with the pinned Black of the tool\n\
+            environment `check` uses (provisioned as `check` provisions it), in place: the one\n\
+            opsgate command that writes to the tree. Without PATH, every Python file `check`\n\
+            gives Black (the same walk, ignores and per-folder `enabled`); with PATHs, those\n\
+            among them in the given files and folders.\n\n\
+            Exit codes: 0 formatted (or nothing to change), 1 Black could not parse a file\n\
+            (the others are formatted), 2 it could not run (bad usage or configuration, a\n\
+            PATH holding no such file, Black missing, crashed or timed out)."
+    )]
+    Fmt(FmtArgs),
     /// Record the current findings in a baseline file, so that they no longer fail the gate
     Baseline(BaselineArgs),
     /// Write an opsgate.toml holding the embedded defaults, commented
@@ -57,9 +69,19 @@ pub enum Command {
     Config(ConfigArgs),
     /// List every built-in rule: id, name, default severity, one line
     Rules,
-    /// Print a built-in rule's documentation: why, example, configuration
+    /// Print a rule's documentation: a built-in rule's why, example and configuration, or
+    /// what a tool's code means
+    #[command(
+        long_about = "Print a rule's documentation. A built-in rule (OG203, tool-owners): why it\n\
+            exists, a violation and its fix, how to configure and suppress it. A tool's code:\n\
+            a Pylint message (W0702, bare-except) as the pinned Pylint explains it\n\
+            (`pylint --help-msg`, provisioning an environment holding it the first time),\n\
+            a Flake8 code (E501, F401, C901) with a link to its checker's documentation,\n\
+            Black's and pytest's findings; each with its severity here and how to suppress it.\n\
+            Exit 2 for a code nobody knows."
+    )]
     Explain {
-        /// Rule id (e.g. OG203) or name (e.g. tool-owners)
+        /// Rule id (e.g. OG203), name (e.g. tool-owners) or a tool's code (W0702, E501)
         rule: String,
     },
     /// Report what the automation is worth: hours saved, findings and failed
@@ -87,7 +109,13 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
+    #[allow(clippy::doc_markdown)] // --help shows it as written
     /// Use the tools installed for this interpreter instead of the managed environment
+    ///
+    /// Else `python =` in the configuration; else opsgate provisions the managed environment
+    /// from $OPSGATE_BASE_PYTHON, else from the interpreter beside the opsgate executable when
+    /// it lives in a virtual environment's bin/ (pip, pipx, uvx), else from `python3` on PATH.
+    /// `opsgate config --show` names the one in use.
     #[arg(long, value_name = "PATH")]
     pub python: Option<PathBuf>,
 
@@ -186,6 +214,24 @@ pub struct BaselineArgs {
     /// Only drop the entries whose findings are gone; add none
     #[arg(long)]
     pub prune: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct FmtArgs {
+    /// Files or folders to format, inside the repository [default: all of it]
+    pub paths: Vec<PathBuf>,
+
+    /// The repository
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+
+    /// Configuration file (else opsgate.toml, else [tool.opsgate] in pyproject.toml, else defaults)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Use the Black installed for this interpreter instead of the managed environment
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

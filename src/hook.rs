@@ -4,7 +4,9 @@
 //! uncommitted edits neither hide nor cause findings. It goes where git looks
 //! for hooks (`core.hooksPath`, shared by every worktree), never replaces a
 //! hook opsgate did not write unless `--force` (which keeps a backup), and
-//! `--uninstall` removes only opsgate's own.
+//! `--uninstall` removes only opsgate's own. The hook runs the `opsgate` on
+//! `PATH`, falling back to the one that installed it: an upgrade or a rebuilt
+//! virtual environment does not break it.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -112,8 +114,18 @@ fn script(opsgate: &Path) -> String {
 # Runs the opsgate quality gate on the commits being pushed.
 # Installed by `opsgate install-hook`; remove with `opsgate install-hook --uninstall`.
 # Skip once with `git push --no-verify`.
-opsgate='{opsgate}'
-[ -x "$opsgate" ] || opsgate=opsgate
+# The `opsgate` on PATH (it survives upgrades and rebuilt environments),
+# else the one that installed this hook.
+recorded='{opsgate}'
+if command -v opsgate >/dev/null 2>&1; then
+  opsgate=opsgate
+elif [ -x "$recorded" ]; then
+  opsgate=$recorded
+else
+  echo "opsgate: push refused: no \`opsgate\` on PATH, and none at $recorded (where it was when this hook was installed)." >&2
+  echo "  Install it (\`pipx install opsgate\`) or put it on PATH, then push again; push with --no-verify to skip the gate once." >&2
+  exit 2
+fi
 status=0
 tree=
 # Interrupted (Ctrl-C, a cancelled job): opsgate stops its tools; the export

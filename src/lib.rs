@@ -9,6 +9,7 @@ mod ci;
 pub mod cli;
 mod config;
 mod discover;
+mod fmt;
 #[cfg(test)]
 mod fuzz;
 mod git;
@@ -30,6 +31,7 @@ mod runners;
 mod show_config;
 mod timings;
 mod tool_config;
+mod tool_rule;
 mod toolenv;
 
 use std::process::ExitCode;
@@ -87,6 +89,7 @@ fn run_command(cli: &Cli) -> Result<ExitStatus> {
             Verdict::Error => ExitStatus::Error,
         }),
         Command::Baseline(args) => baseline_command::run(args),
+        Command::Fmt(args) => fmt::run(args),
         Command::Merge(args) => Ok(match merge::run(args)? {
             Verdict::Passed => ExitStatus::Passed,
             Verdict::Failed => ExitStatus::Failed,
@@ -109,7 +112,11 @@ fn run_command(cli: &Cli) -> Result<ExitStatus> {
             Ok(ExitStatus::Passed)
         }
         Command::Explain { rule } => {
-            rules::explain(&mut anstream::stdout().lock(), rule)?;
+            let mut out = anstream::stdout().lock();
+            if rules::find(rule).is_none() && tool_rule::explain(&mut out, rule)? {
+                return Ok(ExitStatus::Passed);
+            }
+            rules::explain(&mut out, rule)?;
             Ok(ExitStatus::Passed)
         }
         Command::Roi(args) => {

@@ -30,7 +30,7 @@ pub(crate) fn run(args: &ConfigArgs, out: &mut dyn Write) -> Result<()> {
 
 /// The repository-relative path of `target` ("" for the root): relative to
 /// the root, else to the current folder; it must exist inside the root.
-fn relative_to_root(root: &Path, target: &Path) -> Result<String> {
+pub(crate) fn relative_to_root(root: &Path, target: &Path) -> Result<String> {
     let candidates: Vec<PathBuf> = if target.is_absolute() {
         vec![target.to_path_buf()]
     } else {
@@ -120,6 +120,15 @@ pub(crate) fn render(settings: &Settings, scopes: &Scopes, rel: &str) -> String 
     if let Some(python) = &settings.python {
         let python = python.strip_prefix(&settings.root).unwrap_or(python);
         let _ = writeln!(out, "python = {}\n", value(python.display().to_string()));
+    } else {
+        let base = crate::toolenv::base_python();
+        let _ = writeln!(
+            out,
+            "# python is not set: the tools run in opsgate's managed environment, built\n\
+             # from `{}` ({}).\n",
+            base.path.display(),
+            base.why
+        );
     }
     let _ = writeln!(out, "[gate]");
     let fail_on_from = if settings.fail_on_given {

@@ -125,7 +125,8 @@ pub(crate) fn compute(tools: &[ToolStandards], records: &[Record]) -> Roi {
         .filter(|n| *n > 0)
         .map(|n| resolved.iter().sum::<Duration>() / n);
     Roi {
-        hours_saved: with_inputs.iter().sum(),
+        // Folded from +0.0: `sum()` of nothing is -0.0.
+        hours_saved: with_inputs.iter().fold(0.0, |total, h| total + h),
         tools_with_inputs: with_inputs.len(),
         standards: Standards::of(
             &tools

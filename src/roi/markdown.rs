@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use super::figures::Roi;
-use super::{change, duration, hours, share};
+use super::{FIRST_RUN_HINT, change, duration, hours, share, working_days};
 
 /// Text from the repository or the audit trail, safe in a table cell.
 fn cell(text: &str) -> String {
@@ -33,7 +33,9 @@ pub(crate) fn render(title: &str, roi: &Roi) -> String {
                 &last[..10]
             );
         }
-        _ => out.push_str("No audit records given: trend and MTTR need `--audit FILE`.\n\n"),
+        _ => {
+            let _ = writeln!(out, "{FIRST_RUN_HINT}\n");
+        }
     }
     summary(&mut out, roi);
     tools(&mut out, roi);
@@ -46,9 +48,9 @@ fn summary(out: &mut String, roi: &Roi) {
     out.push_str("| Figure | Value |\n|---|---|\n");
     let _ = writeln!(
         out,
-        "| Engineering hours saved per month | **{}** (≈ {:.1} working days), {} of {} tools declare their inputs |",
+        "| Engineering hours saved per month | **{}** (≈ {} working days), {} of {} tools declare their inputs |",
         hours(roi.hours_saved),
-        roi.hours_saved / 8.0,
+        working_days(roi.hours_saved),
         roi.tools_with_inputs,
         roi.tools.len()
     );

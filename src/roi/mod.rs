@@ -76,6 +76,20 @@ pub(crate) fn hours(value: f64) -> String {
     format!("{} h", svg::number(value))
 }
 
+/// `1.5` working days of 8 hours, for `hours_saved`.
+pub(crate) fn working_days(hours: f64) -> String {
+    let days = hours / 8.0;
+    // Never a signed zero: an empty sum of hours is -0.0.
+    let days = if days.abs() < 0.05 { 0.0 } else { days };
+    format!("{days:.1}")
+}
+
+/// How to start the audit history, for a report that has none.
+pub(crate) const FIRST_RUN_HINT: &str = "No audit history yet: trends, failed gates and MTTR \
+    need one. Start it by adding `--audit opsgate-audit.jsonl` to the `opsgate check` your CI \
+    runs (each run appends one line; keep the file between runs, e.g. in the CI cache or a \
+    branch), then pass it here: `opsgate roi --audit opsgate-audit.jsonl`.";
+
 /// `3 h 10 min`, `2 d 3 h`, `45 min`.
 pub(crate) fn duration(value: Duration) -> String {
     let minutes = (value.as_secs() + 30) / 60;

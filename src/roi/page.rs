@@ -15,6 +15,7 @@ body{font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:
 main{max-width:1080px;margin:0 auto;padding:28px 24px 48px}
 h1{font-size:26px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 12px}
 .sub{color:#5b6673;margin:0 0 24px}
+.hint{background:#fff8c5;border-radius:6px;padding:8px 12px;margin:0 0 24px}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(190px,1fr));gap:14px}
 .card{background:#fff;border-radius:10px;padding:16px 18px;box-shadow:0 1px 3px rgba(0,0,0,.08)}
 .card .k{font-size:13px;color:#5b6673;text-transform:uppercase;letter-spacing:.03em}
@@ -60,6 +61,13 @@ pub(crate) fn render(title: &str, roi: &Roi) -> String {
         _ => format!("{} tools; no audit records given", roi.tools.len()),
     };
     let _ = write!(out, "<p class=\"sub\">{}</p>", escape(&period));
+    if roi.first_run.is_none() {
+        let _ = write!(
+            out,
+            "<p class=\"hint\">{}</p>",
+            escape(super::FIRST_RUN_HINT)
+        );
+    }
     cards(&mut out, roi);
     charts(&mut out, roi);
     tools(&mut out, roi);
@@ -94,8 +102,8 @@ fn cards(out: &mut String, roi: &Roi) {
         "Hours saved per month",
         &hours(roi.hours_saved),
         &format!(
-            "≈ {:.1} working days · {} of {} tools declare inputs",
-            roi.hours_saved / 8.0,
+            "≈ {} working days · {} of {} tools declare inputs",
+            super::working_days(roi.hours_saved),
             roi.tools_with_inputs,
             roi.tools.len()
         ),

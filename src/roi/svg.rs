@@ -41,6 +41,8 @@ fn count_top(max: f64) -> f64 {
 
 /// A number as a label: no decimals when whole, else one.
 pub(crate) fn number(value: f64) -> String {
+    // An empty sum is -0.0, and -0.04 rounds to "-0.0": never print a signed zero.
+    let value = if value.abs() < 0.05 { 0.0 } else { value };
     if (value - value.round()).abs() < 0.05 {
         format!("{value:.0}")
     } else {

@@ -48,7 +48,7 @@ impl Runner for Black {
                     ctx.relative_path(&file.path),
                     Span::at(file.first_changed_line, None),
                     format!(
-                        "Black would reformat this file ({} change{}); run `black {}`",
+                        "Black would reformat this file ({} change{}); run `opsgate fmt {}`",
                         file.hunks,
                         if file.hunks == 1 { "" } else { "s" },
                         file.quoted_path
@@ -154,7 +154,7 @@ fn hunk_old_start(line: &str) -> Option<u32> {
     rest[..end].parse().ok()
 }
 
-struct ParseError {
+pub(super) struct ParseError {
     path: String,
     line: Option<u32>,
     column: Option<u32>,
@@ -165,7 +165,7 @@ struct ParseError {
 /// `error: cannot parse: PATH:LINE:COL` followed by the source line, a caret
 /// and the reason (`ParseError: bad input`), and
 /// `error: cannot format PATH: MESSAGE` (with `LINE:COL:` in older versions).
-fn parse_errors(stderr: &str) -> Vec<ParseError> {
+pub(super) fn parse_errors(stderr: &str) -> Vec<ParseError> {
     let lines: Vec<&str> = stderr.lines().collect();
     let mut errors = Vec::new();
     for (index, line) in lines.iter().enumerate() {
@@ -231,7 +231,7 @@ fn quote(path: &str) -> String {
 /// the file the whole set finds. Black's own search: from that folder up,
 /// the first holding `.git`, an `.hg` folder or a `pyproject.toml` with a
 /// `[tool.black]` table.
-fn project_config(repo: &Repo) -> Option<PathBuf> {
+pub(super) fn project_config(repo: &Repo) -> Option<PathBuf> {
     let mut files = python_paths(repo).into_iter();
     let first = files.next()?;
     let mut common: Vec<&str> = first.split('/').collect();

@@ -3,7 +3,8 @@
 //! lines the repository's own configuration adds (`--count`, `--statistics`,
 //! `--benchmark`) are told apart and paths or messages with colons parse.
 //! Exit 0 clean, 1 findings; anything else, or exit 1 without a finding line,
-//! means flake8 itself failed.
+//! means flake8 itself failed. Without a Flake8 configuration in the
+//! repository it runs with Black's settings (`flake8_defaults`).
 
 use std::ffi::OsString;
 
@@ -29,6 +30,7 @@ impl Runner for Flake8 {
             "--no-show-source".into(),
             format!("--jobs={}", ctx.jobs).into(),
         ];
+        args.extend(super::flake8_defaults::args(&ctx.repo.root));
         args.extend(file_args(files));
         args
     }
@@ -97,7 +99,7 @@ fn is_text(stdout: &[u8]) -> bool {
 }
 
 /// Where the codes of Flake8's own checkers are documented.
-fn help_url(code: &str) -> Option<&'static str> {
+pub(crate) fn help_url(code: &str) -> Option<&'static str> {
     match code.chars().next() {
         Some('F') => Some("https://flake8.pycqa.org/en/latest/user/error-codes.html"),
         Some('E' | 'W') => Some("https://pycodestyle.pycqa.org/en/latest/intro.html#error-codes"),

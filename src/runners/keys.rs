@@ -155,6 +155,15 @@ impl KeyInputs {
         } else {
             String::new()
         };
+        // Black's settings or none, as found above the root too.
+        let flake8_defaults = if tool.kind == ToolKind::Flake8 {
+            super::flake8_defaults::args(&repo.root)
+                .join(std::ffi::OsStr::new(" "))
+                .to_string_lossy()
+                .into_owned()
+        } else {
+            String::new()
+        };
         vec![
             ("opsgate's version", env!("CARGO_PKG_VERSION").to_owned()),
             ("the tool", name.to_owned()),
@@ -168,6 +177,7 @@ impl KeyInputs {
             ("the severity map", format!("{:?}", tool.severity)),
             ("the import roots", repo.import_roots.join(",")),
             ("the variables passed to tests", pass_env),
+            ("Flake8's settings without a configuration", flake8_defaults),
         ]
     }
 

@@ -3,11 +3,13 @@
 //! the processes, concurrently and with a timeout, is done here for all.
 
 mod black;
+mod black_fmt;
 mod conclude;
 mod costs;
 mod credentials;
 mod explain;
 mod flake8;
+mod flake8_defaults;
 #[cfg(test)]
 mod fuzz;
 mod invocation;
@@ -37,6 +39,8 @@ use crate::discover::changed::Focus;
 use crate::discover::repo::Repo;
 use crate::model::ToolKind;
 use crate::progress::Progress;
+pub(crate) use black_fmt::format as format_with_black;
+pub(crate) use flake8::help_url as flake8_help_url;
 use invocation::{Failure, Invocation, Ran, failure_message, groups, millis};
 pub(crate) use keys::KeyInputs;
 pub(crate) use plan::Pass;

@@ -3,8 +3,10 @@
 //! With `--python` (or `python =` in the configuration) the tools installed
 //! for that interpreter are used as they are. Otherwise opsgate provisions
 //! virtual environments under its cache folder (`provision`) holding the
-//! pinned tools and what the repository declares (`requirements`).
+//! pinned tools and what the repository declares (`requirements`), from the
+//! interpreter `base_python` picks.
 
+mod base_python;
 mod provision;
 mod requirements;
 
@@ -22,6 +24,7 @@ use crate::config::{Settings, ToolSettings};
 use crate::discover::repo::Repo;
 use crate::model::ToolKind;
 use crate::runners::{self, IsolatedEnv, ProcessError, Toolbox};
+pub(crate) use base_python::base_python;
 use provision::EnvSpec;
 
 const PROBE_TIMEOUT: Duration = Duration::from_mins(1);
@@ -65,7 +68,7 @@ pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
             python: settings
                 .python
                 .clone()
-                .unwrap_or_else(provision::base_python),
+                .unwrap_or_else(|| base_python().path),
             python_version: String::new(),
             versions: BTreeMap::new(),
             env: Vec::new(),
@@ -93,6 +96,33 @@ pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
     })
 }
 
+/// An interpreter that has one tool, to ask the tool itself (`opsgate
+/// explain W0702`): the configured one, else a managed environment holding
+/// only that pinned tool (no repository is needed to answer). With the
+/// variables a tool gets.
+pub(crate) fn for_tool(
+    settings: &Settings,
+    tool: &ToolSettings,
+) -> Result<(PathBuf, Vec<(OsString, OsString)>)> {
+    let cache = cache_dir()?;
+    let mut env: Vec<(OsString, OsString)> = vec![
+        ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
+        ("PYLINTHOME".into(), cache.join("pylint").into_os_string()),
+    ];
+    if let Some(python) = &settings.python {
+        return Ok((python.clone(), env));
+    }
+    let pins = [format!("{}=={}", tool.kind.name(), tool.version)];
+    let spec = EnvSpec {
+        tools: &pins,
+        requirements: &requirements::Requirements::default(),
+        label: "an environment to ask the tool",
+    };
+    let python = provision::provision(&cache, &base_python().path, &spec, &settings.root)?;
+    env.push(("PYTHONNOUSERSITE".into(), "1".into()));
+    Ok((python, env))
+}
+
 /// The shared environment, and one per tool folder whose pins conflict (for
 /// its tests: it holds pytest and the folder's requirements).
 fn provision_managed(
@@ -101,7 +131,7 @@ fn provision_managed(
     repo: &Repo,
 ) -> Result<(PathBuf, Vec<IsolatedEnv>)> {
     let plan = requirements::plan(repo)?;
-    let base = provision::base_python();
+    let base = base_python().path;
     let pins: Vec<String> = tools
         .iter()
         .map(|t| format!("{}=={}", t.kind.name(), t.version))

@@ -31,11 +31,6 @@ pub(crate) struct EnvSpec<'a> {
     pub(crate) label: &'a str,
 }
 
-/// The interpreter the managed environment is built from.
-pub(crate) fn base_python() -> PathBuf {
-    std::env::var_os("OPSGATE_BASE_PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from)
-}
-
 /// Returns the `python` of a ready environment for `spec`, building it first
 /// if needed.
 pub(crate) fn provision(cache: &Path, base: &Path, spec: &EnvSpec, root: &Path) -> Result<PathBuf> {
@@ -60,9 +55,10 @@ pub(crate) fn provision(cache: &Path, base: &Path, spec: &EnvSpec, root: &Path) 
         fs::remove_dir_all(&dir).with_context(|| format!("removing `{}`", dir.display()))?;
     }
     anstream::eprintln!(
-        "opsgate: provisioning {} ({}) in {}; later runs reuse it",
+        "opsgate: provisioning {} ({}) from {} in {}; later runs reuse it",
         spec.label,
         spec.tools.join(", "),
+        base.display(),
         dir.display()
     );
     build(base, &dir, spec, root).inspect_err(|_| {

@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 
 use crate::{CliTest, all_output, cache_dir, exit_code, stderr, tools_python};
 
-fn git(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> Output {
     Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -23,12 +23,12 @@ fn git(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn ok(output: &Output) {
+pub(crate) fn ok(output: &Output) {
     assert!(output.status.success(), "{}", stderr(output));
 }
 
 /// The clean fixture committed in a repository with a bare `origin`.
-fn repository(test: &CliTest) -> PathBuf {
+pub(crate) fn repository(test: &CliTest) -> PathBuf {
     let repo = test.root();
     let remote = test.outside().join("remote.git");
     ok(&git(

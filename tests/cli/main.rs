@@ -5,14 +5,19 @@
 //! cannot provision them skips the real-tool tests; with `CI=true` it fails.
 
 mod audit;
+mod base_python;
 mod cache;
 mod cache_concurrent;
 mod cache_explain;
 mod changed;
 mod config;
 mod exit_codes;
+mod explain_tools;
+mod flake8_defaults;
+mod fmt;
 mod git_safety;
 mod hook;
+mod hook_path;
 mod hostile;
 mod interrupt;
 mod legacy;
@@ -23,6 +28,7 @@ mod pylint_lookup;
 mod pylint_parts;
 mod readonly;
 mod reports;
+mod roi_first_run;
 mod rules;
 mod shard;
 mod subpath;

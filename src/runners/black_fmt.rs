@@ -1,0 +1,71 @@
+//! Black of the tool environment, writing: `opsgate fmt`. The one place
+//! opsgate changes the tree, and only on that explicit request. The same
+//! interpreter, variables and `--config` as the check, without `--check`.
+
+use std::ffi::OsString;
+use std::process::Command;
+
+use anyhow::{Result, bail};
+
+use super::black::{parse_errors, project_config};
+use super::{ProcessError, Toolbox, file_args, process};
+use crate::config::ToolSettings;
+use crate::discover::repo::Repo;
+
+/// What Black did with the files it was given.
+pub(crate) struct Formatted {
+    /// Files Black could not parse (it formats the others).
+    pub(crate) unparsable: usize,
+    /// Black's own report: what it reformatted, what it could not.
+    pub(crate) report: String,
+}
+
+/// Runs Black on `files` (relative to the root), in place.
+///
+/// # Errors
+/// When Black cannot start, times out, or fails other than on a file it
+/// cannot parse.
+pub(crate) fn format(
+    toolbox: &Toolbox,
+    repo: &Repo,
+    black: &ToolSettings,
+    jobs: usize,
+    files: &[&str],
+) -> Result<Formatted> {
+    let mut command = Command::new(&toolbox.python);
+    command.args(["-m", "black", "--no-color", "--workers"]);
+    command.arg(jobs.to_string());
+    if let Some(config) = project_config(repo) {
+        command.arg("--config").arg(config);
+    }
+    command
+        .args(file_args(files).collect::<Vec<OsString>>())
+        .current_dir(&repo.root)
+        .envs(toolbox.env.iter().map(|(k, v)| (k, v)));
+    let output = match process::run(command, black.timeout) {
+        Ok(output) => output,
+        Err(ProcessError::Spawn(err)) => {
+            bail!("cannot start `{}`: {err}", toolbox.python.display())
+        }
+        Err(ProcessError::TimedOut { after, .. }) => bail!(
+            "black did not finish within {}; it was killed. Raise `timeout` under [tools.black] \
+             if it needs longer",
+            humantime::format_duration(after)
+        ),
+        Err(ProcessError::OutputTooLarge) => {
+            bail!("black printed more output than opsgate accepts")
+        }
+    };
+    let report = output.stderr_text();
+    let unparsable = parse_errors(&report).len();
+    match output.code {
+        Some(0) => Ok(Formatted { unparsable, report }),
+        // 123: some file could not be formatted; the others were.
+        Some(123) if unparsable > 0 => Ok(Formatted { unparsable, report }),
+        _ => bail!(
+            "black failed ({}):\n{}",
+            output.describe_exit(),
+            output.stderr_tail(15)
+        ),
+    }
+}
