@@ -10,6 +10,7 @@ mod cache_concurrent;
 mod cache_explain;
 mod changed;
 mod config;
+mod docs;
 mod exit_codes;
 mod hook;
 mod hostile;
