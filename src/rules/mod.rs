@@ -7,6 +7,8 @@ mod codeowners;
 mod codeowners_missing;
 mod codeowners_syntax;
 mod commands;
+#[cfg(test)]
+mod docs_page;
 mod expired_suppression;
 #[cfg(test)]
 mod fuzz;

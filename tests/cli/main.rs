@@ -11,6 +11,7 @@ mod cache_concurrent;
 mod cache_explain;
 mod changed;
 mod config;
+mod docs;
 mod exit_codes;
 mod explain_tools;
 mod flake8_defaults;

@@ -1,12 +1,13 @@
 //! Where opsgate runs: the GitHub Action (validated, and its run step
-//! exercised with GitHub's environment), the README workflow, the GitLab CI
+//! exercised with GitHub's environment), the example workflows, the GitLab CI
 //! job (run by gitlab-ci-local with its shell executor) and the pre-commit
-//! manifest.
+//! manifest. The docs link these files rather than copy them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use crate::docs::doc_pages;
 use crate::{
     CliTest, all_output, cache_dir, exit_code, npm_package, stderr, tools_python, validator_python,
 };
@@ -15,13 +16,24 @@ fn repo_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(name)
 }
 
-/// The fenced block that follows `<!-- opsgate:NAME -->` in README.md.
-fn readme_block(name: &str) -> String {
-    let readme = std::fs::read_to_string(repo_file("README.md")).unwrap();
-    let marker = format!("<!-- opsgate:{name} -->\n```yaml\n");
-    let start = readme.find(&marker).expect("README holds the block") + marker.len();
-    let end = start + readme[start..].find("```\n").unwrap();
-    readme[start..end].to_owned()
+/// An example CI file, which the docs link rather than copy.
+fn example_file(name: &str) -> String {
+    std::fs::read_to_string(repo_file(name)).unwrap()
+}
+
+/// The docs link the example file and hold no copy of it: a copy would drift.
+fn assert_linked_not_copied(name: &str) {
+    let example = example_file(name);
+    let first = example.lines().next().unwrap();
+    let ci = std::fs::read_to_string(repo_file("docs/ci.md")).unwrap();
+    assert!(
+        ci.contains(&format!("](../{name})")),
+        "docs/ci.md links {name}"
+    );
+    for page in doc_pages() {
+        let text = std::fs::read_to_string(&page).unwrap();
+        assert!(!text.contains(first), "{} copies {name}", page.display());
+    }
 }
 
 fn action_validator() -> Option<PathBuf> {
@@ -59,8 +71,9 @@ fn action_yml_passes_action_validator() {
 }
 
 #[test]
-fn the_readme_workflow_passes_action_validator_and_uses_the_action() {
-    let workflow = readme_block("github-workflow");
+fn the_example_workflow_passes_action_validator_and_uses_the_action() {
+    assert_linked_not_copied("examples/github-actions/opsgate.yml");
+    let workflow = example_file("examples/github-actions/opsgate.yml");
     assert!(workflow.contains("uses: your-org/opsgate@"));
     assert!(workflow.contains("security-events: write"));
     let dir = tempfile::tempdir().unwrap();
@@ -71,8 +84,9 @@ fn the_readme_workflow_passes_action_validator_and_uses_the_action() {
 }
 
 #[test]
-fn the_readme_sharded_workflow_passes_action_validator_and_merges_with_the_action() {
-    let workflow = readme_block("github-workflow-sharded");
+fn the_example_sharded_workflow_passes_action_validator_and_merges_with_the_action() {
+    assert_linked_not_copied("examples/github-actions/opsgate-sharded.yml");
+    let workflow = example_file("examples/github-actions/opsgate-sharded.yml");
     assert!(workflow.contains("--shard ${{ matrix.shard }}/3"));
     assert!(workflow.contains("merge: "));
     let dir = tempfile::tempdir().unwrap();
@@ -230,15 +244,13 @@ fn the_action_step_passes_fail_on_through() {
 }
 
 #[test]
-fn the_readme_gitlab_job_is_the_example_file() {
-    let example = std::fs::read_to_string(repo_file(".gitlab-ci.example.yml")).unwrap();
-    assert_eq!(readme_block("gitlab-ci"), example);
+fn the_docs_link_the_gitlab_example_file() {
+    assert_linked_not_copied(".gitlab-ci.example.yml");
 }
 
 #[test]
-fn the_readme_sharded_gitlab_jobs_are_the_example_file() {
-    let example = std::fs::read_to_string(repo_file(".gitlab-ci.sharded.example.yml")).unwrap();
-    assert_eq!(readme_block("gitlab-ci-sharded"), example);
+fn the_docs_link_the_sharded_gitlab_example_file() {
+    assert_linked_not_copied(".gitlab-ci.sharded.example.yml");
 }
 
 #[test]
