@@ -63,6 +63,8 @@ fn actionlint(repo: &Path) {
     let Some(bin) = crate::packaging::packaging_bin() else {
         return;
     };
+    // actionlint finds the workflows from the repository's root.
+    crate::git(repo, &["init", "-q"]);
     let output = Command::new(bin.join("actionlint"))
         .arg("-no-color")
         .current_dir(repo)
