@@ -44,6 +44,8 @@ fn every_documented_pin_is_the_cargo_toml_version() {
             ("pre-commit's rev", "rev: v"),
             ("the archive's name", "opsgate-"),
             ("the release tag", "releases/tag/v"),
+            ("cargo's tag", "--tag v"),
+            ("the download folder", "download/v"),
         ] {
             for pin in pins(&text, prefix) {
                 // Placeholders (`opsgate==$OPSGATE_VERSION`, `vX.Y.Z`) and
