@@ -15,7 +15,8 @@ pub use crate::report::{OutputArg, ReportFormat};
 #[derive(Debug, Parser)]
 #[command(
     name = "opsgate",
-    version,
+    // The commit comes from build.rs: "unknown" in a build from a source archive.
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("OPSGATE_COMMIT"), ")"),
     about = "Quality gate for repositories of Python operations scripts",
     long_about = "Quality gate for repositories of Python operations scripts.\n\n\
         Runs Black, Flake8, Pylint and pytest with pinned versions and reports\n\

@@ -17,6 +17,7 @@ const MARKED_BLOCKS: &[&str] = &[
     "overrides-root",   // the_per_folder_example_shows_what_config_show_prints
     "overrides-folder", // the same
     "config-show",      // the same
+    "pre-commit-local", // packaging::the_documented_local_pre_commit_hook_installs_the_wheel_without_rust
 ];
 
 /// README.md and the pages in docs/.

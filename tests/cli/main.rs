@@ -4,6 +4,7 @@
 //! every test (which also exercises its lock). Outside CI a machine that
 //! cannot provision them skips the real-tool tests; with `CI=true` it fails.
 
+mod action_install;
 mod audit;
 mod base_python;
 mod cache;
@@ -23,7 +24,9 @@ mod hostile;
 mod interrupt;
 mod legacy;
 mod overrides;
+mod packaging;
 mod pages;
+mod pins;
 mod platforms;
 mod pylint_lookup;
 mod pylint_parts;

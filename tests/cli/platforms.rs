@@ -70,6 +70,73 @@ fn action_yml_passes_action_validator() {
     validate_with_action_validator(&repo_file("action.yml"));
 }
 
+/// actionlint on the workflow files of `repo` (its `.github/workflows`).
+fn actionlint(repo: &Path) {
+    let Some(bin) = crate::packaging::packaging_bin() else {
+        return;
+    };
+    // actionlint finds the workflows from the repository's root.
+    crate::git(repo, &["init", "-q"]);
+    let output = Command::new(bin.join("actionlint"))
+        .arg("-no-color")
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "actionlint in {}:\n{}",
+        repo.display(),
+        all_output(&output)
+    );
+}
+
+#[test]
+fn the_release_workflow_passes_actionlint_and_action_validator() {
+    let workflow = repo_file(".github/workflows/release.yml");
+    validate_with_action_validator(&workflow);
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join(".github/workflows/release.yml");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(&workflow, &copy).unwrap();
+    actionlint(dir.path());
+    let text = std::fs::read_to_string(&workflow).unwrap();
+    // What the action's installer and README promise is what it builds.
+    for promise in [
+        "tags: [\"v*\"]",
+        "scripts/release-archive",
+        "unknown-linux-musl",
+        "apple-darwin",
+        "--compatibility manylinux2014",
+        "--compatibility musllinux_1_2",
+        "maturin sdist",
+        "pypa/gh-action-pypi-publish",
+        "id-token: write",
+        "gh release create",
+    ] {
+        assert!(text.contains(promise), "release.yml lacks {promise}");
+    }
+}
+
+/// The example workflows with `uses: ./` and this action.yml beside them:
+/// actionlint checks their `with:` against the action's inputs.
+#[test]
+fn the_example_workflows_and_action_yml_pass_actionlint() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(repo_file("action.yml"), dir.path().join("action.yml")).unwrap();
+    for (name, block) in [
+        ("opsgate.yml", "examples/github-actions/opsgate.yml"),
+        ("sharded.yml", "examples/github-actions/opsgate-sharded.yml"),
+    ] {
+        let workflow = example_file(block);
+        let pin = format!("your-org/opsgate@v{}", env!("CARGO_PKG_VERSION"));
+        assert!(workflow.contains(&pin), "{block} pins {pin}");
+        let path = dir.path().join(".github/workflows").join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, workflow.replace(&pin, "./")).unwrap();
+    }
+    actionlint(dir.path());
+}
+
 #[test]
 fn the_example_workflow_passes_action_validator_and_uses_the_action() {
     assert_linked_not_copied("examples/github-actions/opsgate.yml");
@@ -325,16 +392,18 @@ fn the_gitlab_job_runs_in_gitlab_ci_local_and_keeps_its_reports() {
     git(&["add", "-A", "-f"]);
     git(&["commit", "-q", "-m", "ops repository"]);
 
-    // opsgate is on PATH, so the job skips installing it.
-    let bin = assert_cmd::cargo::cargo_bin("opsgate");
-    let path = format!(
-        "{}:{}",
-        bin.parent().unwrap().display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    // The job installs `opsgate==$OPSGATE_VERSION` with pip, as it would
+    // from PyPI: pip's own variables point it at the wheel built from this
+    // checkout, and no Rust is on PATH.
+    let Some(dist) = crate::packaging::dist() else {
+        return;
+    };
+    let wheels = format!("PIP_FIND_LINKS={}", dist.wheel.parent().unwrap().display());
+    let path = crate::packaging::path_without_rust();
     let gitlab = |args: &[&str]| {
         Command::new(&gcl)
             .args(args)
+            .args(["--variable", &wheels, "--variable", "PIP_NO_INDEX=1"])
             .current_dir(&repo)
             .env("PATH", &path)
             .env_remove("PYTHONPATH")
@@ -353,6 +422,13 @@ fn the_gitlab_job_runs_in_gitlab_ci_local_and_keeps_its_reports() {
     let log = all_output(&job);
     assert!(!job.status.success(), "the gate must fail this job:\n{log}");
     assert!(log.contains("FAILED"), "{log}");
+    // The job names the opsgate it installed: the wheel of this checkout.
+    let version = std::process::Command::new(assert_cmd::cargo::cargo_bin("opsgate"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    let version = String::from_utf8(version.stdout).unwrap();
+    assert!(log.contains(version.trim()), "{version}: {log}");
     // `when: always`: the reports are kept although the job failed.
     let artifacts = repo.join(".gitlab-ci-local/artifacts/opsgate");
     let junit = std::fs::read_to_string(artifacts.join("opsgate-junit.xml")).unwrap();
