@@ -5,6 +5,7 @@
 //! cannot provision them skips the real-tool tests; with `CI=true` it fails.
 
 mod action_install;
+mod architecture;
 mod audit;
 mod base_python;
 mod cache;
