@@ -392,18 +392,19 @@ fn the_gitlab_job_runs_in_gitlab_ci_local_and_keeps_its_reports() {
     git(&["add", "-A", "-f"]);
     git(&["commit", "-q", "-m", "ops repository"]);
 
-    // The job installs `opsgate==$OPSGATE_VERSION` with pip, as it would
-    // from PyPI: pip's own variables point it at the wheel built from this
-    // checkout, and no Rust is on PATH.
+    // The job installs `$OPSGATE_PACKAGE` with pip, as it would
+    // `opsgate==$OPSGATE_VERSION` from PyPI: here the wheel built from this
+    // checkout, with no Rust on PATH. (A pip variable would also reach
+    // opsgate's provisioning of the tools, from PyPI.)
     let Some(dist) = crate::packaging::dist() else {
         return;
     };
-    let wheels = format!("PIP_FIND_LINKS={}", dist.wheel.parent().unwrap().display());
+    let package = format!("OPSGATE_PACKAGE={}", dist.wheel.display());
     let path = crate::packaging::path_without_rust();
     let gitlab = |args: &[&str]| {
         Command::new(&gcl)
             .args(args)
-            .args(["--variable", &wheels, "--variable", "PIP_NO_INDEX=1"])
+            .args(["--variable", &package])
             .current_dir(&repo)
             .env("PATH", &path)
             .env_remove("PYTHONPATH")
