@@ -106,19 +106,8 @@ pub struct CheckArgs {
     #[arg(default_value = ".")]
     pub path: PathBuf,
 
-    /// Configuration file (else opsgate.toml, else [tool.opsgate] in pyproject.toml, else defaults)
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    #[allow(clippy::doc_markdown)] // --help shows it as written
-    /// Use the tools installed for this interpreter instead of the managed environment
-    ///
-    /// Else `python =` in the configuration; else opsgate provisions the managed environment
-    /// from $OPSGATE_BASE_PYTHON, else from the interpreter beside the opsgate executable when
-    /// it lives in a virtual environment's bin/ (pip, pipx, uvx), else from `python3` on PATH.
-    /// `opsgate config --show` names the one in use.
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 
     /// Report written to stdout [default: terminal]
     #[arg(long, value_name = "FMT")]
@@ -131,12 +120,6 @@ pub struct CheckArgs {
     /// Lowest severity that fails the gate, everywhere, over any per-folder threshold [default: from configuration, else warning]
     #[arg(long, value_name = "SEVERITY", value_parser = severity_parser())]
     pub fail_on: Option<Severity>,
-
-    /// Tool processes at once, and walk threads [default: all cores]; Pylint checks its files
-    /// in as many forked copies of itself (`OPSGATE_PYLINT_PARTS=1`: one process, no copies;
-    /// `N`: N separate processes)
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<NonZeroUsize>,
 
     /// Neither read nor write the result cache: every tool checks every file
     #[arg(long)]
@@ -190,23 +173,38 @@ pub struct CheckArgs {
     pub incident: Vec<String>,
 }
 
+/// Where the settings come from, shared by the commands that run the tools.
+#[derive(Debug, Default, clap::Args)]
+pub struct SettingsArgs {
+    /// Configuration file (else opsgate.toml, else [tool.opsgate] in pyproject.toml, else defaults)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    #[allow(clippy::doc_markdown)] // --help shows it as written
+    /// Use the tools installed for this interpreter instead of the managed environment
+    ///
+    /// Else `python =` in the configuration; else opsgate provisions the managed environment
+    /// from $OPSGATE_BASE_PYTHON, else from the interpreter beside the opsgate executable when
+    /// it lives in a virtual environment's bin/ (pip, pipx, uvx), else from `python3` on PATH.
+    /// `opsgate config --show` names the one in use.
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<PathBuf>,
+
+    /// Tool processes at once, and walk threads [default: all cores]; Pylint checks its files
+    /// in as many forked copies of itself (`OPSGATE_PYLINT_PARTS=1`: one process, no copies;
+    /// `N`: N separate processes)
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<NonZeroUsize>,
+}
+
 #[derive(Debug, clap::Args)]
 pub struct BaselineArgs {
     /// Repository to record (its root, found as for check; a folder inside it is refused)
     #[arg(default_value = ".")]
     pub path: PathBuf,
 
-    /// Configuration file (else opsgate.toml, else [tool.opsgate] in pyproject.toml, else defaults)
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-
-    /// Use the tools installed for this interpreter instead of the managed environment
-    #[arg(long, value_name = "PATH")]
-    pub python: Option<PathBuf>,
-
-    /// Tool processes at once, and walk threads [default: all cores]
-    #[arg(long, value_name = "N")]
-    pub jobs: Option<NonZeroUsize>,
+    #[command(flatten)]
+    pub settings: SettingsArgs,
 
     /// The baseline file to write [default: .opsgate-baseline.json at the root]
     #[arg(long, value_name = "FILE")]
@@ -364,9 +362,9 @@ impl CheckArgs {
     pub(crate) fn sources(&self) -> Sources {
         Sources {
             path: self.path.clone(),
-            config: self.config.clone(),
-            python: self.python.clone(),
-            jobs: self.jobs,
+            config: self.settings.config.clone(),
+            python: self.settings.python.clone(),
+            jobs: self.settings.jobs,
             fail_on: self.fail_on,
         }
     }
@@ -401,9 +399,9 @@ impl CheckArgs {
 impl BaselineArgs {
     pub(crate) fn sources(&self) -> Sources {
         Sources {
-            python: self.python.clone(),
-            jobs: self.jobs,
-            ..Sources::repository(self.path.clone(), self.config.clone())
+            python: self.settings.python.clone(),
+            jobs: self.settings.jobs,
+            ..Sources::repository(self.path.clone(), self.settings.config.clone())
         }
     }
 }
