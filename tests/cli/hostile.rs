@@ -582,7 +582,7 @@ fn broken_tool_configurations_exit_2_with_the_tools_complaint() {
     let Some(_) = tools_python() else { return };
     let cases = [
         // Flake8 itself skips a `.flake8` that is not INI at all (see
-        // RELIABILITY.md); a value it cannot read stops it.
+        // docs/reliability.md); a value it cannot read stops it.
         (
             ".flake8",
             "[flake8]\nmax-line-length = eighty\n",
