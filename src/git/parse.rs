@@ -123,5 +123,78 @@ pub(super) fn hunk_new_range(header: &[u8]) -> Option<(u32, u32)> {
         Some((start, count)) => (start.parse::<u32>().ok()?, count.parse::<u32>().ok()?),
         None => (new.parse::<u32>().ok()?, 1),
     };
-    (count > 0).then(|| (start, start + count - 1))
+    // Saturating: a header claiming more lines than exist must not panic,
+    // nor drop the hunk (its lines would pass as old).
+    (count > 0).then(|| (start, start.saturating_add(count - 1)))
+}
+
+#[cfg(test)]
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// git's `quote_c_style`, the inverse of `unquote_c_style`.
+    fn quote_c_style(raw: &[u8]) -> Vec<u8> {
+        let mut out = vec![b'"'];
+        for &byte in raw {
+            match byte {
+                b'"' | b'\\' => out.extend([b'\\', byte]),
+                b'\n' => out.extend(b"\\n"),
+                b'\t' => out.extend(b"\\t"),
+                0x20..=0x7e => out.push(byte),
+                _ => out.extend(format!("\\{byte:03o}").bytes()),
+            }
+        }
+        out.push(b'"');
+        out
+    }
+
+    proptest! {
+        #![proptest_config(crate::fuzz::config())]
+
+        /// `git diff --name-status -z` output of any shape: entries or an
+        /// error, never a panic.
+        #[test]
+        fn any_name_status_parses_or_is_an_error(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+            let _ = parse_name_status(&bytes);
+        }
+
+        /// Any patch: ranges whose start is not past their end.
+        #[test]
+        fn any_patch_gives_ordered_ranges(
+            lines in proptest::collection::vec(
+                prop_oneof![
+                    "diff --git a/x b/x",
+                    "\\+\\+\\+ (b/[a-z/ .]{1,12}|\"b/[^\"]{0,12}\"|/dev/null)\t?",
+                    "@@ -[0-9]{1,10}(,[0-9]{1,10})? \\+[0-9]{1,11}(,[0-9]{1,11})? @@.{0,8}",
+                    ".{0,20}",
+                ],
+                0..30,
+            )
+        ) {
+            let patch = lines.join("\n");
+            for ranges in parse_hunks(patch.as_bytes()).values() {
+                for (start, end) in ranges {
+                    prop_assert!(start <= end, "{start}..{end} from {patch:?}");
+                }
+            }
+        }
+
+        /// A hunk header's new side, for any numbers git could print.
+        #[test]
+        fn a_hunk_header_gives_its_new_lines(start in any::<u32>(), count in any::<u32>()) {
+            let header = format!("@@ -1,2 +{start},{count} @@ def f():");
+            let expected = (count > 0).then(|| (start, start.saturating_add(count - 1)));
+            prop_assert_eq!(hunk_new_range(header.as_bytes()), expected);
+        }
+
+        /// Any path, however git quotes it, reads back as itself.
+        #[test]
+        fn a_quoted_path_reads_back(path in proptest::collection::vec(any::<u8>(), 1..40)) {
+            let mut target = b"b/".to_vec();
+            target.extend(&path);
+            prop_assert_eq!(unquote_c_style(&quote_c_style(&target)), Some(target));
+        }
+    }
 }
