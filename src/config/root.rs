@@ -55,9 +55,13 @@ pub(crate) fn locate(path: &Path, explicit_config: bool) -> Result<Located> {
             .find(|dir| has_configuration(dir))
             .map_or(start.clone(), Path::to_path_buf),
     };
-    let inside = target
-        .strip_prefix(&root)
-        .expect("the root is an ancestor of the path");
+    let inside = target.strip_prefix(&root).with_context(|| {
+        format!(
+            "`{}` is not inside the repository root `{}` found for it",
+            target.display(),
+            root.display()
+        )
+    })?;
     let subpath = match inside.to_str() {
         Some("") => None,
         Some(relative) => Some(relative.replace('\\', "/")),
@@ -79,6 +83,11 @@ fn work_tree_top(dir: &Path) -> Result<Option<PathBuf>> {
     let Ok(top) = std::fs::canonicalize(&top) else {
         return Ok(None);
     };
+    // GIT_DIR/GIT_WORK_TREE in the environment can name a work tree that
+    // does not hold `dir`: then `dir` is in none.
+    if !dir.starts_with(&top) {
+        return Ok(None);
+    }
     if top != dir {
         let ignored = git::output(dir, &[], &["check-ignore", "--quiet", "."])?;
         if ignored.code == Some(0) {

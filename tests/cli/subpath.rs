@@ -128,3 +128,26 @@ fn a_baseline_of_a_folder_is_refused() {
     assert!(said.contains("would drop every other entry"), "{said}");
     assert!(!test.root().join(".opsgate-baseline.json").exists());
 }
+
+/// `GIT_DIR`/`GIT_WORK_TREE` naming another repository do not make it the
+/// root of a folder outside it: the folder is checked as it is without them.
+#[test]
+fn a_work_tree_named_by_the_environment_that_does_not_hold_path_is_not_its_root() {
+    let test = CliTest::with_fixture("rules-planted");
+    let other = test.outside().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    git(&other, &["init", "--quiet"]);
+    let (plain_code, plain, _) = check_json(&test, ".", &[]);
+    let output = test
+        .command()
+        .env("GIT_DIR", other.join(".git"))
+        .env("GIT_WORK_TREE", &other)
+        .args(["check", "--format", "json"])
+        .arg(test.root())
+        .output()
+        .unwrap();
+    let said = all_output(&output);
+    assert_eq!(exit_code(&output), plain_code, "{said}");
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["findings"], plain["findings"], "{said}");
+}
