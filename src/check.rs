@@ -9,6 +9,7 @@ use crate::cache::{self, ResultCache};
 use crate::ci::CiContext;
 use crate::cli::CheckArgs;
 use crate::discover::changed::Focus;
+use crate::environment;
 use crate::judge::adoption::Adoption;
 
 use crate::config::{CheckOptions, ConfigSource, Scopes, Settings, ToolSettings};
@@ -110,7 +111,7 @@ pub(crate) struct Evaluation {
 pub(crate) fn evaluate(settings: &mut Settings, options: &CheckOptions) -> Result<Evaluation> {
     // Settings from the environment are checked before any work.
     let cache = open_cache(options.no_cache)?;
-    let pylint_parts = pylint_parts()?;
+    let pylint_parts = environment::snapshot().pylint_parts()?;
     let mut clock = Clock::start();
     let mut repo = Repo::discover(&settings.root, &settings.layout, settings.jobs);
     clock.lap("walk");
@@ -256,19 +257,11 @@ fn settle(
 /// `OPSGATE_CACHE_MAX_MB` (default 512); `--no-cache` (or a non-empty
 /// `OPSGATE_NO_CACHE`) neither reads nor writes it.
 fn open_cache(no_cache: bool) -> Result<ResultCache> {
-    if no_cache || std::env::var_os("OPSGATE_NO_CACHE").is_some_and(|v| !v.is_empty()) {
+    let env = environment::snapshot();
+    if no_cache || env.no_cache() {
         return Ok(ResultCache::open(None, 0));
     }
-    let max_bytes = match std::env::var("OPSGATE_CACHE_MAX_MB") {
-        Ok(value) => value
-            .trim()
-            .parse::<u64>()
-            .map(|mb| mb * 1024 * 1024)
-            .with_context(|| {
-                format!("OPSGATE_CACHE_MAX_MB=`{value}` is not a whole number of megabytes")
-            })?,
-        Err(_) => cache::DEFAULT_MAX_BYTES,
-    };
+    let max_bytes = env.cache_max_bytes()?.unwrap_or(cache::DEFAULT_MAX_BYTES);
     Ok(ResultCache::open(Some(&toolenv::cache_dir()?), max_bytes))
 }
 
@@ -282,25 +275,6 @@ fn pack_scope(settings: &Settings, options: &CheckOptions) -> (String, String) {
             .map(|shard| shard.to_string())
             .unwrap_or_default(),
     )
-}
-
-/// `OPSGATE_PYLINT_PARTS`: how many processes Pylint's files are cut into;
-/// unset or `auto` lets opsgate decide (forked copies of one process where
-/// processes fork), `1` keeps one process without copies.
-fn pylint_parts() -> Result<Option<usize>> {
-    match std::env::var("OPSGATE_PYLINT_PARTS") {
-        Ok(value) if value.trim() != "auto" && !value.trim().is_empty() => value
-            .trim()
-            .parse::<std::num::NonZeroUsize>()
-            .map(|parts| Some(parts.get()))
-            .with_context(|| {
-                format!(
-                    "OPSGATE_PYLINT_PARTS=`{value}` is not a number of processes (1 or more) \
-                     nor `auto`"
-                )
-            }),
-        _ => Ok(None),
-    }
 }
 
 /// Stores the run's fresh results, saying of each tool whose results could

@@ -37,7 +37,8 @@ impl Default for CiContext {
 
 impl CiContext {
     pub(crate) fn from_env(root: &Path) -> CiContext {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let env = crate::environment::snapshot();
+        let var = |name: &str| env.owned(name);
         let blob_url = match (
             var("GITHUB_SERVER_URL"),
             var("GITHUB_REPOSITORY"),

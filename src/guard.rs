@@ -13,8 +13,7 @@ use rayon::prelude::*;
 
 use crate::discover::repo::Repo;
 use crate::discover::walk;
-use crate::model::ToolKind;
-use crate::runners::{ToolRun, ToolStatus};
+use crate::runners::{ToolRun, ToolStatus, runner};
 
 /// How many changed paths an error names before counting the rest.
 const SHOWN: usize = 10;
@@ -86,14 +85,15 @@ pub(crate) fn blame(tools: &mut [ToolRun], changes: &[String]) {
         return;
     }
     let ran = |t: &ToolRun| t.status == ToolStatus::Ok;
-    let runs_code = tools.iter().any(|t| ran(t) && t.name == ToolKind::Pytest);
+    let runs = |t: &ToolRun| runner(t.name).runs_repository_code();
+    let runs_code = tools.iter().any(|t| ran(t) && runs(t));
     let shown = changes[..changes.len().min(SHOWN)].join(", ");
     let listed = match changes.len().checked_sub(SHOWN) {
         Some(more) if more > 0 => format!("{shown} and {more} more"),
         _ => shown,
     };
     for tool in tools.iter_mut() {
-        if ran(tool) && (!runs_code || tool.name == ToolKind::Pytest) {
+        if ran(tool) && (!runs_code || runs(tool)) {
             tool.status = ToolStatus::Failed;
             tool.error = Some(format!(
                 "the repository changed while {} ran ({listed}); the results do not describe \

@@ -9,6 +9,7 @@ mod ci;
 pub mod cli;
 mod config;
 mod discover;
+mod environment;
 mod fmt;
 #[cfg(test)]
 mod fuzz;

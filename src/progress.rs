@@ -25,7 +25,8 @@ struct State {
 impl Progress {
     /// A spinner when stderr is an interactive terminal outside CI.
     pub(crate) fn for_terminal() -> Progress {
-        let interactive = std::io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+        let interactive =
+            std::io::stderr().is_terminal() && crate::environment::snapshot().os("CI").is_none();
         let bar = if interactive {
             ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
         } else {

@@ -8,9 +8,7 @@ use std::time::Instant;
 /// Whether `OPSGATE_TIMINGS` is set to something other than empty or `0`.
 fn enabled() -> bool {
     static ENABLED: OnceLock<bool> = OnceLock::new();
-    *ENABLED.get_or_init(|| {
-        std::env::var_os("OPSGATE_TIMINGS").is_some_and(|v| !v.is_empty() && v != "0")
-    })
+    *ENABLED.get_or_init(|| crate::environment::snapshot().switch("OPSGATE_TIMINGS"))
 }
 
 /// Measures consecutive phases from one starting point.

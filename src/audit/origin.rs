@@ -37,7 +37,8 @@ impl Origin {
     /// # Errors
     /// git hung until its timeout.
     pub(crate) fn detect(root: &Path) -> Result<Origin> {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let env = crate::environment::snapshot();
+        let var = |name: &str| env.owned(name);
         let mut origin = Origin::from_vars(var);
         if origin.ci.is_none() {
             origin.who = git(root, &["var", "GIT_AUTHOR_IDENT"])?

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer};
 
 use super::layer::OverrideTable;
 use super::rules::RulesTable;
-use crate::model::Severity;
+use crate::model::{Severity, ToolKind};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -45,18 +45,8 @@ pub(crate) struct LayoutTable {
     pub(crate) not_domains: Option<Vec<String>>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ToolsTable {
-    #[serde(default)]
-    pub(crate) black: ToolTable,
-    #[serde(default)]
-    pub flake8: ToolTable,
-    #[serde(default)]
-    pub(crate) pylint: ToolTable,
-    #[serde(default)]
-    pub(crate) pytest: ToolTable,
-}
+/// `[tools.NAME]` per tool; a name no tool has is an unknown field.
+pub(crate) type ToolsTable = BTreeMap<ToolKind, ToolTable>;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -151,12 +141,8 @@ mod tests {
     #[test]
     fn embedded_defaults_parse_and_set_every_tool() {
         let defaults = parse_defaults();
-        for tool in [
-            &defaults.tools.black,
-            &defaults.tools.flake8,
-            &defaults.tools.pylint,
-            &defaults.tools.pytest,
-        ] {
+        for kind in ToolKind::ALL {
+            let tool = &defaults.tools[&kind];
             assert_eq!(tool.enabled, Some(true));
             assert!(tool.version.is_some());
             assert!(tool.timeout.is_some());

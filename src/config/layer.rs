@@ -86,18 +86,8 @@ pub(crate) struct NestedFile {
     overrides: Option<()>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ScopedTools {
-    #[serde(default)]
-    black: ScopedToolTable,
-    #[serde(default)]
-    flake8: ScopedToolTable,
-    #[serde(default)]
-    pylint: ScopedToolTable,
-    #[serde(default)]
-    pytest: ScopedToolTable,
-}
+/// `[tools.NAME]` per tool, as a folder may set them.
+pub(crate) type ScopedTools = BTreeMap<ToolKind, ScopedToolTable>;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,22 +149,17 @@ pub(crate) struct ToolPatch {
 
 impl Patch {
     fn new(gate: &GateTable, tools: ScopedTools, rules: ScopedRulesTable) -> Patch {
-        let tools = [
-            (ToolKind::Black, tools.black),
-            (ToolKind::Flake8, tools.flake8),
-            (ToolKind::Pylint, tools.pylint),
-            (ToolKind::Pytest, tools.pytest),
-        ]
-        .into_iter()
-        .filter(|(_, table)| table.enabled.is_some() || !table.severity.is_empty())
-        .map(|(kind, table)| {
-            let patch = ToolPatch {
-                enabled: table.enabled,
-                severity: table.severity,
-            };
-            (kind, patch)
-        })
-        .collect();
+        let tools = tools
+            .into_iter()
+            .filter(|(_, table)| table.enabled.is_some() || !table.severity.is_empty())
+            .map(|(kind, table)| {
+                let patch = ToolPatch {
+                    enabled: table.enabled,
+                    severity: table.severity,
+                };
+                (kind, patch)
+            })
+            .collect();
         Patch {
             fail_on: gate.fail_on,
             max_severity: gate.max_severity,

@@ -116,9 +116,13 @@ impl Settings {
             || std::thread::available_parallelism().map_or(1, usize::from),
             usize::from,
         );
+        let unset = ToolTable::default();
         let tools = ToolKind::ALL
-            .iter()
-            .map(|&kind| merge_tool(kind, defaults.tools.get(kind), user.tools.get(kind)))
+            .into_iter()
+            .map(|kind| {
+                let default = defaults.tools.get(&kind).unwrap_or(&unset);
+                merge_tool(kind, default, user.tools.get(&kind).unwrap_or(&unset))
+            })
             .collect();
         let overrides = match &source {
             ConfigSource::File(path) => layer::from_overrides(
@@ -194,17 +198,6 @@ impl Settings {
 
     pub(crate) fn enabled_tools(&self) -> impl Iterator<Item = &ToolSettings> {
         self.tools.iter().filter(|tool| tool.enabled)
-    }
-}
-
-impl file::ToolsTable {
-    fn get(&self, kind: ToolKind) -> &ToolTable {
-        match kind {
-            ToolKind::Black => &self.black,
-            ToolKind::Flake8 => &self.flake8,
-            ToolKind::Pylint => &self.pylint,
-            ToolKind::Pytest => &self.pytest,
-        }
     }
 }
 

@@ -21,7 +21,7 @@ use crate::discover::imports::ImportGraph;
 use crate::discover::repo::{Repo, within};
 use crate::git::{BaseRef, ChangeSet};
 use crate::model::Finding;
-use crate::model::ToolKind;
+use crate::model::Planning;
 
 pub(crate) struct Focus {
     /// Every changed file of the repository model (deleted ones are gone).
@@ -113,12 +113,14 @@ impl Focus {
         self
     }
 
-    /// Whether `tool` checks `path` in this run.
-    pub(crate) fn includes(&self, tool: ToolKind, path: &str) -> bool {
-        match tool {
-            ToolKind::Black | ToolKind::Flake8 => self.changed.contains(path),
-            ToolKind::Pylint => self.dependents.contains(path),
-            ToolKind::Pytest => self.tests.contains(path),
+    /// Whether a tool planned as `planning` checks `path` in this run: a
+    /// tool of single files the changed ones, one that follows imports
+    /// their importers too, a test runner the tests the change reaches.
+    pub(crate) fn includes(&self, planning: Planning, path: &str) -> bool {
+        match planning {
+            Planning::PerFile => self.changed.contains(path),
+            Planning::CrossFile => self.dependents.contains(path),
+            Planning::TestFolders => self.tests.contains(path),
         }
     }
 

@@ -263,7 +263,7 @@ impl ShardInfo {
 fn commit(root: &Path) -> Result<Option<String>> {
     let from_ci = ["GITHUB_SHA", "CI_COMMIT_SHA"]
         .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.is_empty()));
+        .find_map(|name| crate::environment::snapshot().owned(name));
     match from_ci {
         Some(sha) => Ok(Some(sha)),
         None => {

@@ -51,7 +51,11 @@ impl BaseRef {
     /// None of them is available (e.g. a detached HEAD outside a merge
     /// request pipeline); the message says how to name one.
     pub(crate) fn resolve(explicit: Option<&str>, root: &Path) -> Result<BaseRef> {
-        Self::resolve_with(explicit, root, |name| std::env::var(name).ok())
+        Self::resolve_with(explicit, root, |name| {
+            crate::environment::snapshot()
+                .os(name)
+                .map(|v| v.to_string_lossy().into_owned())
+        })
     }
 
     fn resolve_with(

@@ -11,7 +11,8 @@ use serde::Serialize;
 use crate::config::{BaselineChoice, CheckOptions};
 use crate::git::{BaseRef, ChangeSet, ChangedLines};
 use crate::judge::baseline::{self, Baseline, Entry};
-use crate::model::{BaselineState, Finding, Severity, ToolId, ToolKind};
+use crate::model::{BaselineState, Finding, Role, Severity};
+use crate::runners::has_role;
 
 /// What the run compares its findings with.
 #[derive(Debug, Default)]
@@ -138,10 +139,10 @@ fn baseline_path(choice: &BaselineChoice, root: &Path) -> Option<PathBuf> {
 
 /// Whether a finding is on code added or changed since the merge base.
 /// Whole-file findings are new when the file or folder is. A failing test is
-/// always new: the change may break a test it does not touch. Black's
-/// finding is new when its reformatting touches a new line.
+/// always new: the change may break a test it does not touch. A formatter's
+/// finding (Black's) is new when its reformatting touches a new line.
 pub(crate) fn is_on_new_code(finding: &Finding, changes: &ChangeSet) -> bool {
-    if finding.tool == ToolId::Tool(ToolKind::Pytest) {
+    if has_role(finding.tool, Role::Tests) {
         return true;
     }
     let Some(line) = finding.span.line else {
@@ -150,7 +151,7 @@ pub(crate) fn is_on_new_code(finding: &Finding, changes: &ChangeSet) -> bool {
     if let Some(diff) = finding
         .fix
         .as_deref()
-        .filter(|_| finding.tool == ToolId::Tool(ToolKind::Black))
+        .filter(|_| has_role(finding.tool, Role::Formatter))
     {
         let Some(file) = changes.file(&finding.path) else {
             return false;
@@ -220,6 +221,7 @@ fn hunk_header(line: &str) -> Option<(u32, u32, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{ToolId, ToolKind};
 
     #[test]
     fn black_diffs_touch_the_lines_they_change() {

@@ -14,4 +14,4 @@ pub(crate) use layout::Layout;
 pub(crate) use rule_level::RuleLevel;
 pub use severity::Severity;
 pub(crate) use test_result::{TestOutcome, TestResult};
-pub(crate) use tool::{ToolId, ToolKind};
+pub(crate) use tool::{Planning, Role, ToolId, ToolKind, ToolSpec};

@@ -23,14 +23,12 @@ impl ToolKind {
         ToolKind::Pytest,
     ];
 
+    /// Each tool's name, in the order of `ALL`.
+    pub(crate) const NAMES: [&'static str; 4] = ["black", "flake8", "pylint", "pytest"];
+
     /// The tool's name, which is also its `PyPI` package and `python -m` module.
     pub(crate) fn name(self) -> &'static str {
-        match self {
-            ToolKind::Black => "black",
-            ToolKind::Flake8 => "flake8",
-            ToolKind::Pylint => "pylint",
-            ToolKind::Pytest => "pytest",
-        }
+        ToolKind::NAMES[self as usize]
     }
 
     pub(crate) fn from_name(name: &str) -> Option<ToolKind> {
@@ -50,11 +48,58 @@ impl Serialize for ToolKind {
     }
 }
 
+/// As a key of a configuration's `[tools]` table: another name is an
+/// unknown field there, with the known ones listed.
 impl<'de> Deserialize<'de> for ToolKind {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<ToolKind, D::Error> {
         let name = String::deserialize(deserializer)?;
         ToolKind::from_name(&name)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown tool `{name}`")))
+            .ok_or_else(|| serde::de::Error::unknown_field(&name, &ToolKind::NAMES))
+    }
+}
+
+/// What a tool's findings are about, which decides how the later stages
+/// read them (a formatter's finding is style; a test runner's is a failing
+/// test, always new, reported per test).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Formatter,
+    Linter,
+    Tests,
+}
+
+/// How a tool's work is cut into units the cache keeps and `--changed`
+/// narrows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Planning {
+    /// Each file on its own, keyed on its content; batches may be split.
+    PerFile,
+    /// Each file keyed on everything it imports, with checks across files
+    /// (Pylint's duplicate code and import cycles) concluded over all.
+    CrossFile,
+    /// Each test folder, keyed on its tests and everything they import.
+    TestFolders,
+}
+
+/// What every stage may ask about a tool. Each tool's file holds its own;
+/// `runners::spec` finds it by kind.
+#[derive(Debug)]
+pub(crate) struct ToolSpec {
+    pub(crate) role: Role,
+    pub(crate) planning: Planning,
+    /// The project's home page, for SARIF's `informationUri`.
+    pub(crate) homepage: &'static str,
+    /// How the tool's own syntax silences one finding; `{id}` is the code.
+    pub(crate) suppression: &'static str,
+    /// Measured defaults until the cache has measured this repository:
+    /// seconds per byte of source, and per process started.
+    pub(crate) cost: (f64, f64),
+}
+
+impl ToolSpec {
+    /// The tool's own way to silence `id`, in words.
+    pub(crate) fn suppression_of(&self, id: &str) -> String {
+        self.suppression.replace("{id}", id)
     }
 }
 
@@ -143,6 +188,14 @@ mod tests {
             assert_eq!(serde_json::from_str::<ToolId>(&json).unwrap(), id);
         }
         assert!(serde_json::from_str::<ToolId>("\"ruff\"").is_err());
+    }
+
+    #[test]
+    fn every_kind_has_its_own_name() {
+        for (index, kind) in ToolKind::ALL.into_iter().enumerate() {
+            assert_eq!(kind as usize, index);
+            assert_eq!(ToolKind::from_name(kind.name()), Some(kind));
+        }
     }
 
     #[test]

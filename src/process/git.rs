@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Result, anyhow};
 
 use super::{ProcessError, ProcessOutput};
 
@@ -136,13 +136,7 @@ pub(crate) fn read_overrides(dir: &Path) -> Result<Vec<String>> {
 }
 
 fn timeout() -> Result<Duration> {
-    let Ok(text) = std::env::var(TIMEOUT_VARIABLE) else {
-        return Ok(DEFAULT_TIMEOUT);
-    };
-    match humantime::parse_duration(text.trim()) {
-        Ok(timeout) if !timeout.is_zero() => Ok(timeout),
-        _ => bail!("{TIMEOUT_VARIABLE}=`{text}` is not a duration: write it like 90s or 5m"),
-    }
+    crate::environment::snapshot().git_timeout(DEFAULT_TIMEOUT)
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@ use anyhow::Result;
 use serde::Serialize;
 
 use super::{Emitter, RunResult};
-use crate::model::{Severity, ToolId, ToolKind};
+use crate::model::{Role, Severity, ToolId};
+use crate::runners::has_role;
 
 pub(crate) struct Gitlab;
 
@@ -54,11 +55,7 @@ impl Emitter for Gitlab {
                 kind: "issue",
                 check_name: format!("{}/{}", finding.tool, finding.rule),
                 description: format!("{}: {}", finding.rule, finding.message),
-                categories: [if finding.tool == ToolId::Tool(ToolKind::Black) {
-                    "Style"
-                } else {
-                    "Bug Risk"
-                }],
+                categories: [category(finding.tool)],
                 severity: severity(finding.severity),
                 fingerprint: &finding.fingerprint,
                 location: Location {
@@ -73,6 +70,15 @@ impl Emitter for Gitlab {
         serde_json::to_writer_pretty(&mut *out, &issues)?;
         writeln!(out)?;
         Ok(())
+    }
+}
+
+/// A formatter's finding is style; every other one a risk of a bug.
+fn category(tool: ToolId) -> &'static str {
+    if has_role(tool, Role::Formatter) {
+        "Style"
+    } else {
+        "Bug Risk"
     }
 }
 

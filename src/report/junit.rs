@@ -15,8 +15,8 @@ use junit_report::{Report, TestCase, TestSuite};
 use time::{Duration, OffsetDateTime};
 
 use super::{Emitter, RunResult};
-use crate::model::{Finding, TestOutcome, TestResult, ToolId, ToolKind};
-use crate::runners::{ToolRun, ToolStatus};
+use crate::model::{Finding, Role, TestOutcome, TestResult, ToolId};
+use crate::runners::{ToolRun, ToolStatus, has_role};
 
 pub(crate) struct Junit;
 
@@ -27,7 +27,7 @@ impl Emitter for Junit {
         for (tool, record) in suites(run) {
             let mut suite = TestSuite::new(tool.as_str());
             suite.set_timestamp(started);
-            if tool == ToolId::Tool(ToolKind::Pytest) {
+            if has_role(tool, Role::Tests) {
                 suite.add_testcases(run.tests.iter().filter(|t| t.tool == tool).map(test_case));
             } else {
                 suite.add_testcases(finding_cases(run, tool, record));

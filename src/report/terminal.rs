@@ -9,8 +9,8 @@ use anyhow::Result;
 
 use super::{Emitter, RunResult};
 use crate::judge::verdict::Verdict;
-use crate::model::{BaselineState, Severity, ToolKind};
-use crate::runners::ToolStatus;
+use crate::model::{BaselineState, Planning, Severity};
+use crate::runners::{ToolStatus, spec};
 
 pub(crate) struct Terminal;
 
@@ -93,7 +93,7 @@ impl Emitter for Terminal {
                 tool.name, tool.files, tool.findings
             )?;
             if tool.cached > 0 {
-                let unit = if tool.name == ToolKind::Pytest {
+                let unit = if spec(tool.name).planning == Planning::TestFolders {
                     "folders"
                 } else {
                     "files"

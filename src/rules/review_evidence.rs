@@ -120,10 +120,14 @@ impl Rule for ReviewEvidence {
         DOCS
     }
     fn check(&self, _: &Workspace<'_>, _: &RuleOptions<'_>) -> Vec<Violation> {
-        missing_review(&|name| std::env::var(name).ok())
-            .map(|message| Violation::whole(".", message))
-            .into_iter()
-            .collect()
+        missing_review(&|name| {
+            crate::environment::snapshot()
+                .os(name)
+                .map(|v| v.to_string_lossy().into_owned())
+        })
+        .map(|message| Violation::whole(".", message))
+        .into_iter()
+        .collect()
     }
 }
 

@@ -6,17 +6,54 @@
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
+use anyhow::Result;
+
+use super::runner::{AskTool, CodeMatch, Explained, Tool};
 use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
 use crate::discover::repo::Repo;
-use crate::model::{Finding, Span, ToolKind};
+use crate::model::{Finding, Planning, Role, Span, ToolKind, ToolSpec};
 
 pub(crate) struct Black;
 
 const TOOL: ToolKind = ToolKind::Black;
+const SPEC: ToolSpec = ToolSpec {
+    role: Role::Formatter,
+    planning: Planning::PerFile,
+    homepage: "https://black.readthedocs.io/",
+    suppression: "`# fmt: off` / `# fmt: on` around a block, as Black defines it",
+    cost: (11.0 / 1_048_576.0, 0.25),
+};
 pub(crate) const WOULD_REFORMAT: &str = "would-reformat";
 pub(crate) const PARSE_ERROR: &str = "parse-error";
 const STYLE_URL: &str =
     "https://black.readthedocs.io/en/stable/the_black_code_style/current_style.html";
+
+impl Tool for Black {
+    fn spec(&self) -> &'static ToolSpec {
+        &SPEC
+    }
+
+    fn owns_code(&self, id: &str) -> CodeMatch {
+        if id == WOULD_REFORMAT || id == PARSE_ERROR {
+            CodeMatch::Exact
+        } else {
+            CodeMatch::No
+        }
+    }
+
+    fn explain_code(&self, id: &str, tool: &dyn AskTool) -> Result<Option<Explained>> {
+        let text = format!(
+            "# {id} (Black)\n\nBlack, pinned at {}, finds this file not formatted as Black \
+             formats it (`{WOULD_REFORMAT}`, with the diff), or cannot parse it (`{PARSE_ERROR}`). \
+             `opsgate fmt FILE` formats it with that Black.\n\nDocumentation: {STYLE_URL}",
+            tool.version()
+        );
+        Ok(Some(Explained {
+            text,
+            code: id.to_owned(),
+        }))
+    }
+}
 
 impl Runner for Black {
     fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {

@@ -66,8 +66,8 @@ pub(crate) fn to_remove<'v>(
 
 /// Removes from `command` every credential of opsgate's own environment.
 pub(crate) fn scrub(command: &mut Command, pass_env: &[String]) {
-    let vars: Vec<_> = std::env::vars_os().map(|(name, _)| name).collect();
-    for name in to_remove(vars.iter().map(std::ffi::OsString::as_os_str), pass_env) {
+    let names = crate::environment::snapshot().names();
+    for name in to_remove(names, pass_env) {
         command.env_remove(name);
     }
 }

@@ -7,16 +7,78 @@
 //! repository it runs with Black's settings (`flake8_defaults`).
 
 use std::ffi::OsString;
+use std::path::Path;
 
+use anyhow::Result;
+
+use super::runner::{AskTool, CodeMatch, Explained, Tool};
 use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
 use crate::discover::repo::Repo;
-use crate::model::{Finding, Span, ToolKind};
+use crate::model::{Finding, Planning, Role, Span, ToolKind, ToolSpec};
 
 pub(crate) struct Flake8;
 
 const TOOL: ToolKind = ToolKind::Flake8;
+const SPEC: ToolSpec = ToolSpec {
+    role: Role::Linter,
+    planning: Planning::PerFile,
+    homepage: "https://flake8.pycqa.org/",
+    suppression: "`# noqa: {id}` on the line, as Flake8 defines it",
+    cost: (2.6 / 1_048_576.0, 0.3),
+};
 const MARKER: &str = "\u{1e}opsgate\u{1f}";
 const SEP: char = '\u{1f}';
+
+impl Tool for Flake8 {
+    fn spec(&self) -> &'static ToolSpec {
+        &SPEC
+    }
+
+    /// `E501`, `W291`, `F401`, `C901`.
+    fn owns_code(&self, id: &str) -> CodeMatch {
+        let mut chars = id.chars();
+        let first = chars.next();
+        let digits = chars.as_str();
+        let shaped = matches!(first, Some('E' | 'W' | 'F' | 'C'))
+            && digits.len() == 3
+            && digits.bytes().all(|b| b.is_ascii_digit());
+        if shaped {
+            CodeMatch::Shape
+        } else {
+            CodeMatch::No
+        }
+    }
+
+    fn explain_code(&self, code: &str, _tool: &dyn AskTool) -> Result<Option<Explained>> {
+        let checker = match code.chars().next() {
+            Some('F') => "pyflakes, through Flake8",
+            Some('C') => "mccabe, through Flake8",
+            _ => "pycodestyle, through Flake8",
+        };
+        let url =
+            help_url(code).unwrap_or("https://flake8.pycqa.org/en/latest/user/error-codes.html");
+        let text = format!(
+            "# {code} ({checker})\n\nFlake8 cannot explain its codes itself: {url} lists \
+             {code} with what it means.\n\nWithout a Flake8 configuration in the repository \
+             (`.flake8`, or `[flake8]` in `setup.cfg` or `tox.ini`), opsgate runs Flake8 with \
+             Black's settings: `max-line-length = 88`, `extend-ignore = E203, E701, E704`. A \
+             configuration of the repository's own replaces them."
+        );
+        Ok(Some(Explained {
+            text,
+            code: code.to_owned(),
+        }))
+    }
+
+    /// Black's settings, or none, as found above the root too.
+    fn implied_settings(&self, root: &Path) -> (&'static str, String) {
+        let args = super::flake8_defaults::args(root).join(std::ffi::OsStr::new(" "));
+        (
+            "Flake8's settings without a configuration",
+            args.to_string_lossy().into_owned(),
+        )
+    }
+}
 
 impl Runner for Flake8 {
     fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
@@ -99,7 +161,7 @@ fn is_text(stdout: &[u8]) -> bool {
 }
 
 /// Where the codes of Flake8's own checkers are documented.
-pub(crate) fn help_url(code: &str) -> Option<&'static str> {
+fn help_url(code: &str) -> Option<&'static str> {
     match code.chars().next() {
         Some('F') => Some("https://flake8.pycqa.org/en/latest/user/error-codes.html"),
         Some('E' | 'W') => Some("https://pycodestyle.pycqa.org/en/latest/intro.html#error-codes"),

@@ -17,7 +17,6 @@ use crate::discover::file::FileKind;
 use crate::discover::imports::ImportGraph;
 use crate::discover::repo::Repo;
 use crate::hash::short_digest;
-use crate::model::ToolKind;
 
 /// Whether `path` is a file whose content can change how any tool behaves.
 pub(crate) fn is_config_file(path: &str) -> bool {
@@ -105,7 +104,7 @@ impl KeyInputs {
             .collect();
         config.sort();
         for name in CONFIG_VARIABLES {
-            if let Some(value) = std::env::var_os(name) {
+            if let Some(value) = crate::environment::snapshot().os(name) {
                 config.push(format!("${name}={}", value.to_string_lossy()));
             }
         }
@@ -150,20 +149,13 @@ impl KeyInputs {
             .cloned()
             .flatten()
             .unwrap_or_default();
-        let pass_env = if tool.kind == ToolKind::Pytest {
+        let runner = super::runner(tool.kind);
+        let pass_env = if runner.runs_repository_code() {
             tool.pass_env.join(",")
         } else {
             String::new()
         };
-        // Black's settings or none, as found above the root too.
-        let flake8_defaults = if tool.kind == ToolKind::Flake8 {
-            super::flake8_defaults::args(&repo.root)
-                .join(std::ffi::OsStr::new(" "))
-                .to_string_lossy()
-                .into_owned()
-        } else {
-            String::new()
-        };
+        let (implied, implied_settings) = runner.implied_settings(&repo.root);
         vec![
             ("opsgate's version", env!("CARGO_PKG_VERSION").to_owned()),
             ("the tool", name.to_owned()),
@@ -177,7 +169,7 @@ impl KeyInputs {
             ("the severity map", format!("{:?}", tool.severity)),
             ("the import roots", repo.import_roots.join(",")),
             ("the variables passed to tests", pass_env),
-            ("Flake8's settings without a configuration", flake8_defaults),
+            (implied, implied_settings),
         ]
     }
 

@@ -18,8 +18,10 @@ mod plan;
 use crate::process;
 mod pylint;
 mod pylint_cross_file;
+mod pylint_help;
 mod pytest;
 mod record;
+mod registry;
 mod runner;
 mod schedule;
 #[cfg(test)]
@@ -40,15 +42,15 @@ use crate::discover::repo::Repo;
 use crate::model::ToolKind;
 use crate::progress::Progress;
 pub(crate) use black_fmt::format as format_with_black;
-pub(crate) use flake8::help_url as flake8_help_url;
 use invocation::{Failure, Invocation, Ran, failure_message, groups, millis};
 pub(crate) use keys::KeyInputs;
 pub(crate) use plan::Pass;
 use plan::{Planner, ToolPlan};
 pub(crate) use pylint_cross_file::{enabled_cross_file, run_pylint_cross_file};
 pub(crate) use record::{ToolRun, ToolStatus, combined_exit};
-pub(crate) use runner::{Interpretation, Interpreted, RunContext};
-use runner::{Runner, file_args, python_paths, runner};
+pub(crate) use registry::{has_role, runner, spec};
+pub(crate) use runner::{AskTool, CodeMatch, Interpretation, Interpreted, RunContext};
+use runner::{Runner, file_args, python_paths};
 #[cfg(test)]
 pub(crate) use testing::{TestRepo, parse_junit_cases, test_output};
 
@@ -344,7 +346,8 @@ fn prepare<'a>(
         .collect();
     let turned_off = files.is_empty() && !found.is_empty();
     if let Some(focus) = session.focus {
-        files.retain(|file| focus.includes(tool.kind, file));
+        let planning = spec(tool.kind).planning;
+        files.retain(|file| focus.includes(planning, file));
     }
     let version = toolbox.versions.get(name).cloned().flatten();
     let mut prepared = Prepared {

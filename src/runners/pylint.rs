@@ -31,20 +31,29 @@ use std::io::Write;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::runner::{AskTool, CodeMatch, Explained, Tool};
 use super::{
     Interpretation, Interpreted, Pass, ProcessOutput, RunContext, Runner, file_args, python_paths,
 };
 use crate::discover::repo::Repo;
-use crate::model::{Finding, Span, ToolKind};
+use crate::model::{Finding, Planning, Role, Span, ToolKind, ToolSpec};
 
 pub(crate) struct Pylint;
 
 const TOOL: ToolKind = ToolKind::Pylint;
+const SPEC: ToolSpec = ToolSpec {
+    role: Role::Linter,
+    planning: Planning::CrossFile,
+    homepage: "https://pylint.readthedocs.io/",
+    suppression: "`# pylint: disable={id}`, as Pylint defines it",
+    cost: (21.0 / 1_048_576.0, 0.8),
+};
 const FATAL: i32 = 1;
 const USAGE_ERROR: i32 = 32;
 const MESSAGE_BITS: i32 = 2 | 4 | 8 | 16;
 /// The checks that need every file together, as (symbol, id).
-const CROSS_FILE: [(&str, &str); 2] = [("duplicate-code", "R0801"), ("cyclic-import", "R0401")];
+pub(super) const CROSS_FILE: [(&str, &str); 2] =
+    [("duplicate-code", "R0801"), ("cyclic-import", "R0401")];
 /// Runs Pylint as `python -m pylint` does, gathering or concluding the
 /// cross-file checks on request, with module lookups answered from folder
 /// listings (`pylint_lookup.py`, which the driver calls).
@@ -102,7 +111,7 @@ pub(crate) fn driver_args(ctx: &RunContext) -> Vec<OsString> {
 /// Every variable the driver reads is set, empty when unused: one left in
 /// the user's environment must not make it fork, or write a pair store
 /// anywhere.
-fn driver_env(ctx: &RunContext) -> Vec<(OsString, OsString)> {
+pub(super) fn driver_env(ctx: &RunContext) -> Vec<(OsString, OsString)> {
     let concluding = concludes(ctx.pass);
     // A process that checks files and concludes over them itself checks them
     // in forked copies, one per core, after reading them once.
@@ -192,6 +201,34 @@ struct Message {
     path: String,
 }
 
+impl Tool for Pylint {
+    fn spec(&self) -> &'static ToolSpec {
+        &SPEC
+    }
+
+    fn owns_code(&self, id: &str) -> CodeMatch {
+        super::pylint_help::owns_code(id)
+    }
+
+    fn explain_code(&self, id: &str, tool: &dyn AskTool) -> anyhow::Result<Option<Explained>> {
+        super::pylint_help::explain(id, tool)
+    }
+
+    /// The kinds of messages found are bits of a mask: they add up.
+    fn combine_exits(&self, a: i32, b: i32) -> i32 {
+        a | b
+    }
+
+    /// Pylint compares pairs of files in processes of its own when there are
+    /// many (late in its run, when the other tools are done), and checks its
+    /// files in forked copies of itself, one per core, unless the number of
+    /// parts was set by hand (`OPSGATE_PYLINT_PARTS=1`: one process, as
+    /// Pylint runs directly).
+    fn pool(&self, slots: usize, parts_given: bool) -> (usize, usize) {
+        (slots, if parts_given { 1 } else { slots })
+    }
+}
+
 impl Runner for Pylint {
     fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
         python_paths(repo)
@@ -242,57 +279,7 @@ impl Runner for Pylint {
     }
 }
 
-/// Pylint's cross-file checks alone, over every file: the designated
-/// shard's extra run. `enable` holds the symbols the configuration enables.
-pub(crate) struct CrossFile {
-    pub(crate) enable: Vec<&'static str>,
-}
-
-impl Runner for CrossFile {
-    fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
-        python_paths(repo)
-    }
-
-    fn interpreter_args(&self, ctx: &RunContext) -> Option<Vec<OsString>> {
-        Some(driver_args(ctx))
-    }
-
-    fn env(&self, ctx: &RunContext) -> Vec<(OsString, OsString)> {
-        driver_env(ctx)
-    }
-
-    fn args(&self, _ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
-        let mut args: Vec<OsString> = vec![
-            "--output-format=json2".into(),
-            "--disable=all".into(),
-            format!("--enable={}", self.enable.join(",")).into(),
-        ];
-        args.extend(file_args(files));
-        args
-    }
-
-    fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
-        interpret(ctx, output)
-    }
-}
-
-/// The cross-file checks the repository's Pylint configuration enables, from
-/// the output of `pylint --list-msgs-enabled` (a command-line `--enable`
-/// would otherwise override the configuration's `disable`).
-pub(crate) fn enabled_cross_file(listing: &str) -> Result<Vec<&'static str>, String> {
-    let enabled = listing
-        .split_once("Enabled messages:")
-        .and_then(|(_, rest)| rest.split_once("Disabled messages:"))
-        .map(|(enabled, _)| enabled)
-        .ok_or_else(|| "its list of enabled messages cannot be parsed".to_owned())?;
-    Ok(CROSS_FILE
-        .iter()
-        .filter(|(_, id)| enabled.contains(&format!("({id})")))
-        .map(|(symbol, _)| *symbol)
-        .collect())
-}
-
-fn interpret(ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
+pub(super) fn interpret(ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
     let Some(code) = output.code else {
         return Err("pylint did not exit normally".to_owned());
     };
@@ -380,24 +367,4 @@ fn to_finding(ctx: &RunContext, message: &Message) -> Finding {
         message.kind, message.symbol
     ));
     finding
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cross_file_checks_are_those_the_configuration_enables() {
-        let listing = "Enabled messages:\n  cyclic-import (R0401)\n  unused-import (W0611)\n\
-                       Disabled messages:\n  duplicate-code (R0801)\n\
-                       Non-emittable messages with current interpreter:\n";
-        assert_eq!(enabled_cross_file(listing), Ok(vec!["cyclic-import"]));
-        let both = "Enabled messages:\n  duplicate-code (R0801)\n  cyclic-import (R0401)\n\
-                    Disabled messages:\n";
-        assert_eq!(
-            enabled_cross_file(both),
-            Ok(vec!["duplicate-code", "cyclic-import"])
-        );
-        assert!(enabled_cross_file("usage: pylint").is_err());
-    }
 }

@@ -2,13 +2,16 @@
 //! repository's configuration enables them, and their run over every file
 //! by the shard designated to run them.
 
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use super::runner::Runner;
 use super::{
-    Interpreted, Invocation, Pass, ProcessError, RunContext, ToolRun, ToolStatus, Toolbox,
-    failure_message, millis, process, pylint, python_paths,
+    Interpretation, Interpreted, Invocation, Pass, ProcessError, ProcessOutput, RunContext,
+    ToolRun, ToolStatus, Toolbox, failure_message, file_args, millis, process, pylint,
+    python_paths,
 };
 use crate::config::ToolSettings;
 use crate::discover::repo::Repo;
@@ -29,7 +32,7 @@ pub(crate) fn enabled_cross_file(
         .envs(toolbox.env.iter().map(|(k, v)| (k, v)));
     match process::run(command, tool.timeout) {
         Ok(output) => match output.code {
-            Some(0) => pylint::enabled_cross_file(&output.stdout_text()),
+            Some(0) => enabled_in(&output.stdout_text()),
             _ => Err("it could not list its enabled messages".to_owned()),
         }
         .map_err(|reason| (failure_message("pylint", &reason, &output), output.duration)),
@@ -81,7 +84,7 @@ pub(crate) fn run_pylint_cross_file(
             return Some((record, Interpreted::default()));
         }
     };
-    let runner = pylint::CrossFile { enable };
+    let runner = CrossFile { enable };
     let invocation = Invocation {
         name,
         runner: &runner,
@@ -115,5 +118,75 @@ pub(crate) fn run_pylint_cross_file(
             record.error = Some(error);
             Some((record, Interpreted::default()))
         }
+    }
+}
+
+/// Pylint's cross-file checks alone, over every file: the designated
+/// shard's extra run. `enable` holds the symbols the configuration enables.
+pub(crate) struct CrossFile {
+    pub(crate) enable: Vec<&'static str>,
+}
+
+impl Runner for CrossFile {
+    fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {
+        python_paths(repo)
+    }
+
+    fn interpreter_args(&self, ctx: &RunContext) -> Option<Vec<OsString>> {
+        Some(pylint::driver_args(ctx))
+    }
+
+    fn env(&self, ctx: &RunContext) -> Vec<(OsString, OsString)> {
+        pylint::driver_env(ctx)
+    }
+
+    fn args(&self, _ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
+        let mut args: Vec<OsString> = vec![
+            "--output-format=json2".into(),
+            "--disable=all".into(),
+            format!("--enable={}", self.enable.join(",")).into(),
+        ];
+        args.extend(file_args(files));
+        args
+    }
+
+    fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
+        pylint::interpret(ctx, output)
+    }
+}
+
+/// The cross-file checks the repository's Pylint configuration enables, from
+/// the output of `pylint --list-msgs-enabled` (a command-line `--enable`
+/// would otherwise override the configuration's `disable`).
+fn enabled_in(listing: &str) -> Result<Vec<&'static str>, String> {
+    let enabled = listing
+        .split_once("Enabled messages:")
+        .and_then(|(_, rest)| rest.split_once("Disabled messages:"))
+        .map(|(enabled, _)| enabled)
+        .ok_or_else(|| "its list of enabled messages cannot be parsed".to_owned())?;
+    Ok(pylint::CROSS_FILE
+        .iter()
+        .filter(|(_, id)| enabled.contains(&format!("({id})")))
+        .map(|(symbol, _)| *symbol)
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cross_file_checks_are_those_the_configuration_enables() {
+        let listing = "Enabled messages:\n  cyclic-import (R0401)\n  unused-import (W0611)\n\
+                       Disabled messages:\n  duplicate-code (R0801)\n\
+                       Non-emittable messages with current interpreter:\n";
+        assert_eq!(enabled_in(listing), Ok(vec!["cyclic-import"]));
+        let both = "Enabled messages:\n  duplicate-code (R0801)\n  cyclic-import (R0401)\n\
+                    Disabled messages:\n";
+        assert_eq!(
+            enabled_in(both),
+            Ok(vec!["duplicate-code", "cyclic-import"])
+        );
+        assert!(enabled_in("usage: pylint").is_err());
     }
 }

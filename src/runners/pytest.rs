@@ -9,18 +9,54 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+use anyhow::Result;
+
+use super::runner::{AskTool, CodeMatch, Explained, Tool};
 use super::{Interpretation, Interpreted, ProcessOutput, RunContext, Runner, file_args};
 use crate::discover::repo::Repo;
-use crate::model::{Finding, Span, ToolKind};
+use crate::model::{Finding, Planning, Role, Span, ToolKind, ToolSpec};
 use crate::model::{TestOutcome, TestResult};
 
 pub(crate) struct Pytest;
 
 const TOOL: ToolKind = ToolKind::Pytest;
+const SPEC: ToolSpec = ToolSpec {
+    role: Role::Tests,
+    planning: Planning::TestFolders,
+    homepage: "https://docs.pytest.org/",
+    suppression: "pytest's own `skip` and `xfail` markers",
+    cost: (8.0 / 1_048_576.0, 0.6),
+};
 pub(crate) const TEST_FAILED: &str = "test-failed";
 pub(crate) const TEST_ERROR: &str = "test-error";
 const REPORT: &str = "junit.xml";
 const MESSAGE_LIMIT: usize = 2000;
+
+impl Tool for Pytest {
+    fn spec(&self) -> &'static ToolSpec {
+        &SPEC
+    }
+
+    fn owns_code(&self, id: &str) -> CodeMatch {
+        if id == TEST_FAILED || id == TEST_ERROR {
+            CodeMatch::Exact
+        } else {
+            CodeMatch::No
+        }
+    }
+
+    fn explain_code(&self, id: &str, _tool: &dyn AskTool) -> Result<Option<Explained>> {
+        let text = format!(
+            "# {id} (pytest)\n\nA test of the tool folder failed (`{TEST_FAILED}`) or could not \
+             run: a fixture or the collection failed (`{TEST_ERROR}`). The report carries \
+             pytest's message.\n\nDocumentation: https://docs.pytest.org/en/stable/how-to/output.html"
+        );
+        Ok(Some(Explained {
+            text,
+            code: id.to_owned(),
+        }))
+    }
+}
 
 impl Runner for Pytest {
     fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str> {

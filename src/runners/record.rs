@@ -105,12 +105,11 @@ impl ToolRun {
     }
 }
 
-/// The exit code of several processes of one tool, as one: Pylint's bit
-/// masks of the kinds of messages found add up, others' worst wins.
+/// The exit code of several processes of one tool, as one, as the tool
+/// combines them (Pylint's bit masks add up; others' worst wins).
 pub(crate) fn combined_exit(tool: ToolKind, a: Option<i32>, b: Option<i32>) -> Option<i32> {
     match (a, b) {
-        (Some(a), Some(b)) if tool == ToolKind::Pylint => Some(a | b),
-        (Some(a), Some(b)) => Some(a.max(b)),
+        (Some(a), Some(b)) => Some(super::runner(tool).combine_exits(a, b)),
         (a, b) => a.or(b),
     }
 }

@@ -4,20 +4,12 @@
 use std::ffi::OsString;
 use std::path::Path;
 
-use super::{Pass, ProcessOutput, black, flake8, pylint, pytest};
+use anyhow::Result;
+
+use super::{Pass, ProcessOutput, pylint};
 use crate::config::SeverityMap;
 use crate::discover::repo::Repo;
-use crate::model::{Finding, TestResult, ToolKind};
-
-/// The runner of each tool: the one place a tool's kind meets its code.
-pub(super) fn runner(kind: ToolKind) -> &'static dyn Runner {
-    match kind {
-        ToolKind::Black => &black::Black,
-        ToolKind::Flake8 => &flake8::Flake8,
-        ToolKind::Pylint => &pylint::Pylint,
-        ToolKind::Pytest => &pytest::Pytest,
-    }
-}
+use crate::model::{Finding, TestResult, ToolSpec};
 
 /// What every runner may read while building arguments and interpreting output.
 pub(crate) struct RunContext<'a> {
@@ -61,7 +53,9 @@ impl From<Vec<Finding>> for Interpreted {
 /// The tool's output understood, or why it shows the tool did not do its job.
 pub(crate) type Interpretation = Result<Interpreted, String>;
 
-pub(super) trait Runner: Sync {
+/// The process a tool runs: which files, with which arguments, and what
+/// its output means.
+pub(crate) trait Runner: Sync {
     /// The files this tool checks, relative to the root.
     fn files<'r>(&self, repo: &'r Repo) -> Vec<&'r str>;
     /// Arguments after `python -m <tool>`; file names come after `--`.
@@ -81,6 +75,61 @@ pub(super) trait Runner: Sync {
     fn env(&self, _ctx: &RunContext) -> Vec<(OsString, OsString)> {
         Vec::new()
     }
+}
+
+/// A tool opsgate runs, as every stage may ask about it: the process it
+/// runs, and what it is.
+pub(crate) trait Tool: Runner {
+    /// What every stage may ask about the tool.
+    fn spec(&self) -> &'static ToolSpec;
+    /// The exit codes of two processes of this tool, as one: the worst wins.
+    fn combine_exits(&self, a: i32, b: i32) -> i32 {
+        a.max(b)
+    }
+    /// Settings the tool runs with that no file of the repository states,
+    /// for the cache key, under the name `--explain-cache` gives them;
+    /// empty when there are none.
+    fn implied_settings(&self, _root: &Path) -> (&'static str, String) {
+        ("settings implied without a configuration", String::new())
+    }
+    /// How many processes a process of this tool starts itself, and in how
+    /// many forked copies it checks its files, on `slots` cores;
+    /// `parts_given`: the number of Pylint parts was set by hand.
+    fn pool(&self, _slots: usize, _parts_given: bool) -> (usize, usize) {
+        (1, 1)
+    }
+    /// Whether `id` is one of this tool's codes.
+    fn owns_code(&self, id: &str) -> CodeMatch;
+    /// What `opsgate explain` prints of one of the tool's codes, and the
+    /// code as severity maps and suppressions take it; `None` when the tool
+    /// knows no such code.
+    fn explain_code(&self, id: &str, tool: &dyn AskTool) -> Result<Option<Explained>>;
+}
+
+/// How surely a code is a tool's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum CodeMatch {
+    No,
+    /// It has the shape of the tool's codes.
+    Shape,
+    /// It is one of the few codes the tool has.
+    Exact,
+}
+
+/// The pinned tool, for a runner that asks it to explain its own codes.
+pub(crate) trait AskTool {
+    /// The version `opsgate explain` describes.
+    fn version(&self) -> &str;
+    /// Runs `python -m <tool> ARGS` with the pinned tool.
+    fn run(&self, args: &[&str]) -> Result<ProcessOutput>;
+}
+
+/// A code explained.
+pub(crate) struct Explained {
+    pub(crate) text: String,
+    /// The code as severity maps and suppressions take it (Pylint's
+    /// `W0702` for `bare-except`).
+    pub(crate) code: String,
 }
 
 /// The Python files a linter checks: every one the walk found.

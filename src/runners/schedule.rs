@@ -19,7 +19,7 @@ use std::sync::Mutex;
 use super::Session;
 use super::plan::{Conclusion, Job, Pass, Planner};
 use super::{Failure, Invocation, Prepared, Ran, RunContext};
-use crate::model::ToolKind;
+use crate::model::{Planning, ToolKind};
 
 /// A job with the tool it belongs to.
 pub(crate) struct Scheduled<'a> {
@@ -55,12 +55,13 @@ pub(super) fn split<'a>(
     let mut scheduled = Vec::new();
     for (tool, prepared) in prepared.iter_mut().enumerate() {
         let kind = prepared.kind;
+        let planning = super::spec(kind).planning;
         let Some(plan) = prepared.plan.as_mut() else {
             continue;
         };
         for job in std::mem::take(&mut plan.jobs) {
-            if kind == ToolKind::Pylint
-                && let Some(parts) = pylint_parts(&job, total, session, planner)
+            if planning == Planning::CrossFile
+                && let Some(parts) = pylint_parts(&job, kind, total, session, planner)
             {
                 if job.pass == Pass::All {
                     // The parts gather; one more process concludes.
@@ -79,7 +80,7 @@ pub(super) fn split<'a>(
                 );
                 continue;
             }
-            let splittable = matches!(kind, ToolKind::Black | ToolKind::Flake8);
+            let splittable = planning == Planning::PerFile;
             if !splittable || job.cost <= target * 1.5 || job.files.len() < 2 {
                 scheduled.push(Scheduled { tool, job });
                 continue;
@@ -100,7 +101,13 @@ pub(super) fn split<'a>(
 /// Each part repeats work (starting Pylint, and inferring the modules the
 /// parts all import: measured on netmiko, two parts cost a third more CPU
 /// than one process), and the conclusion is one more process.
-fn pylint_parts(job: &Job, total: f64, session: &Session, planner: &Planner) -> Option<usize> {
+fn pylint_parts(
+    job: &Job,
+    kind: ToolKind,
+    total: f64,
+    session: &Session,
+    planner: &Planner,
+) -> Option<usize> {
     if job.files.len() < 2 || !matches!(job.pass, Pass::All | Pass::PerFile) {
         return None;
     }
@@ -112,7 +119,7 @@ fn pylint_parts(job: &Job, total: f64, session: &Session, planner: &Planner) -> 
     if cfg!(unix) {
         return None;
     }
-    let (_, per_process) = planner.rates[&ToolKind::Pylint];
+    let (_, per_process) = planner.rates[&kind];
     let best = best_parts(job.cost, total - job.cost, per_process, session.slots);
     (best > 1).then(|| best.min(job.files.len()))
 }
@@ -244,22 +251,12 @@ fn run_job(session: &Session, tool: &Prepared, job: &Job, index: usize) -> Resul
         pass_env: &tool.settings.pass_env,
     };
     let plan = tool.plan.as_ref();
+    let (jobs, forks) =
+        super::runner(tool.kind).pool(session.slots, session.pylint_parts.is_some());
     let ctx = RunContext {
         repo: session.repo,
-        // Pylint compares pairs of files in processes of its own when there
-        // are many (late in its run, when the other tools are done), and
-        // checks its files in forked copies of itself, one per core.
-        jobs: if tool.kind == ToolKind::Pylint {
-            session.slots
-        } else {
-            1
-        },
-        // `OPSGATE_PYLINT_PARTS=1`: one process, as Pylint runs directly.
-        forks: if tool.kind == ToolKind::Pylint && session.pylint_parts.is_none() {
-            session.slots
-        } else {
-            1
-        },
+        jobs,
+        forks,
         pass: job.pass,
         severity: &tool.settings.severity,
         scratch: &session.scratch.join(format!("{name}-{index}")),

@@ -16,7 +16,10 @@ pub(crate) struct BasePython {
 }
 
 pub(crate) fn base_python() -> BasePython {
-    if let Some(path) = std::env::var_os("OPSGATE_BASE_PYTHON").filter(|p| !p.is_empty()) {
+    if let Some(path) = crate::environment::snapshot()
+        .os("OPSGATE_BASE_PYTHON")
+        .filter(|p| !p.is_empty())
+    {
         return BasePython {
             path: PathBuf::from(path),
             why: "$OPSGATE_BASE_PYTHON",

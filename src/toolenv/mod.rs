@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Settings, ToolSettings};
 use crate::discover::repo::Repo;
-use crate::model::ToolKind;
 use crate::runners::{self, IsolatedEnv, ProcessError, Toolbox};
 pub(crate) use base_python::base_python;
 use provision::EnvSpec;
@@ -50,7 +49,10 @@ struct Probe {
 
 /// opsgate's cache folder: `$OPSGATE_CACHE_DIR`, else the user's cache (XDG).
 pub(crate) fn cache_dir() -> Result<PathBuf> {
-    if let Some(dir) = std::env::var_os("OPSGATE_CACHE_DIR").filter(|d| !d.is_empty()) {
+    if let Some(dir) = crate::environment::snapshot()
+        .os("OPSGATE_CACHE_DIR")
+        .filter(|d| !d.is_empty())
+    {
         return Ok(PathBuf::from(dir));
     }
     dirs::cache_dir()
@@ -142,16 +144,18 @@ fn provision_managed(
         label: "the tool environment",
     };
     let python = provision::provision(cache, &base, &shared, &repo.root)?;
-    let pytest_pin: Vec<String> = tools
+    // A separate environment runs the folder's tests: only the tools that
+    // run the repository's code go there.
+    let test_pins: Vec<String> = tools
         .iter()
-        .filter(|t| t.kind == ToolKind::Pytest)
-        .map(|t| format!("pytest=={}", t.version))
+        .filter(|t| runners::runner(t.kind).runs_repository_code())
+        .map(|t| format!("{}=={}", t.kind.name(), t.version))
         .collect();
     let mut isolated = Vec::new();
     for (folder, requirements) in &plan.isolated {
         let label = format!("a separate environment for {folder} (its pins conflict)");
         let spec = EnvSpec {
-            tools: &pytest_pin,
+            tools: &test_pins,
             requirements,
             label: &label,
         };
@@ -244,7 +248,7 @@ fn tool_env(cache: &Path, repo: &Repo, managed: bool) -> Result<Vec<(OsString, O
         .iter()
         .map(|root| repo.root.join(root))
         .collect();
-    if let Some(existing) = std::env::var_os("PYTHONPATH") {
+    if let Some(existing) = crate::environment::snapshot().os("PYTHONPATH") {
         path.extend(std::env::split_paths(&existing));
     }
     let mut env = vec![

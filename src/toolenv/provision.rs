@@ -96,14 +96,12 @@ fn env_key(cache: &Path, base: &Path, spec: &EnvSpec, root: &Path) -> Result<Str
 /// `PYENV_VERSION` and the `.python-version` files above the working folder —
 /// and is trusted while that interpreter's file is unchanged.
 fn base_version(cache: &Path, base: &Path) -> Result<String> {
+    let env = crate::environment::snapshot();
+    let var = |name| env.os(name).unwrap_or_default().as_encoded_bytes().to_vec();
     let mut chooses = vec![
         base.as_os_str().as_encoded_bytes().to_vec(),
-        std::env::var_os("PATH")
-            .unwrap_or_default()
-            .into_encoded_bytes(),
-        std::env::var_os("PYENV_VERSION")
-            .unwrap_or_default()
-            .into_encoded_bytes(),
+        var("PATH"),
+        var("PYENV_VERSION"),
     ];
     if let Ok(cwd) = std::env::current_dir() {
         for dir in cwd.ancestors() {
@@ -214,8 +212,8 @@ fn run_step(command: Command, what: &str) -> Result<()> {
 }
 
 fn find_on_path(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
+    let path = crate::environment::snapshot().os("PATH")?;
+    std::env::split_paths(path)
         .map(|dir| dir.join(program))
         .find(|candidate| candidate.is_file())
 }

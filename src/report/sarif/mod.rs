@@ -20,7 +20,7 @@ use log::{
 
 use super::sarif_fix;
 use super::{Emitter, RunResult};
-use crate::model::{BaselineState, Finding, Severity, ToolId, ToolKind};
+use crate::model::{BaselineState, Finding, Severity, ToolId};
 use crate::rules;
 use crate::runners::{ToolRun, ToolStatus};
 
@@ -275,10 +275,7 @@ fn level(severity: Severity) -> &'static str {
 
 fn information_uri(tool: ToolId) -> Option<&'static str> {
     match tool {
-        ToolId::Tool(ToolKind::Black) => Some("https://black.readthedocs.io/"),
-        ToolId::Tool(ToolKind::Flake8) => Some("https://flake8.pycqa.org/"),
-        ToolId::Tool(ToolKind::Pylint) => Some("https://pylint.readthedocs.io/"),
-        ToolId::Tool(ToolKind::Pytest) => Some("https://docs.pytest.org/"),
+        ToolId::Tool(kind) => Some(crate::runners::spec(kind).homepage),
         ToolId::Builtin => None,
     }
 }

@@ -40,7 +40,7 @@ use crate::config::ToolSettings;
 use crate::discover::repo::Repo;
 use crate::model::Finding;
 use crate::model::TestResult;
-use crate::model::ToolKind;
+use crate::model::{Planning, ToolKind};
 pub(crate) use store::store;
 
 /// Which of Pylint's checks a Pylint process runs; other tools always `All`.
@@ -151,13 +151,7 @@ pub(crate) struct Conclusion<'a> {
 /// Per-tool seconds per byte of source and per process started; the cache
 /// records measured ones (`costs`), these are measured defaults.
 pub(crate) fn default_rate(kind: ToolKind) -> (f64, f64) {
-    const MB: f64 = 1_048_576.0;
-    match kind {
-        ToolKind::Black => (11.0 / MB, 0.25),
-        ToolKind::Flake8 => (2.6 / MB, 0.3),
-        ToolKind::Pylint => (21.0 / MB, 0.8),
-        ToolKind::Pytest => (8.0 / MB, 0.6),
-    }
+    super::spec(kind).cost
 }
 
 pub(crate) struct Planner<'a> {
@@ -190,10 +184,10 @@ impl<'a> Planner<'a> {
             .keys
             .filter(|_| self.cache.enabled())
             .map(|keys| keys.tool_base(tool, self.toolbox, self.repo));
-        match tool.kind {
-            ToolKind::Black | ToolKind::Flake8 => self.per_file(tool.kind, base.as_deref(), groups),
-            ToolKind::Pylint => self.pylint(tool, base.as_deref(), groups),
-            ToolKind::Pytest => self.pytest(base.as_deref(), groups),
+        match super::spec(tool.kind).planning {
+            Planning::PerFile => self.per_file(tool.kind, base.as_deref(), groups),
+            Planning::CrossFile => self.pylint(tool, base.as_deref(), groups),
+            Planning::TestFolders => self.pytest(base.as_deref(), groups),
         }
     }
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use super::{CYCLIC_IMPORT, DUPLICATE_CODE, Owner, Stored, Unit};
 use crate::cache::ResultCache;
-use crate::model::{TestOutcome, ToolKind};
+use crate::model::{Planning, Role, TestOutcome, ToolKind};
 use crate::runners::Interpreted;
 
 /// Splits the jobs' output among the units that missed and stores each.
@@ -19,6 +19,7 @@ pub(crate) fn store(
     units: &[Unit],
     output: &Interpreted,
 ) -> Result<Vec<String>, String> {
+    let spec = crate::runners::spec(kind);
     let mut failed_units = Vec::new();
     if units.is_empty() {
         return Ok(failed_units);
@@ -39,7 +40,7 @@ pub(crate) fn store(
     }
     let mut stored: Vec<Stored> = units.iter().map(|_| Stored::default()).collect();
     for finding in &output.findings {
-        let owner = if kind == ToolKind::Pylint
+        let owner = if spec.planning == Planning::CrossFile
             && matches!(finding.rule.as_str(), DUPLICATE_CODE | CYCLIC_IMPORT)
         {
             by_rule.get(finding.rule.as_str())
@@ -71,7 +72,7 @@ pub(crate) fn store(
         }
     }
     for (unit, value) in units.iter().zip(stored) {
-        let failed = kind == ToolKind::Pytest
+        let failed = spec.role == Role::Tests
             && (!value.findings.is_empty()
                 || value
                     .tests

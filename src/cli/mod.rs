@@ -1,5 +1,7 @@
 //! The command line as clap sees it. Nothing past `config` reads these types:
-//! they are resolved once into `Settings`.
+//! they are resolved once into `Settings` (`resolve`).
+
+mod resolve;
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -7,7 +9,6 @@ use std::path::PathBuf;
 use clap::builder::TypedValueParser;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::config::{BaselineChoice, CheckOptions, Sources};
 use crate::discover::shard::Shard;
 use crate::model::Severity;
 pub use crate::report::{OutputArg, ReportFormat};
@@ -34,6 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a repository and exit 0 (passed), 1 (failed) or 2 (could not judge)
+    #[command(after_long_help = crate::environment::help())]
     Check(CheckArgs),
     /// Format the Python files with the pinned Black of the tool environment, in place
     #[command(
@@ -355,53 +357,4 @@ pub struct InitArgs {
 fn severity_parser() -> impl TypedValueParser<Value = Severity> {
     clap::builder::PossibleValuesParser::new(Severity::ALL.map(Severity::as_str))
         .map(|name| name.parse::<Severity>().expect("a listed severity"))
-}
-
-impl CheckArgs {
-    /// The repository and what the command line sets over its configuration.
-    pub(crate) fn sources(&self) -> Sources {
-        Sources {
-            path: self.path.clone(),
-            config: self.settings.config.clone(),
-            python: self.settings.python.clone(),
-            jobs: self.settings.jobs,
-            fail_on: self.fail_on,
-        }
-    }
-
-    /// The switches of the run.
-    ///
-    /// # Errors
-    /// A shard the CI engine's variables give but cannot be parsed.
-    pub(crate) fn options(&self) -> anyhow::Result<CheckOptions> {
-        let shard = crate::discover::shard::resolve(self.shard, |name| {
-            std::env::var(name).ok().filter(|v| !v.is_empty())
-        })?;
-        let baseline = match (&self.baseline, self.no_baseline) {
-            (_, true) => BaselineChoice::Off,
-            (Some(file), false) => BaselineChoice::File(file.clone()),
-            (None, false) => BaselineChoice::Default,
-        };
-        Ok(CheckOptions {
-            no_cache: self.no_cache,
-            explain_cache: self.explain_cache,
-            changed: self.changed,
-            new_only: self.new_only,
-            base: self.base.clone(),
-            baseline,
-            shard,
-            audit: self.audit.clone(),
-            incident: self.incident.clone(),
-        })
-    }
-}
-
-impl BaselineArgs {
-    pub(crate) fn sources(&self) -> Sources {
-        Sources {
-            python: self.settings.python.clone(),
-            jobs: self.settings.jobs,
-            ..Sources::repository(self.path.clone(), self.settings.config.clone())
-        }
-    }
 }
