@@ -85,6 +85,8 @@ pub(crate) enum Planning {
 /// `runners::spec` finds it by kind.
 #[derive(Debug)]
 pub(crate) struct ToolSpec {
+    /// The `PyPI` distribution the managed environment installs it from.
+    pub(crate) package: &'static str,
     pub(crate) role: Role,
     pub(crate) planning: Planning,
     /// The project's home page, for SARIF's `informationUri`.

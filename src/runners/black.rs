@@ -17,6 +17,7 @@ pub(crate) struct Black;
 
 const TOOL: ToolKind = ToolKind::Black;
 const SPEC: ToolSpec = ToolSpec {
+    package: "black",
     role: Role::Formatter,
     planning: Planning::PerFile,
     homepage: "https://black.readthedocs.io/",
@@ -31,6 +32,10 @@ const STYLE_URL: &str =
 impl Tool for Black {
     fn spec(&self) -> &'static ToolSpec {
         &SPEC
+    }
+
+    fn cache_env(&self, cache: &Path) -> Vec<(&'static str, PathBuf)> {
+        vec![("BLACK_CACHE_DIR", cache.join("black"))]
     }
 
     fn owns_code(&self, id: &str) -> CodeMatch {

@@ -20,6 +20,7 @@ pub(crate) struct Flake8;
 
 const TOOL: ToolKind = ToolKind::Flake8;
 const SPEC: ToolSpec = ToolSpec {
+    package: "flake8",
     role: Role::Linter,
     planning: Planning::PerFile,
     homepage: "https://flake8.pycqa.org/",

@@ -75,10 +75,15 @@ impl Invocation<'_> {
                 Duration::ZERO,
             )
         })?;
-        let mut command = Command::new(self.python);
-        match self.runner.interpreter_args(ctx) {
-            Some(args) => command.args(args),
-            None => command.arg("-m").arg(name),
+        let mut command = if let Some(program) = self.runner.program(self.python) {
+            Command::new(program)
+        } else {
+            let mut command = Command::new(self.python);
+            match self.runner.interpreter_args(ctx) {
+                Some(args) => command.args(args),
+                None => command.arg("-m").arg(name),
+            };
+            command
         };
         command
             .args(self.runner.args(ctx, files))

@@ -42,6 +42,7 @@ pub(crate) struct Pylint;
 
 const TOOL: ToolKind = ToolKind::Pylint;
 const SPEC: ToolSpec = ToolSpec {
+    package: "pylint",
     role: Role::Linter,
     planning: Planning::CrossFile,
     homepage: "https://pylint.readthedocs.io/",
@@ -204,6 +205,10 @@ struct Message {
 impl Tool for Pylint {
     fn spec(&self) -> &'static ToolSpec {
         &SPEC
+    }
+
+    fn cache_env(&self, cache: &std::path::Path) -> Vec<(&'static str, std::path::PathBuf)> {
+        vec![("PYLINTHOME", cache.join("pylint"))]
     }
 
     fn owns_code(&self, id: &str) -> CodeMatch {

@@ -21,6 +21,7 @@ pub(crate) struct Pytest;
 
 const TOOL: ToolKind = ToolKind::Pytest;
 const SPEC: ToolSpec = ToolSpec {
+    package: "pytest",
     role: Role::Tests,
     planning: Planning::TestFolders,
     homepage: "https://docs.pytest.org/",

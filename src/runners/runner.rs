@@ -67,6 +67,11 @@ pub(crate) trait Runner: Sync {
     fn runs_repository_code(&self) -> bool {
         false
     }
+    /// An executable the tool's package installs beside the interpreter, to
+    /// run instead of `python -m <tool>`; `None` for a Python module.
+    fn program(&self, _python: &Path) -> Option<std::path::PathBuf> {
+        None
+    }
     /// Arguments for `python` instead of `-m <tool>`.
     fn interpreter_args(&self, _ctx: &RunContext) -> Option<Vec<OsString>> {
         None
@@ -97,6 +102,11 @@ pub(crate) trait Tool: Runner {
     /// `parts_given`: the number of Pylint parts was set by hand.
     fn pool(&self, _slots: usize, _parts_given: bool) -> (usize, usize) {
         (1, 1)
+    }
+    /// Variables that keep the tool's own cache under opsgate's cache folder
+    /// `cache`, out of the repository (the folders are created for it).
+    fn cache_env(&self, _cache: &Path) -> Vec<(&'static str, std::path::PathBuf)> {
+        Vec::new()
     }
     /// Whether `id` is one of this tool's codes.
     fn owns_code(&self, id: &str) -> CodeMatch;

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Settings, ToolSettings};
 use crate::discover::repo::Repo;
+use crate::model::ToolKind;
 use crate::runners::{self, IsolatedEnv, ProcessError, Toolbox};
 pub(crate) use base_python::base_python;
 use provision::EnvSpec;
@@ -83,16 +84,28 @@ pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
     };
     let managed = settings.python.is_none();
     let env = tool_env(&cache, repo, managed)?;
-    let names: Vec<&str> = tools.iter().map(|t| t.kind.name()).collect();
+    let packages: Vec<&str> = tools
+        .iter()
+        .map(|t| runners::spec(t.kind).package)
+        .collect();
     let probe = if managed {
-        remembered_probe(&python, &names, &env)?
+        remembered_probe(&python, &packages, &env)?
     } else {
-        probe(&python, &names, &env)?
+        probe(&python, &packages, &env)?
     };
+    // By tool name, as the runners look them up.
+    let versions = tools
+        .iter()
+        .map(|t| {
+            let package = runners::spec(t.kind).package;
+            let version = probe.tools.get(package).cloned().flatten();
+            (t.kind.name().to_owned(), version)
+        })
+        .collect();
     Ok(Toolbox {
         python,
         python_version: probe.python,
-        versions: probe.tools,
+        versions,
         env,
         isolated,
     })
@@ -107,14 +120,18 @@ pub(crate) fn for_tool(
     tool: &ToolSettings,
 ) -> Result<(PathBuf, Vec<(OsString, OsString)>)> {
     let cache = cache_dir()?;
-    let mut env: Vec<(OsString, OsString)> = vec![
-        ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
-        ("PYLINTHOME".into(), cache.join("pylint").into_os_string()),
-    ];
+    let mut env: Vec<(OsString, OsString)> = vec![("PYTHONDONTWRITEBYTECODE".into(), "1".into())];
+    for (variable, dir) in runners::runner(tool.kind).cache_env(&cache) {
+        env.push((variable.into(), dir.into_os_string()));
+    }
     if let Some(python) = &settings.python {
         return Ok((python.clone(), env));
     }
-    let pins = [format!("{}=={}", tool.kind.name(), tool.version)];
+    let pins = [format!(
+        "{}=={}",
+        runners::spec(tool.kind).package,
+        tool.version
+    )];
     let spec = EnvSpec {
         tools: &pins,
         requirements: &requirements::Requirements::default(),
@@ -136,7 +153,7 @@ fn provision_managed(
     let base = base_python().path;
     let pins: Vec<String> = tools
         .iter()
-        .map(|t| format!("{}=={}", t.kind.name(), t.version))
+        .map(|t| format!("{}=={}", runners::spec(t.kind).package, t.version))
         .collect();
     let shared = EnvSpec {
         tools: &pins,
@@ -149,7 +166,7 @@ fn provision_managed(
     let test_pins: Vec<String> = tools
         .iter()
         .filter(|t| runners::runner(t.kind).runs_repository_code())
-        .map(|t| format!("{}=={}", t.kind.name(), t.version))
+        .map(|t| format!("{}=={}", runners::spec(t.kind).package, t.version))
         .collect();
     let mut isolated = Vec::new();
     for (folder, requirements) in &plan.isolated {
@@ -237,11 +254,14 @@ fn probe(python: &Path, tools: &[&str], env: &[(OsString, OsString)]) -> Result<
 /// The variables every tool gets: no bytecode or caches in the repository,
 /// the shared libraries importable.
 fn tool_env(cache: &Path, repo: &Repo, managed: bool) -> Result<Vec<(OsString, OsString)>> {
-    let black_cache = cache.join("black");
-    let pylint_home = cache.join("pylint");
-    for dir in [&black_cache, &pylint_home] {
-        fs::create_dir_all(dir)
-            .with_context(|| format!("creating cache folder `{}`", dir.display()))?;
+    // Each tool's own cache, under opsgate's.
+    let mut caches: Vec<(OsString, OsString)> = Vec::new();
+    for kind in ToolKind::ALL {
+        for (variable, dir) in runners::runner(kind).cache_env(cache) {
+            fs::create_dir_all(&dir)
+                .with_context(|| format!("creating cache folder `{}`", dir.display()))?;
+            caches.push((variable.into(), dir.into_os_string()));
+        }
     }
     let mut path: Vec<PathBuf> = repo
         .import_roots
@@ -251,15 +271,12 @@ fn tool_env(cache: &Path, repo: &Repo, managed: bool) -> Result<Vec<(OsString, O
     if let Some(existing) = crate::environment::snapshot().os("PYTHONPATH") {
         path.extend(std::env::split_paths(&existing));
     }
-    let mut env = vec![
-        ("PYTHONDONTWRITEBYTECODE".into(), "1".into()),
-        ("BLACK_CACHE_DIR".into(), black_cache.into_os_string()),
-        ("PYLINTHOME".into(), pylint_home.into_os_string()),
-        (
-            "PYTHONPATH".into(),
-            std::env::join_paths(path).context("a library path holds a `:`")?,
-        ),
-    ];
+    let mut env = vec![("PYTHONDONTWRITEBYTECODE".into(), "1".into())];
+    env.extend(caches);
+    env.push((
+        "PYTHONPATH".into(),
+        std::env::join_paths(path).context("a library path holds a `:`")?,
+    ));
     if managed {
         // The managed environment is the whole world: no user site-packages.
         env.push(("PYTHONNOUSERSITE".into(), "1".into()));
