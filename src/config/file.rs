@@ -9,8 +9,8 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Deserializer};
 
-use super::layer::OverrideTable;
 use super::rules::RulesTable;
+use super::scoped::{GateTable, OverrideTable};
 use crate::model::{Severity, ToolKind};
 
 #[derive(Debug, Default, Deserialize)]
@@ -28,14 +28,6 @@ pub(crate) struct ConfigFile {
     /// Settings for paths matching globs; later tables win.
     #[serde(default)]
     pub(crate) overrides: Vec<OverrideTable>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct GateTable {
-    pub(crate) fail_on: Option<Severity>,
-    /// No finding is reported above this severity (e.g. a legacy folder at "note").
-    pub(crate) max_severity: Option<Severity>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -207,7 +199,7 @@ mod tests {
         fn any_configuration_parses_or_names_its_line(lines in proptest::collection::vec(config_line(), 0..10)) {
             let text = lines.join("\n");
             // A nested opsgate.toml answers the same way.
-            if let Err(err) = toml::from_str::<super::super::layer::NestedFile>(&text) {
+            if let Err(err) = toml::from_str::<super::super::scoped::NestedFile>(&text) {
                 proptest::prop_assert!(err.to_string().contains("line "), "{err}");
             }
             match toml::from_str::<ConfigFile>(&text) {

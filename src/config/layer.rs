@@ -10,125 +10,13 @@ use std::fmt;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use globset::GlobSet;
-use serde::{Deserialize, Deserializer, de};
 
-use super::file::GateTable;
 use super::rules::ScopedRulesTable;
-use crate::globs::build_globs;
+pub(crate) use super::scoped::Globs;
+use super::scoped::{GateTable, NestedFile, OverrideTable, ScopedTools};
 use crate::model::Severity;
 use crate::model::ToolKind;
 use crate::rules::RuleTable;
-
-/// Deserializers for root-only keys: reading one is an error at its line.
-macro_rules! root_only {
-    ($($name:ident => $key:literal),* $(,)?) => {$(
-        fn $name<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<()>, D::Error> {
-            de::IgnoredAny::deserialize(deserializer)?;
-            Err(de::Error::custom(concat!(
-                "`", $key, "` can only be set in the root configuration (opsgate.toml at the ",
-                "repository root, or [tool.opsgate] in its pyproject.toml); an override or a ",
-                "nested opsgate.toml may set fail_on, max_severity, tool `enabled`/`severity` ",
-                "and rule tables"
-            )))
-        }
-    )*};
-}
-
-root_only! {
-    python => "python",
-    layout => "layout",
-    overrides => "overrides",
-    version => "version",
-    timeout => "timeout",
-    pass_env => "pass_env",
-}
-
-/// One `[[overrides]]` table of the root configuration.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct OverrideTable {
-    /// Repository-relative globs; a glob matching a folder covers what is below.
-    #[serde(deserialize_with = "override_paths")]
-    pub(crate) paths: Globs,
-    pub(crate) fail_on: Option<Severity>,
-    pub(crate) max_severity: Option<Severity>,
-    #[serde(default)]
-    pub(crate) tools: ScopedTools,
-    #[serde(default)]
-    pub(crate) rules: ScopedRulesTable,
-    #[serde(default, deserialize_with = "python")]
-    #[allow(dead_code)] // only ever an error
-    python: Option<()>,
-    #[serde(default, deserialize_with = "layout")]
-    #[allow(dead_code)] // only ever an error
-    layout: Option<()>,
-}
-
-/// An `opsgate.toml` below the root: the root file's shape, minus root-only keys.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct NestedFile {
-    #[serde(default)]
-    pub(crate) gate: GateTable,
-    #[serde(default)]
-    pub(crate) tools: ScopedTools,
-    #[serde(default)]
-    pub(crate) rules: ScopedRulesTable,
-    #[serde(default, deserialize_with = "python")]
-    #[allow(dead_code)] // only ever an error
-    python: Option<()>,
-    #[serde(default, deserialize_with = "layout")]
-    #[allow(dead_code)] // only ever an error
-    layout: Option<()>,
-    #[serde(default, deserialize_with = "overrides")]
-    #[allow(dead_code)] // only ever an error
-    overrides: Option<()>,
-}
-
-/// `[tools.NAME]` per tool, as a folder may set them.
-pub(crate) type ScopedTools = BTreeMap<ToolKind, ScopedToolTable>;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ScopedToolTable {
-    enabled: Option<bool>,
-    #[serde(default)]
-    severity: BTreeMap<String, Severity>,
-    #[serde(default, deserialize_with = "version")]
-    #[allow(dead_code)] // only ever an error
-    version: Option<()>,
-    #[serde(default, deserialize_with = "timeout")]
-    #[allow(dead_code)] // only ever an error
-    timeout: Option<()>,
-    #[serde(default, deserialize_with = "pass_env")]
-    #[allow(dead_code)] // only ever an error
-    pass_env: Option<()>,
-}
-
-/// Globs as written and compiled.
-#[derive(Debug, Clone)]
-pub(crate) struct Globs {
-    pub(crate) written: Vec<String>,
-    pub(crate) set: GlobSet,
-}
-
-/// A non-empty list of valid globs; the error lands on the key's line.
-fn override_paths<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Globs, D::Error> {
-    let written = Vec::<String>::deserialize(deserializer)?;
-    if written.is_empty() {
-        return Err(de::Error::custom(
-            "`paths` is empty: name the folders or files this override applies to, e.g. [\"legacy/**\"]",
-        ));
-    }
-    if let Some(absolute) = written.iter().find(|g| g.starts_with('/')) {
-        return Err(de::Error::custom(format!(
-            "`{absolute}`: paths are relative to the repository root; drop the leading `/`"
-        )));
-    }
-    let set = build_globs(&written).map_err(|err| de::Error::custom(format!("{err:#}")))?;
-    Ok(Globs { written, set })
-}
 
 /// What one override changes, resolved: only the keys it sets.
 #[derive(Debug, Clone, Default)]
@@ -325,7 +213,7 @@ mod tests {
         assert!(err.contains("not an option of OG101"), "{err}");
     }
 
-    #[derive(Debug, Deserialize)]
+    #[derive(Debug, serde::Deserialize)]
     struct Root {
         #[allow(dead_code)] // read through Debug in failures only
         overrides: Vec<OverrideTable>,

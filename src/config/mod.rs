@@ -6,6 +6,7 @@ mod layer;
 mod root;
 mod rules;
 mod scope;
+mod scoped;
 mod sources;
 
 use std::collections::{BTreeMap, BTreeSet};
