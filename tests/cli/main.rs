@@ -8,6 +8,7 @@ mod action_install;
 mod architecture;
 mod audit;
 mod base_python;
+mod bounds;
 mod cache;
 mod cache_concurrent;
 mod cache_explain;
