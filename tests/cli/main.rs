@@ -24,6 +24,7 @@ mod hook;
 mod hook_path;
 mod hostile;
 mod interrupt;
+mod interrupt_pty;
 mod legacy;
 mod overrides;
 mod packaging;
