@@ -19,6 +19,7 @@ mod exit_codes;
 mod explain_tools;
 mod flake8_defaults;
 mod fmt;
+mod fuzz_job;
 mod git_safety;
 mod hook;
 mod hook_path;
