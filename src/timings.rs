@@ -40,10 +40,29 @@ impl Clock {
         self.last = Instant::now();
     }
 
-    /// Prints the time since the start.
+    /// Prints the time since the start, and opsgate's own peak memory.
     pub(crate) fn total(&self) {
         print("total", self.start.elapsed());
+        if enabled() {
+            let mib = f64::from(u32::try_from(peak_kib()).unwrap_or(u32::MAX)) / 1024.0;
+            anstream::eprintln!(
+                "opsgate: memory: peak {mib:.1} MiB (opsgate itself, not its tools)"
+            );
+        }
     }
+}
+
+/// The largest resident set this process has had, in KiB: opsgate's own,
+/// as the tools are processes of their own.
+fn peak_kib() -> i64 {
+    // SAFETY: getrusage(2) fills the zeroed struct it is given; both are
+    // plain data.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &raw mut usage);
+        usage
+    };
+    usage.ru_maxrss
 }
 
 fn print(name: &str, elapsed: std::time::Duration) {

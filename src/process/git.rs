@@ -74,7 +74,10 @@ fn explain(err: &ProcessError, dir: &Path, args: &[&str]) -> anyhow::Error {
              what it waits for), or allow longer with {TIMEOUT_VARIABLE}=5m",
             humantime::format_duration(*after)
         ),
-        ProcessError::OutputTooLarge => anyhow!("`{shown}` printed more than opsgate keeps"),
+        ProcessError::OutputTooLarge(_) | ProcessError::HeldOpen(_) => anyhow!(
+            "`{shown}` {}; opsgate stopped reading it",
+            err.output_problem().unwrap_or_default()
+        ),
     }
 }
 

@@ -13,10 +13,11 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Output kept per stream; a tool printing more than this is treated as broken.
-/// Pylint's JSON for thousands of findings is a few MiB; 64 MiB per stream
-/// bounds the memory of four tools running at once.
-const MAX_OUTPUT: u64 = 64 * 1024 * 1024;
+/// Output kept per stream, and the largest report file read from a tool; a
+/// tool printing more than this is treated as broken. Pylint's JSON for
+/// thousands of findings is a few MiB; 64 MiB per stream bounds the memory of
+/// four tools running at once, however much they print.
+pub(crate) const MAX_OUTPUT: u64 = 64 * 1024 * 1024;
 /// How long to wait for the pipes to close once the process group is gone.
 const DRAIN_GRACE: Duration = Duration::from_secs(5);
 
@@ -60,7 +61,66 @@ pub(crate) enum ProcessError {
     /// Still running at the deadline; the group was killed.
     TimedOut { after: Duration, stderr: Vec<u8> },
     /// More output than `MAX_OUTPUT` on a stream.
-    OutputTooLarge,
+    OutputTooLarge(TooLarge),
+    /// The process ended but this stream stayed open past `DRAIN_GRACE`: a
+    /// process that left the group holds it.
+    HeldOpen(&'static str),
+}
+
+impl ProcessError {
+    /// For the output errors, what the program did, after its name: "printed
+    /// more than …" or "left its stdout open …".
+    pub(crate) fn output_problem(&self) -> Option<String> {
+        match self {
+            ProcessError::OutputTooLarge(too_large) => Some(format!("printed {too_large}")),
+            ProcessError::HeldOpen(what) => Some(format!(
+                "ended but its {what} stayed open: a process it started that left its \
+                 process group (`setsid`) still holds it"
+            )),
+            ProcessError::Spawn(_) | ProcessError::TimedOut { .. } => None,
+        }
+    }
+}
+
+/// What went past the output cap, said with its preposition: a stream (`on
+/// stdout`) or a report file the tool wrote (`into its JUnit report`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooLarge {
+    pub(crate) what: &'static str,
+    pub(crate) cap: u64,
+}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "more than {} MiB {}", self.cap >> 20, self.what)
+    }
+}
+
+/// Reads a file a tool wrote (its report), refusing one past `MAX_OUTPUT`
+/// before reading it: the tool's output is bounded in files as in pipes.
+///
+/// # Errors
+/// The file cannot be read, or it is too large (`Ok(Err)`).
+pub(crate) fn read_report(
+    path: &std::path::Path,
+    what: &'static str,
+) -> std::io::Result<Result<Vec<u8>, TooLarge>> {
+    let file = std::fs::File::open(path)?;
+    let too_large = TooLarge {
+        what,
+        cap: MAX_OUTPUT,
+    };
+    if file.metadata()?.len() > MAX_OUTPUT {
+        return Ok(Err(too_large));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_OUTPUT + 1).read_to_end(&mut bytes)?;
+    // Read up to one byte past the cap: the file may still be growing.
+    Ok(if bytes.len() as u64 > MAX_OUTPUT {
+        Err(too_large)
+    } else {
+        Ok(bytes)
+    })
 }
 
 pub(crate) fn tail(text: &str, lines: usize) -> String {
@@ -88,8 +148,16 @@ fn run_capped(
     let started = Instant::now();
     let mut child = command.spawn().map_err(ProcessError::Spawn)?;
     crate::interrupt::track(group_of(&child));
-    let stdout = drain(child.stdout.take().expect("stdout is piped"), cap);
-    let stderr = drain(child.stderr.take().expect("stderr is piped"), cap);
+    let stdout = drain(
+        child.stdout.take().expect("stdout is piped"),
+        cap,
+        "on stdout",
+    );
+    let stderr = drain(
+        child.stderr.take().expect("stderr is piped"),
+        cap,
+        "on stderr",
+    );
 
     let status = wait_until(&mut child, started + timeout);
     // Whatever the tool left behind in its group goes too; that also closes
@@ -103,11 +171,8 @@ fn run_capped(
             stderr: stderr.unwrap_or_default(),
         });
     };
-    let stdout = stdout.recv_timeout(DRAIN_GRACE).ok().and_then(Result::ok);
-    let stderr = stderr.recv_timeout(DRAIN_GRACE).ok().and_then(Result::ok);
-    let (Some(stdout), Some(stderr)) = (stdout, stderr) else {
-        return Err(ProcessError::OutputTooLarge);
-    };
+    let stdout = collect(&stdout, "stdout")?;
+    let stderr = collect(&stderr, "stderr")?;
     Ok(ProcessOutput {
         code: status.code(),
         signal: status.signal(),
@@ -115,6 +180,18 @@ fn run_capped(
         stderr,
         duration: started.elapsed(),
     })
+}
+
+/// A drained stream once the process group is gone.
+fn collect(
+    drained: &mpsc::Receiver<Result<Vec<u8>, TooLarge>>,
+    what: &'static str,
+) -> Result<Vec<u8>, ProcessError> {
+    match drained.recv_timeout(DRAIN_GRACE) {
+        Ok(result) => result.map_err(ProcessError::OutputTooLarge),
+        // Held open by a process that left the group (`setsid`).
+        Err(_) => Err(ProcessError::HeldOpen(what)),
+    }
 }
 
 fn wait_until(child: &mut Child, deadline: Instant) -> Option<std::process::ExitStatus> {
@@ -140,14 +217,18 @@ fn group_of(child: &Child) -> libc::pid_t {
 }
 
 /// Reads a stream to the end on its own thread; `Err` when it is too large.
-fn drain(stream: impl Read + Send + 'static, cap: u64) -> mpsc::Receiver<Result<Vec<u8>, ()>> {
+fn drain(
+    stream: impl Read + Send + 'static,
+    cap: u64,
+    what: &'static str,
+) -> mpsc::Receiver<Result<Vec<u8>, TooLarge>> {
     let (sender, receiver) = mpsc::channel();
     thread::spawn(move || {
         let mut buffer = Vec::new();
         // Past the cap the pipe is dropped: the tool gets SIGPIPE or EPIPE.
         let result = match stream.take(cap + 1).read_to_end(&mut buffer) {
             Ok(_) if buffer.len() as u64 <= cap => Ok(buffer),
-            _ => Err(()),
+            _ => Err(TooLarge { what, cap }),
         };
         let _ = sender.send(result);
     });
@@ -184,7 +265,23 @@ mod tests {
         let mut command = Command::new("sh");
         command.args(["-c", "yes opsgate"]);
         let result = run_capped(command, Duration::from_secs(20), 1024 * 1024);
-        assert!(matches!(result, Err(ProcessError::OutputTooLarge)));
+        let Err(ProcessError::OutputTooLarge(too_large)) = result else {
+            panic!("{result:?}");
+        };
+        assert_eq!(too_large.to_string(), "more than 1 MiB on stdout");
+    }
+
+    #[test]
+    fn a_report_past_the_cap_is_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.xml");
+        let file = std::fs::File::create(&path).unwrap();
+        // Sparse: as large as the cap says without writing it.
+        file.set_len(MAX_OUTPUT + 1).unwrap();
+        let refused = read_report(&path, "into its report").unwrap().unwrap_err();
+        assert_eq!(refused.to_string(), "more than 64 MiB into its report");
+        file.set_len(MAX_OUTPUT).unwrap();
+        assert!(read_report(&path, "into its report").unwrap().is_ok());
     }
 
     #[test]

@@ -52,8 +52,8 @@ pub(crate) fn format(
              if it needs longer",
             humantime::format_duration(after)
         ),
-        Err(ProcessError::OutputTooLarge) => {
-            bail!("black printed more output than opsgate accepts")
+        Err(err @ (ProcessError::OutputTooLarge(_) | ProcessError::HeldOpen(_))) => {
+            bail!("black {}", err.output_problem().unwrap_or_default())
         }
     };
     let report = output.stderr_text();

@@ -124,9 +124,18 @@ impl Invocation<'_> {
                 format!("cannot start `{}`: {err}", self.python.display()),
                 Duration::ZERO,
             )),
-            Err(ProcessError::OutputTooLarge) => Err((
+            Err(err @ (ProcessError::OutputTooLarge(_) | ProcessError::HeldOpen(_))) => Err((
                 ToolStatus::Failed,
-                format!("{name} printed more output than opsgate accepts"),
+                format!(
+                    "{name} {}; opsgate stopped reading it and cannot judge the run. Run \
+                     {name} directly to see what it prints{}",
+                    err.output_problem().unwrap_or_default(),
+                    if name == "pytest" {
+                        " (a test writing past pytest's capture)"
+                    } else {
+                        ""
+                    }
+                ),
                 Duration::ZERO,
             )),
         }

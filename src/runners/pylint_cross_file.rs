@@ -43,7 +43,9 @@ pub(crate) fn enabled_cross_file(
                     "it did not finish within {}",
                     humantime::format_duration(after)
                 ),
-                ProcessError::OutputTooLarge => "it printed too much".to_owned(),
+                ProcessError::OutputTooLarge(_) | ProcessError::HeldOpen(_) => {
+                    format!("it {}", err.output_problem().unwrap_or_default())
+                }
             };
             Err((
                 format!("pylint could not list its enabled messages: {reason}"),

@@ -98,8 +98,19 @@ impl Runner for Pytest {
             return Err(describe_code(code).to_owned());
         }
         let report_path: PathBuf = ctx.scratch.join(REPORT);
-        let xml = std::fs::read_to_string(&report_path)
-            .map_err(|err| format!("it wrote no readable JUnit report: {err}"))?;
+        // The tests' captured output goes into the report: a test that
+        // prints gigabytes makes it that large, and it is not read then.
+        let xml = crate::process::read_report(&report_path, "into its JUnit report")
+            .map_err(|err| format!("it wrote no readable JUnit report: {err}"))?
+            .map_err(|too_large| {
+                format!(
+                    "it wrote {too_large}, which opsgate does not read: the tests' captured \
+                     output goes into it, and a test printing that much should write to a \
+                     file instead"
+                )
+            })?;
+        let xml = String::from_utf8(xml)
+            .map_err(|err| format!("its JUnit report is not UTF-8: {err}"))?;
         let cases = parse_junit(&xml).map_err(|err| format!("its JUnit report: {err}"))?;
         let test_files: Vec<&str> = self.files(ctx.repo);
         let findings: Vec<Finding> = cases

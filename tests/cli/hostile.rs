@@ -323,8 +323,16 @@ fn signals_floods_garbage_and_odd_exit_codes_exit_2() {
     for (tool, fault, says) in [
         ("pylint", "signal", "killed by signal 9"),
         ("black", "signal", "killed by signal 9"),
-        ("pylint", "flood", "more output than opsgate accepts"),
-        ("flake8", "flood", "more output than opsgate accepts"),
+        (
+            "pylint",
+            "flood",
+            "pylint printed more than 64 MiB on stdout",
+        ),
+        (
+            "flake8",
+            "flood",
+            "flake8 printed more than 64 MiB on stdout",
+        ),
         ("pylint", "garbage", "cannot be parsed"),
         ("black", "garbage", "not a diff"),
         ("flake8", "garbage", "flake8 failed"),

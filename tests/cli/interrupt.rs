@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use crate::{CliTest, tools_python};
 
-const SCRIPT: &str =
+pub(crate) const SCRIPT: &str =
     "\"\"\"Slow.\"\"\"\n\n\ndef value():\n    \"\"\"Return one.\"\"\"\n    return 1\n";
 
 /// Tests that leave a daemon in a session of its own, and one that ignores
 /// SIGTERM with a child of its own; each sleeps for `mark` seconds, which
 /// names them among the machine's processes.
-fn tests_leaving_processes(mark: &str) -> String {
+pub(crate) fn tests_leaving_processes(mark: &str) -> String {
     format!(
         r#""""Tests that leave processes behind."""
 
@@ -40,7 +40,7 @@ def test_ignores_sigterm():
 }
 
 /// Live processes whose command line holds `mark`.
-fn marked(mark: &str) -> Vec<String> {
+pub(crate) fn marked(mark: &str) -> Vec<String> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
         let pid = entry.file_name().to_string_lossy().into_owned();
@@ -59,7 +59,7 @@ fn marked(mark: &str) -> Vec<String> {
     found
 }
 
-fn wait_for(what: &str, mut done: impl FnMut() -> bool, limit: Duration) {
+pub(crate) fn wait_for(what: &str, mut done: impl FnMut() -> bool, limit: Duration) {
     let start = Instant::now();
     while !done() {
         assert!(start.elapsed() < limit, "{what} within {limit:?}");
@@ -67,7 +67,7 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool, limit: Duration) {
     }
 }
 
-fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+pub(crate) fn wait_exit(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {

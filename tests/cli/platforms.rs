@@ -51,7 +51,7 @@ fn action_validator() -> Option<PathBuf> {
     .clone()
 }
 
-fn validate_with_action_validator(file: &Path) {
+pub(crate) fn validate_with_action_validator(file: &Path) {
     let Some(validator) = action_validator() else {
         return;
     };
@@ -71,7 +71,7 @@ fn action_yml_passes_action_validator() {
 }
 
 /// actionlint on the workflow files of `repo` (its `.github/workflows`).
-fn actionlint(repo: &Path) {
+pub(crate) fn actionlint(repo: &Path) {
     let Some(bin) = crate::packaging::packaging_bin() else {
         return;
     };
