@@ -20,12 +20,13 @@ pub use crate::report::{OutputArg, ReportFormat};
     version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("OPSGATE_COMMIT"), ")"),
     about = "Quality gate for repositories of Python operations scripts",
     long_about = "Quality gate for repositories of Python operations scripts.\n\n\
-        Runs Black, Flake8, Pylint and pytest with pinned versions and reports\n\
-        every finding in one verdict.\n\n\
+        Runs Black, Flake8, Pylint and pytest (and, when enabled, more tools) with\n\
+        pinned versions and reports every finding in one verdict.\n\n\
         Exit codes: 0 the gate passed (every enabled check ran), 1 the gate failed,\n\
         2 the gate could not judge (bad usage or configuration, a tool missing,\n\
-        crashed, timed out or printed what cannot be parsed), 128 + the signal when\n\
-        interrupted (130 Ctrl-C, 143 SIGTERM): every tool process is stopped first."
+        crashed, timed out, printed what cannot be parsed or more than 64 MiB), 128 +\n\
+        the signal when interrupted (130 Ctrl-C, 143 SIGTERM): every tool process is\n\
+        stopped first."
 )]
 pub struct Cli {
     #[command(subcommand)]
