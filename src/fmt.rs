@@ -67,11 +67,7 @@ pub(crate) fn run(args: &FmtArgs) -> Result<ExitStatus> {
              the others were",
             done.unparsable,
             if done.unparsable == 1 { "" } else { "s" },
-            if done.unparsable == 1 {
-                "it"
-            } else {
-                "them"
-            },
+            if done.unparsable == 1 { "it" } else { "them" },
         );
         return Ok(ExitStatus::Failed);
     }

@@ -115,7 +115,11 @@ impl Runner for RuffFormat {
                         file.quoted_path
                     ),
                 );
-                finding.fix = Some(file.diff);
+                // Ruff ends each file's diff with an empty line, no line of a diff.
+                let end = file.diff.trim_end_matches('\n').len() + 1;
+                let mut diff = file.diff;
+                diff.truncate(end.min(diff.len()));
+                finding.fix = Some(diff);
                 finding.help_url = Some(STYLE_URL.to_owned());
                 finding
             })
