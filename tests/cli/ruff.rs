@@ -183,19 +183,21 @@ fn ruff_format_findings_equal_a_direct_ruff_format_check() {
 }
 
 #[test]
-fn a_clean_repository_gives_ruff_nothing() {
+fn the_documented_ruff_in_place_of_black_and_flake8_passes_a_clean_repository() {
     let Some(_) = tools_python() else { return };
     let test = CliTest::with_fixture("clean");
-    test.write(
-        "opsgate.toml",
-        &std::fs::read_to_string(crate::fixture_path("ruff-planted/opsgate.toml")).unwrap(),
-    );
+    test.write("opsgate.toml", &crate::docs::doc_block("ruff-instead"));
     // Ruff's import sorting knows the tool folders' own modules from `src`.
     test.write("ruff.toml", "src = [\"lib\", \"networking/*\"]\n");
     let (output, report) = test.check_json(&[]);
     assert_eq!(exit_code(&output), 0, "{}", all_output(&output));
+    for tool in ["ruff", "ruff-format", "pylint", "pytest"] {
+        assert_eq!(tool_status(&report, tool), "ok", "{tool}");
+    }
+    for tool in ["black", "flake8"] {
+        assert_eq!(tool_status(&report, tool), "disabled", "{tool}");
+    }
     for tool in ["ruff", "ruff-format"] {
-        assert_eq!(tool_status(&report, tool), "ok");
         assert_eq!(findings_of(&report, tool), Vec::<Value>::new());
     }
 }
