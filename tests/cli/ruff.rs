@@ -360,3 +360,23 @@ fn fmt_with_black_off_formats_as_ruff_format_does() {
             .contains("try: pass")
     );
 }
+
+#[test]
+fn two_versions_of_the_one_ruff_package_are_an_error_naming_both_tables() {
+    let test = CliTest::with_fixture("ruff-planted");
+    let config = std::fs::read_to_string(test.root().join("opsgate.toml")).unwrap();
+    test.write(
+        "opsgate.toml",
+        &config.replace(
+            "[tools.ruff-format]\n",
+            "[tools.ruff-format]\nversion = \"0.16.8\"\n",
+        ),
+    );
+    let output = test.check(&[]);
+    assert_eq!(exit_code(&output), 2, "{}", all_output(&output));
+    let err = stderr(&output);
+    assert!(
+        err.contains("[tools.ruff] and [tools.ruff-format] pin ruff at 0.17.6 and 0.16.8"),
+        "{err}"
+    );
+}
