@@ -380,3 +380,62 @@ fn two_versions_of_the_one_ruff_package_are_an_error_naming_both_tables() {
         "{err}"
     );
 }
+
+#[test]
+fn new_only_and_gitlab_treat_ruff_format_as_black_and_ruff_as_a_linter() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("ruff-planted");
+    let root = test.root();
+    crate::git(&root, &["init", "--quiet"]);
+    crate::git(&root, &["add", "-A"]);
+    crate::git(&root, &["commit", "--quiet", "-m", "base"]);
+    crate::git(&root, &["checkout", "--quiet", "-b", "feature"]);
+    let added = "networking/fetch-config/added.py";
+    test.write(added, "import json\nx=1\n");
+    crate::git(&root, &["add", "-A"]);
+    crate::git(&root, &["commit", "--quiet", "-m", "feature"]);
+    let gitlab = test.outside().join("gl.json");
+    let (output, report) = test.check_json(&[
+        "--new-only",
+        "--base",
+        "main",
+        "--output",
+        &format!("gitlab={}", gitlab.display()),
+    ]);
+    assert_eq!(exit_code(&output), 1, "{}", all_output(&output));
+    let state = |tool: &str, path: &str, rule: &str| {
+        findings_of(&report, tool)
+            .into_iter()
+            .find(|f| f["path"] == path && f["rule"] == rule)
+            .unwrap_or_else(|| panic!("{tool} {path} {rule}"))["baseline_state"]
+            .clone()
+    };
+    assert_eq!(state("ruff", added, "F401"), "new");
+    assert_eq!(state("ruff-format", added, "would-reformat"), "new");
+    assert_eq!(state("ruff", FETCH, "F401"), "unchanged");
+    assert_eq!(
+        state(
+            "ruff-format",
+            "networking/fetch-config/spacing.py",
+            "would-reformat"
+        ),
+        "unchanged"
+    );
+    let issues: Vec<Value> =
+        serde_json::from_str(&std::fs::read_to_string(&gitlab).unwrap()).unwrap();
+    for issue in &issues {
+        let name = issue["check_name"].as_str().unwrap();
+        let expected = if name.starts_with("ruff-format/") {
+            "Style"
+        } else {
+            "Bug Risk"
+        };
+        assert_eq!(issue["categories"][0], expected, "{issue}");
+    }
+    assert!(
+        issues
+            .iter()
+            .any(|i| i["check_name"] == "ruff-format/would-reformat")
+    );
+    assert!(issues.iter().any(|i| i["check_name"] == "ruff/F401"));
+}
