@@ -17,35 +17,58 @@ use crate::toolenv;
 
 const HELP_TIMEOUT: Duration = Duration::from_mins(1);
 
-/// The tool a code belongs to: one that knows it exactly, else one whose
-/// codes have its shape.
-fn owner(id: &str) -> Option<ToolKind> {
-    ToolKind::ALL
+/// The tools a code may belong to, the likeliest first: those that know it
+/// exactly, else those whose codes have its shape (Flake8's and Ruff's
+/// `E501`); of equals, those `enabled` in the configuration first, then in
+/// the order of `ToolKind::ALL`.
+fn owners(id: &str, enabled: impl Fn(ToolKind) -> bool) -> Vec<ToolKind> {
+    let found: Vec<(CodeMatch, ToolKind)> = ToolKind::ALL
         .into_iter()
         .map(|kind| (runners::runner(kind).owns_code(id), kind))
         .filter(|(found, _)| *found != CodeMatch::No)
-        .max_by_key(|(found, _)| *found)
+        .collect();
+    let Some(best) = found.iter().map(|(found, _)| *found).max() else {
+        return Vec::new();
+    };
+    let mut kinds: Vec<ToolKind> = found
+        .into_iter()
+        .filter(|(found, _)| *found == best)
         .map(|(_, kind)| kind)
+        .collect();
+    // Stable: the order of `ALL` among the enabled, and among the others.
+    kinds.sort_by_key(|kind| !enabled(*kind));
+    kinds
 }
 
 /// Explains a tool's code; `Ok(false)` when no tool owns it, for the caller
 /// to say the rule is unknown.
 pub(crate) fn explain(out: &mut dyn Write, id: &str) -> Result<bool> {
-    let Some(kind) = owner(id) else {
+    if owners(id, |_| true).is_empty() {
         return Ok(false);
-    };
+    }
     // The configuration of the current folder: pins, `python =`, severities.
     let settings = Settings::resolve(&Sources::repository(".".into(), None))?;
-    let tool = settings
-        .tools
-        .iter()
-        .find(|t| t.kind == kind)
-        .expect("every tool has settings");
-    let pinned = Pinned {
-        settings: &settings,
-        tool,
+    let tool_of = |kind: ToolKind| {
+        settings
+            .tools
+            .iter()
+            .find(|t| t.kind == kind)
+            .expect("every tool has settings")
     };
-    let Some(explained) = runners::runner(kind).explain_code(id, &pinned)? else {
+    // The first that knows it: Ruff does not know every code of Flake8's shape.
+    let mut found = None;
+    for kind in owners(id, |kind| tool_of(kind).enabled) {
+        let tool = tool_of(kind);
+        let pinned = Pinned {
+            settings: &settings,
+            tool,
+        };
+        if let Some(explained) = runners::runner(kind).explain_code(id, &pinned)? {
+            found = Some((tool, explained));
+            break;
+        }
+    }
+    let Some((tool, explained)) = found else {
         return Ok(false);
     };
     // Severity maps and suppressions take the code the tool names.
@@ -109,6 +132,17 @@ fn levelling(tool: &ToolSettings, id: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The owner with the default tools on.
+    fn owner(id: &str) -> Option<ToolKind> {
+        let defaults = [
+            ToolKind::Black,
+            ToolKind::Flake8,
+            ToolKind::Pylint,
+            ToolKind::Pytest,
+        ];
+        owners(id, |kind| defaults.contains(&kind)).first().copied()
+    }
+
     #[test]
     fn codes_are_told_apart_by_shape() {
         assert_eq!(owner("W0702"), Some(ToolKind::Pylint));
@@ -118,8 +152,30 @@ mod tests {
         assert_eq!(owner("C901"), Some(ToolKind::Flake8));
         assert_eq!(owner("would-reformat"), Some(ToolKind::Black));
         assert_eq!(owner("test-error"), Some(ToolKind::Pytest));
+        assert_eq!(owner("S113"), Some(ToolKind::Ruff));
+        assert_eq!(owner("PLR0913"), Some(ToolKind::Ruff));
+        assert_eq!(owner("invalid-syntax"), Some(ToolKind::Ruff));
         assert_eq!(owner("OG5O1"), None);
-        assert_eq!(owner("X123"), None);
+        assert_eq!(owner("X12"), None);
         assert_eq!(owner("Bare-Except"), None);
+    }
+
+    #[test]
+    fn of_tools_that_match_a_code_equally_the_enabled_one_is_asked_first() {
+        let ruff_only = |kind| matches!(kind, ToolKind::Ruff | ToolKind::RuffFormat);
+        assert_eq!(
+            owners("E501", ruff_only),
+            [ToolKind::Ruff, ToolKind::Flake8]
+        );
+        assert_eq!(
+            owners("would-reformat", ruff_only),
+            [ToolKind::RuffFormat, ToolKind::Black]
+        );
+        assert_eq!(owners("E501", |_| true), [ToolKind::Flake8, ToolKind::Ruff]);
+        assert_eq!(
+            owners("E501", |_| false),
+            [ToolKind::Flake8, ToolKind::Ruff]
+        );
+        assert_eq!(owners("W0702", ruff_only), [ToolKind::Pylint]);
     }
 }

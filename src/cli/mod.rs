@@ -42,12 +42,14 @@ pub enum Command {
     #[command(
         long_about = "Format the repository's Python files with the pinned Black of the tool\n\
             environment `check` uses (provisioned as `check` provisions it), in place: the one\n\
-            opsgate command that writes to the tree. Without PATH, every Python file `check`\n\
-            gives Black (the same walk, ignores and per-folder `enabled`); with PATHs, those\n\
-            among them in the given files and folders.\n\n\
-            Exit codes: 0 formatted (or nothing to change), 1 Black could not parse a file\n\
-            (the others are formatted), 2 it could not run (bad usage or configuration, a\n\
-            PATH holding no such file, Black missing, crashed or timed out)."
+            opsgate command that writes to the tree. With Black off and Ruff's formatter on\n\
+            ([tools.ruff-format] enabled = true), with the pinned `ruff format` instead.\n\
+            Without PATH, every Python file `check` gives the formatter (the same walk,\n\
+            ignores and per-folder `enabled`); with PATHs, those among them in the given files\n\
+            and folders.\n\n\
+            Exit codes: 0 formatted (or nothing to change), 1 the formatter could not parse a\n\
+            file (the others are formatted), 2 it could not run (bad usage or configuration, a\n\
+            PATH holding no such file, the formatter missing, crashed or timed out)."
     )]
     Fmt(FmtArgs),
     /// Record the current findings in a baseline file, so that they no longer fail the gate

@@ -13,20 +13,26 @@ pub(crate) enum ToolKind {
     Flake8,
     Pylint,
     Pytest,
+    Ruff,
+    RuffFormat,
 }
 
 impl ToolKind {
-    pub(crate) const ALL: [ToolKind; 4] = [
+    pub(crate) const ALL: [ToolKind; 6] = [
         ToolKind::Black,
         ToolKind::Flake8,
         ToolKind::Pylint,
         ToolKind::Pytest,
+        ToolKind::Ruff,
+        ToolKind::RuffFormat,
     ];
 
     /// Each tool's name, in the order of `ALL`.
-    pub(crate) const NAMES: [&'static str; 4] = ["black", "flake8", "pylint", "pytest"];
+    pub(crate) const NAMES: [&'static str; 6] =
+        ["black", "flake8", "pylint", "pytest", "ruff", "ruff-format"];
 
-    /// The tool's name, which is also its `PyPI` package and `python -m` module.
+    /// The tool's name: its `[tools.X]` table, and its `python -m` module
+    /// unless its runner names another (`ruff-format` runs `ruff format`).
     pub(crate) fn name(self) -> &'static str {
         ToolKind::NAMES[self as usize]
     }
@@ -189,7 +195,7 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", id.as_str()));
             assert_eq!(serde_json::from_str::<ToolId>(&json).unwrap(), id);
         }
-        assert!(serde_json::from_str::<ToolId>("\"ruff\"").is_err());
+        assert!(serde_json::from_str::<ToolId>("\"ruff-check\"").is_err());
     }
 
     #[test]

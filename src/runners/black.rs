@@ -38,6 +38,19 @@ impl Tool for Black {
         vec![("BLACK_CACHE_DIR", cache.join("black"))]
     }
 
+    fn format_in_place(
+        &self,
+        toolbox: &super::Toolbox,
+        repo: &Repo,
+        settings: &crate::config::ToolSettings,
+        jobs: usize,
+        files: &[&str],
+    ) -> Option<Result<super::black_fmt::Formatted>> {
+        Some(super::black_fmt::format(
+            toolbox, repo, settings, jobs, files,
+        ))
+    }
+
     fn owns_code(&self, id: &str) -> CodeMatch {
         if id == WOULD_REFORMAT || id == PARSE_ERROR {
             CodeMatch::Exact
@@ -134,17 +147,18 @@ impl Runner for Black {
     }
 }
 
-struct FileDiff {
-    path: String,
-    quoted_path: String,
-    first_changed_line: u32,
-    hunks: usize,
-    diff: String,
+pub(super) struct FileDiff {
+    pub(super) path: String,
+    pub(super) quoted_path: String,
+    pub(super) first_changed_line: u32,
+    pub(super) hunks: usize,
+    pub(super) diff: String,
 }
 
 /// Splits Black's unified diff into one entry per file. Headers carry a
 /// timestamp after a tab, dropped so that the fix is the same on every run.
-fn parse_diff(stdout: &str) -> Vec<FileDiff> {
+/// Ruff's formatter prints the same shape, without timestamps.
+pub(super) fn parse_diff(stdout: &str) -> Vec<FileDiff> {
     let mut files: Vec<FileDiff> = Vec::new();
     let mut lines = stdout.lines().peekable();
     let mut old_line = 0u32;

@@ -12,11 +12,11 @@ use super::{ProcessError, Toolbox, file_args, process};
 use crate::config::ToolSettings;
 use crate::discover::repo::Repo;
 
-/// What Black did with the files it was given.
+/// What a formatter did with the files it was given.
 pub(crate) struct Formatted {
-    /// Files Black could not parse (it formats the others).
+    /// Files it could not parse (it formats the others).
     pub(crate) unparsable: usize,
-    /// Black's own report: what it reformatted, what it could not.
+    /// Its own report: what it reformatted, what it could not.
     pub(crate) report: String,
 }
 

@@ -26,6 +26,10 @@ fn fragment() -> impl Strategy<Value = String> {
         Just("{\"messages\": [".to_owned()),
         "\\{\"type\": \"[a-z]{0,8}\", \"path\": \"[a-z/.]{0,10}\", \"line\": -?[0-9]{0,12}, \"column\": [0-9]{0,3}, \"endLine\": (null|[0-9]{1,3}), \"messageId\": \"[A-Z][0-9]{0,4}\", \"symbol\": \"x\", \"message\": \".{0,10}\"\\}",
         Just("], \"statistics\": {}}".to_owned()),
+        "\\{\"code\": (null|\"[A-Z]{1,3}[0-9]{0,4}\"), \"filename\": \"[a-z/.]{0,10}\", \"location\": \\{\"row\": -?[0-9]{0,12}, \"column\": [0-9]{0,3}\\}, \"end_location\": null, \"message\": \".{0,10}\", \"url\": null, \"fix\": null\\}",
+        "error: Failed to parse [a-z/.:]{0,12}(:[0-9]{0,4}){0,3}: .{0,20}\n",
+        Just("[".to_owned()),
+        Just("]".to_owned()),
         Just(",".to_owned()),
     ]
 }
@@ -121,6 +125,8 @@ fn interpret(
             (ToolKind::Flake8, Some(code)) => matches!(code, 0 | 1),
             (ToolKind::Pylint, Some(code)) => (0..32).contains(&code) && code & 1 == 0,
             (ToolKind::Pytest, Some(code)) => matches!(code, 0 | 1 | 2 | 5),
+            (ToolKind::Ruff, Some(code)) => matches!(code, 0 | 1),
+            (ToolKind::RuffFormat, Some(code)) => matches!(code, 0..=2),
         };
         assert!(completed, "{} accepted {code:?}", kind.name());
         // Regression: Black's exit 0 with output that is not a diff was a pass.
@@ -149,6 +155,12 @@ proptest! {
     #[test]
     fn pylint_output_never_panics(code in exit_code(), stdout in output()) {
         interpret(ToolKind::Pylint, code, &stdout, "", std::path::Path::new("/nonexistent"));
+    }
+
+    #[test]
+    fn ruff_output_never_panics(code in exit_code(), stdout in output(), stderr in output()) {
+        interpret(ToolKind::Ruff, code, &stdout, &stderr, std::path::Path::new("/nonexistent"));
+        interpret(ToolKind::RuffFormat, code, &stdout, &stderr, std::path::Path::new("/nonexistent"));
     }
 
     #[test]

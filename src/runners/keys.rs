@@ -34,6 +34,8 @@ const CONFIG_FILES: &[&str] = &[
     "pytest.ini",
     ".pytest.ini",
     "conftest.py",
+    "ruff.toml",
+    ".ruff.toml",
 ];
 
 /// Environment variables the tools read configuration from.

@@ -22,6 +22,8 @@ mod pylint_help;
 mod pytest;
 mod record;
 mod registry;
+mod ruff;
+mod ruff_format;
 mod runner;
 mod schedule;
 #[cfg(test)]
@@ -41,7 +43,6 @@ use crate::discover::changed::Focus;
 use crate::discover::repo::Repo;
 use crate::model::ToolKind;
 use crate::progress::Progress;
-pub(crate) use black_fmt::format as format_with_black;
 use invocation::{Failure, Invocation, Ran, failure_message, groups, millis};
 pub(crate) use keys::KeyInputs;
 pub(crate) use plan::Pass;

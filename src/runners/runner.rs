@@ -108,6 +108,18 @@ pub(crate) trait Tool: Runner {
     fn cache_env(&self, _cache: &Path) -> Vec<(&'static str, std::path::PathBuf)> {
         Vec::new()
     }
+    /// Formats `files` (relative to the root) in place, for `opsgate fmt`;
+    /// `None` for a tool that does not format.
+    fn format_in_place(
+        &self,
+        _toolbox: &super::Toolbox,
+        _repo: &Repo,
+        _settings: &crate::config::ToolSettings,
+        _jobs: usize,
+        _files: &[&str],
+    ) -> Option<Result<super::black_fmt::Formatted>> {
+        None
+    }
     /// Whether `id` is one of this tool's codes.
     fn owns_code(&self, id: &str) -> CodeMatch;
     /// What `opsgate explain` prints of one of the tool's codes, and the

@@ -142,6 +142,31 @@ pub(crate) fn for_tool(
     Ok((python, env))
 }
 
+/// `package==version` of each tool's package, once per package (Ruff's
+/// linter and formatter are one); two versions of one package is an error.
+fn package_pins(tools: &[&ToolSettings]) -> Result<Vec<String>> {
+    let mut pins: Vec<(&str, &ToolSettings)> = Vec::new();
+    for tool in tools {
+        let package = runners::spec(tool.kind).package;
+        match pins.iter().find(|(p, _)| *p == package) {
+            Some((_, other)) if other.version != tool.version => anyhow::bail!(
+                "[tools.{}] and [tools.{}] pin {package} at {} and {}: both run from the one \
+                 `{package}` package, so set one version in both tables",
+                other.kind.name(),
+                tool.kind.name(),
+                other.version,
+                tool.version
+            ),
+            Some(_) => {}
+            None => pins.push((package, tool)),
+        }
+    }
+    Ok(pins
+        .into_iter()
+        .map(|(package, tool)| format!("{package}=={}", tool.version))
+        .collect())
+}
+
 /// The shared environment, and one per tool folder whose pins conflict (for
 /// its tests: it holds pytest and the folder's requirements).
 fn provision_managed(
@@ -151,10 +176,7 @@ fn provision_managed(
 ) -> Result<(PathBuf, Vec<IsolatedEnv>)> {
     let plan = requirements::plan(repo)?;
     let base = base_python().path;
-    let pins: Vec<String> = tools
-        .iter()
-        .map(|t| format!("{}=={}", runners::spec(t.kind).package, t.version))
-        .collect();
+    let pins = package_pins(tools)?;
     let shared = EnvSpec {
         tools: &pins,
         requirements: &plan.shared,

@@ -18,6 +18,7 @@ const MARKED_BLOCKS: &[&str] = &[
     "overrides-folder", // the same
     "config-show",      // the same
     "pre-commit-local", // packaging::the_documented_local_pre_commit_hook_installs_the_wheel_without_rust
+    "ruff-instead", // ruff::the_documented_ruff_in_place_of_black_and_flake8_passes_a_clean_repository
 ];
 
 /// README.md and the pages in docs/.

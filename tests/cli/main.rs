@@ -37,6 +37,7 @@ mod pylint_parts;
 mod readonly;
 mod reports;
 mod roi_first_run;
+mod ruff;
 mod rules;
 mod shard;
 mod subpath;
