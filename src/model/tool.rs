@@ -13,18 +13,29 @@ pub(crate) enum ToolKind {
     Flake8,
     Pylint,
     Pytest,
+    Bandit,
+    Shellcheck,
 }
 
 impl ToolKind {
-    pub(crate) const ALL: [ToolKind; 4] = [
+    pub(crate) const ALL: [ToolKind; 6] = [
         ToolKind::Black,
         ToolKind::Flake8,
         ToolKind::Pylint,
         ToolKind::Pytest,
+        ToolKind::Bandit,
+        ToolKind::Shellcheck,
     ];
 
     /// Each tool's name, in the order of `ALL`.
-    pub(crate) const NAMES: [&'static str; 4] = ["black", "flake8", "pylint", "pytest"];
+    pub(crate) const NAMES: [&'static str; 6] = [
+        "black",
+        "flake8",
+        "pylint",
+        "pytest",
+        "bandit",
+        "shellcheck",
+    ];
 
     /// The tool's name, which is also its `PyPI` package and `python -m` module.
     pub(crate) fn name(self) -> &'static str {
