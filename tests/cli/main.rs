@@ -7,6 +7,7 @@
 mod action_install;
 mod architecture;
 mod audit;
+mod bandit;
 mod base_python;
 mod cache;
 mod cache_concurrent;
@@ -36,6 +37,7 @@ mod reports;
 mod roi_first_run;
 mod rules;
 mod shard;
+mod shellcheck;
 mod subpath;
 mod tool_config;
 mod toolenv;
