@@ -35,6 +35,7 @@ mod pylint_parts;
 mod readonly;
 mod reports;
 mod roi_first_run;
+mod roi_languages;
 mod rules;
 mod shard;
 mod shellcheck;
