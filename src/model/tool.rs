@@ -37,7 +37,8 @@ impl ToolKind {
         "shellcheck",
     ];
 
-    /// The tool's name, which is also its `PyPI` package and `python -m` module.
+    /// The tool's name, as configuration tables and reports spell it (its
+    /// `python -m` module; `ToolSpec::package` names its `PyPI` package).
     pub(crate) fn name(self) -> &'static str {
         ToolKind::NAMES[self as usize]
     }
