@@ -116,15 +116,22 @@ impl AskTool for Pinned<'_> {
 fn levelling(tool: &ToolSettings, id: &str) -> String {
     let name = tool.kind.name();
     let own = runners::spec(tool.kind).suppression_of(id);
+    let level = match tool.severity.stated(id) {
+        Some(severity) => format!(
+            "at {} (the longest matching prefix under `[tools.{name}.severity]`)",
+            severity.as_str()
+        ),
+        // Bandit and ShellCheck level each finding themselves.
+        None => "at the level each finding of the tool carries (docs/reports.md)".to_owned(),
+    };
     format!(
         "## Severity and suppressing\n\n\
-         Here it is reported at {} (the longest matching prefix under \
-         `[tools.{name}.severity]`); re-level it there, per folder too:\n\n\
+         Here it is reported {level}; re-level it under `[tools.{name}.severity]`, per \
+         folder too:\n\n\
          ```toml\n[tools.{name}.severity]\n\"{id}\" = \"note\"\n```\n\n\
          Suppress one occurrence with the reason it is fine, on the line or the line above: \
          `# opsgate: ignore[{id}] why this is fine` (without a reason it does not suppress), \
-         or {own}.",
-        tool.severity.severity_of(id).as_str()
+         or {own}."
     )
 }
 

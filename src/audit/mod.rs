@@ -5,6 +5,7 @@
 //! file opened for appending, under an advisory lock, so lines never mix.
 
 mod incident;
+mod languages;
 mod origin;
 mod record;
 
@@ -16,6 +17,7 @@ use std::time::SystemTime;
 use anyhow::{Context, Result, bail};
 
 pub(crate) use incident::{Incident, parse_time};
+pub(crate) use languages::Languages;
 pub(crate) use record::{Gate, Record, Standards};
 
 use crate::config::CheckOptions;
@@ -56,13 +58,14 @@ impl Request {
     pub(crate) fn append(&self, run: &RunResult, repo: &Repo, settings: &Settings) -> Result<()> {
         let standards = rules::assess_standards(repo, &settings.rules);
         let origin = origin::Origin::detect(&settings.root)?;
-        let record = Record::new(
+        let mut record = Record::new(
             run,
             &standards,
             origin,
             self.incident.clone(),
             SystemTime::now(),
         );
+        record.languages = Some(Languages::of(repo));
         append_line(&self.path, &record)
     }
 }

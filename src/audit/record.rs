@@ -49,6 +49,9 @@ pub(crate) struct Record {
     pub(crate) standards: Standards,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) incident: Option<Incident>,
+    /// Shell and Python in the repository; absent from older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) languages: Option<super::Languages>,
 }
 
 /// The verdict, as the audit trail spells it.
@@ -195,6 +198,7 @@ impl Record {
             folders,
             standards: Standards::of(standards),
             incident,
+            languages: None,
         }
     }
 }

@@ -90,12 +90,24 @@ impl SeverityMap {
     }
 
     pub(crate) fn severity_of(&self, code: &str) -> Severity {
+        self.stated(code).unwrap_or(Severity::Error)
+    }
+
+    /// The severity of the longest matching prefix, else `*`'s, else the
+    /// one the tool gave the finding itself (Bandit's severity × confidence,
+    /// `ShellCheck`'s level: their maps have no `*`).
+    pub(crate) fn severity_or(&self, code: &str, own: Severity) -> Severity {
+        self.stated(code).unwrap_or(own)
+    }
+
+    /// What the map says of `code`; `None` when no entry covers it.
+    pub(crate) fn stated(&self, code: &str) -> Option<Severity> {
         self.0
             .iter()
             .filter(|(prefix, _)| prefix.as_str() != "*" && code.starts_with(prefix.as_str()))
             .max_by_key(|(prefix, _)| prefix.len())
             .or_else(|| self.0.get_key_value("*"))
-            .map_or(Severity::Error, |(_, severity)| *severity)
+            .map(|(_, severity)| *severity)
     }
 }
 

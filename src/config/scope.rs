@@ -237,7 +237,7 @@ impl Scopes {
             ToolId::Tool(kind) => {
                 let tool = here.tool(kind);
                 tool.enabled
-                    .then(|| tool.severity.severity_of(&finding.rule))
+                    .then(|| tool.severity.severity_or(&finding.rule, finding.severity))
             }
         };
         let Some(severity) = severity else {

@@ -9,5 +9,6 @@ pub(crate) mod imports;
 pub(crate) mod pytest_config;
 pub(crate) mod repo;
 pub(crate) mod shard;
+pub(crate) mod shell_sources;
 pub(crate) mod subpath;
 pub(crate) mod walk;

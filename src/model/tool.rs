@@ -15,24 +15,37 @@ pub(crate) enum ToolKind {
     Pytest,
     Ruff,
     RuffFormat,
+    Bandit,
+    Shellcheck,
 }
 
 impl ToolKind {
-    pub(crate) const ALL: [ToolKind; 6] = [
+    pub(crate) const ALL: [ToolKind; 8] = [
         ToolKind::Black,
         ToolKind::Flake8,
         ToolKind::Pylint,
         ToolKind::Pytest,
         ToolKind::Ruff,
         ToolKind::RuffFormat,
+        ToolKind::Bandit,
+        ToolKind::Shellcheck,
     ];
 
     /// Each tool's name, in the order of `ALL`.
-    pub(crate) const NAMES: [&'static str; 6] =
-        ["black", "flake8", "pylint", "pytest", "ruff", "ruff-format"];
+    pub(crate) const NAMES: [&'static str; 8] = [
+        "black",
+        "flake8",
+        "pylint",
+        "pytest",
+        "ruff",
+        "ruff-format",
+        "bandit",
+        "shellcheck",
+    ];
 
     /// The tool's name: its `[tools.X]` table, and its `python -m` module
-    /// unless its runner names another (`ruff-format` runs `ruff format`).
+    /// unless its runner names another (`ruff-format` runs `ruff format`);
+    /// `ToolSpec::package` names its `PyPI` package.
     pub(crate) fn name(self) -> &'static str {
         ToolKind::NAMES[self as usize]
     }

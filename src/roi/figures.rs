@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use crate::audit::{Gate, Record, Standards, parse_time};
+use crate::audit::{Gate, Languages, Record, Standards, parse_time};
 use crate::rules::ToolStandards;
 
 /// Where a tool's run time comes from.
@@ -52,6 +52,8 @@ pub(crate) struct Week {
     pub(crate) blocking: usize,
     /// Standards as the week's last run found them.
     pub(crate) standards: Standards,
+    /// Shell and Python as the week's last run that counted them found them.
+    pub(crate) languages: Option<Languages>,
 }
 
 impl Week {
@@ -103,6 +105,13 @@ pub(crate) struct Roi {
 }
 
 impl Roi {
+    /// The weeks whose runs counted shell and Python, with those counts.
+    pub(crate) fn languages(&self) -> impl Iterator<Item = (&str, &Languages)> {
+        self.weeks
+            .iter()
+            .filter_map(|w| Some((w.start.as_str(), w.languages.as_ref()?)))
+    }
+
     /// First and latest run's findings.
     pub(crate) fn findings_trend(&self) -> Option<(usize, usize)> {
         Some((self.weeks.first()?.findings, self.weeks.last()?.findings))
@@ -205,6 +214,9 @@ fn weeks(records: &[(SystemTime, &Record)]) -> Vec<Week> {
         week.findings = record.findings.total;
         week.blocking = record.findings.blocking;
         week.standards = record.standards.clone();
+        if let Some(languages) = &record.languages {
+            week.languages = Some(languages.clone());
+        }
     }
     weeks.into_values().collect()
 }

@@ -40,6 +40,7 @@ pub(crate) fn render(title: &str, roi: &Roi) -> String {
     summary(&mut out, roi);
     tools(&mut out, roi);
     weeks(&mut out, roi);
+    languages(&mut out, roi);
     incidents(&mut out, roi);
     out
 }
@@ -69,6 +70,18 @@ fn summary(out: &mut String, roi: &Roi) {
             first.runs(),
             last.failed + last.error,
             last.runs()
+        );
+    }
+    if let (Some((_, first)), Some((_, last))) = (roi.languages().next(), roi.languages().last()) {
+        let _ = writeln!(
+            out,
+            "| Tool folders in shell · Python · both, first → latest week | {} · {} · {} → {} · {} · {} |",
+            first.shell_tools,
+            first.python_tools,
+            first.mixed_tools,
+            last.shell_tools,
+            last.python_tools,
+            last.mixed_tools
         );
     }
     let open = roi
@@ -159,6 +172,26 @@ fn weeks(out: &mut String, roi: &Roi) {
         );
     }
     out.push('\n');
+}
+
+/// Shell and Python week by week: the measure of a move from Bash to Python.
+fn languages(out: &mut String, roi: &Roi) {
+    if roi.languages().next().is_none() {
+        return;
+    }
+    out.push_str("## Shell and Python\n\n");
+    out.push_str(
+        "| Week of | Shell scripts | Python files | Shell tools | Python tools | Both |\n",
+    );
+    out.push_str("|---|--:|--:|--:|--:|--:|\n");
+    for (start, l) in roi.languages() {
+        let _ = writeln!(
+            out,
+            "| {start} | {} | {} | {} | {} | {} |",
+            l.shell_scripts, l.python_files, l.shell_tools, l.python_tools, l.mixed_tools
+        );
+    }
+    out.push_str("\nTool folders by the language of their scripts (tests aside), as the week's last audited run found them.\n\n");
 }
 
 fn incidents(out: &mut String, roi: &Roi) {

@@ -262,7 +262,43 @@ fn charts(out: &mut String, roi: &Roi) {
             &svg::lines("standards over time", &labels, &standards, Some(100.0), "%"),
         );
     }
+    languages(out, roi);
     out.push_str("</div>");
+}
+
+/// Tool folders in shell, in Python and in both over time: the measure of a
+/// move from Bash to Python.
+fn languages(out: &mut String, roi: &Roi) {
+    let weeks: Vec<(&str, &crate::audit::Languages)> = roi.languages().collect();
+    if weeks.is_empty() {
+        return;
+    }
+    let labels: Vec<String> = weeks
+        .iter()
+        .map(|(start, _)| start[5..].to_owned())
+        .collect();
+    #[allow(clippy::cast_precision_loss)] // counts of tool folders
+    let series = |name, color, f: fn(&crate::audit::Languages) -> usize| Series {
+        name,
+        color,
+        values: weeks.iter().map(|(_, l)| f(l) as f64).collect(),
+    };
+    let lines = [
+        series("shell tools", GREY, |l| l.shell_tools),
+        series("Python tools", BLUE, |l| l.python_tools),
+        series("both", "#bf8700", |l| l.mixed_tools),
+    ];
+    panel(
+        out,
+        "Tool folders in shell and in Python",
+        &svg::lines(
+            "shell and Python tools over time",
+            &labels,
+            &lines,
+            None,
+            "",
+        ),
+    );
 }
 
 fn mark(flag: bool) -> &'static str {

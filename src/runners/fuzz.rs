@@ -30,6 +30,11 @@ fn fragment() -> impl Strategy<Value = String> {
         "error: Failed to parse [a-z/.:]{0,12}(:[0-9]{0,4}){0,3}: .{0,20}\n",
         Just("[".to_owned()),
         Just("]".to_owned()),
+        Just("{\"errors\": [], \"results\": [".to_owned()),
+        "\\{\"filename\": \"[a-z/.]{0,8}\", \"test_id\": \"B[0-9]{0,3}\", \"test_name\": \"x\", \"issue_severity\": \"(LOW|HIGH|x)\", \"issue_confidence\": \"(MEDIUM|UNDEFINED)\", \"issue_text\": \".{0,10}\", \"line_number\": -?[0-9]{0,12}, \"col_offset\": [0-9]{0,3}\\}",
+        Just("{\"comments\": [".to_owned()),
+        "\\{\"file\": \"[a-z/.]{0,8}\", \"line\": -?[0-9]{0,12}, \"column\": [0-9]{0,3}, \"endLine\": (null|[0-9]{1,3}), \"level\": \"(error|style|x)\", \"code\": [0-9]{0,5}, \"message\": \".{0,10}\"\\}",
+        Just("]}".to_owned()),
         Just(",".to_owned()),
     ]
 }
@@ -127,6 +132,7 @@ fn interpret(
             (ToolKind::Pytest, Some(code)) => matches!(code, 0 | 1 | 2 | 5),
             (ToolKind::Ruff, Some(code)) => matches!(code, 0 | 1),
             (ToolKind::RuffFormat, Some(code)) => matches!(code, 0..=2),
+            (ToolKind::Bandit | ToolKind::Shellcheck, Some(code)) => matches!(code, 0 | 1),
         };
         assert!(completed, "{} accepted {code:?}", kind.name());
         // Regression: Black's exit 0 with output that is not a diff was a pass.
@@ -164,6 +170,16 @@ proptest! {
     }
 
     #[test]
+    fn bandit_output_never_panics(code in exit_code(), stdout in output()) {
+        interpret(ToolKind::Bandit, code, &stdout, "", std::path::Path::new("/nonexistent"));
+    }
+
+    #[test]
+    fn shellcheck_output_never_panics(code in exit_code(), stdout in output()) {
+        interpret(ToolKind::Shellcheck, code, &stdout, "", std::path::Path::new("/nonexistent"));
+    }
+
+    #[test]
     fn pytest_report_never_panics(code in exit_code(), xml in junit()) {
         let scratch = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(scratch.path().join("junit.xml"), xml).expect("the report");
@@ -173,7 +189,7 @@ proptest! {
     #[test]
     fn bytes_that_are_not_utf8_never_panic(code in exit_code(), stdout in prop::collection::vec(any::<u8>(), 0..200)) {
         let stdout = String::from_utf8_lossy(&stdout).into_owned();
-        for kind in [ToolKind::Black, ToolKind::Flake8, ToolKind::Pylint] {
+        for kind in [ToolKind::Black, ToolKind::Flake8, ToolKind::Pylint, ToolKind::Bandit, ToolKind::Shellcheck] {
             interpret(kind, code, &stdout, &stdout, std::path::Path::new("/nonexistent"));
         }
     }

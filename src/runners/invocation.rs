@@ -75,7 +75,8 @@ impl Invocation<'_> {
                 Duration::ZERO,
             )
         })?;
-        let mut command = if let Some(program) = self.runner.program(self.python) {
+        let program = self.runner.program(self.python);
+        let mut command = if let Some(program) = &program {
             Command::new(program)
         } else {
             let mut command = Command::new(self.python);
@@ -121,7 +122,10 @@ impl Invocation<'_> {
             }
             Err(ProcessError::Spawn(err)) => Err((
                 ToolStatus::Failed,
-                format!("cannot start `{}`: {err}", self.python.display()),
+                format!(
+                    "cannot start `{}`: {err}",
+                    program.as_deref().unwrap_or(self.python).display()
+                ),
                 Duration::ZERO,
             )),
             Err(err @ (ProcessError::OutputTooLarge(_) | ProcessError::HeldOpen(_))) => Err((

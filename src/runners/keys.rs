@@ -3,7 +3,8 @@
 //! Every key starts from the tool's own part — opsgate's and the tool's
 //! versions, the interpreter, the repository's configuration files for any
 //! of the tools, the severity map and the import path — and adds the unit's
-//! content: a file's bytes (Black, Flake8), a file with everything it
+//! content: a file's bytes (Black, Flake8, Bandit; `ShellCheck`'s with the
+//! files a script sources), a file with everything it
 //! imports from the repository (Pylint), a tool folder's files with what
 //! they import (pytest), or the whole set (Pylint's cross-file checks).
 
@@ -36,10 +37,18 @@ const CONFIG_FILES: &[&str] = &[
     "conftest.py",
     "ruff.toml",
     ".ruff.toml",
+    ".bandit",
+    ".shellcheckrc",
+    "shellcheckrc",
 ];
 
 /// Environment variables the tools read configuration from.
-const CONFIG_VARIABLES: &[&str] = &["PYLINTRC", "PYTEST_ADDOPTS", "FLAKE8_CONFIG"];
+const CONFIG_VARIABLES: &[&str] = &[
+    "PYLINTRC",
+    "PYTEST_ADDOPTS",
+    "FLAKE8_CONFIG",
+    "SHELLCHECK_OPTS",
+];
 
 pub(crate) struct KeyInputs {
     /// Digest of each file's bytes; files that cannot be read are absent
@@ -175,10 +184,16 @@ impl KeyInputs {
         ]
     }
 
-    /// A key for one file's own content.
-    pub(crate) fn file_key(&self, base: &str, path: &str) -> Option<String> {
+    /// A key for one file's own content and the files the tool reads with
+    /// it (`inputs`: each one's content, or that it is absent).
+    pub(crate) fn file_key(&self, base: &str, path: &str, inputs: &[String]) -> Option<String> {
         let digest = self.content.get(path)?;
-        Some(short_digest([base, "file", path, digest], 20))
+        let mut parts = vec![base, "file", path, digest];
+        for input in inputs {
+            parts.push(input);
+            parts.push(self.content.get(input).map_or("-", String::as_str));
+        }
+        Some(short_digest(parts, 20))
     }
 
     /// A key for what Pylint's cross-file checks gather on one file: its

@@ -2,6 +2,8 @@
 //! builds its arguments and turns the tool's output into findings; running
 //! the processes, concurrently and with a timeout, is done here for all.
 
+mod bandit;
+mod bandit_codes;
 mod black;
 mod black_fmt;
 mod conclude;
@@ -26,6 +28,7 @@ mod ruff;
 mod ruff_format;
 mod runner;
 mod schedule;
+mod shellcheck;
 #[cfg(test)]
 mod testing;
 

@@ -2,7 +2,7 @@
 //! code. Adding a tool is its file beside this one and a line here.
 
 use super::runner::Tool;
-use super::{black, flake8, pylint, pytest, ruff, ruff_format};
+use super::{bandit, black, flake8, pylint, pytest, ruff, ruff_format, shellcheck};
 use crate::model::{Role, ToolId, ToolKind, ToolSpec};
 
 /// The runner of each tool.
@@ -14,6 +14,8 @@ pub(crate) fn runner(kind: ToolKind) -> &'static dyn Tool {
         ToolKind::Pytest => &pytest::Pytest,
         ToolKind::Ruff => &ruff::Ruff,
         ToolKind::RuffFormat => &ruff_format::RuffFormat,
+        ToolKind::Bandit => &bandit::Bandit,
+        ToolKind::Shellcheck => &shellcheck::Shellcheck,
     }
 }
 

@@ -225,7 +225,9 @@ fn format(
              [tools.ruff-format] if it needs longer",
             humantime::format_duration(after)
         ),
-        Err(ProcessError::OutputTooLarge) => bail!("ruff printed more output than opsgate accepts"),
+        Err(err @ (ProcessError::OutputTooLarge(_) | ProcessError::HeldOpen(_))) => {
+            bail!("ruff {}", err.output_problem().unwrap_or_default())
+        }
     };
     let errors = output.stderr_text();
     let report = format!("{}{errors}", output.stdout_text());

@@ -76,6 +76,12 @@ pub(crate) trait Runner: Sync {
     fn interpreter_args(&self, _ctx: &RunContext) -> Option<Vec<OsString>> {
         None
     }
+    /// Repository files besides `path` that the tool reads to check it
+    /// (the files a shell script sources), for its cache key; they need
+    /// not exist.
+    fn file_inputs(&self, _repo: &Repo, _path: &str) -> Vec<String> {
+        Vec::new()
+    }
     /// Environment variables the tool needs set.
     fn env(&self, _ctx: &RunContext) -> Vec<(OsString, OsString)> {
         Vec::new()

@@ -478,3 +478,63 @@ fn a_json_report_on_stdout_keeps_a_control_character_escaped() {
         );
     }
 }
+
+#[test]
+fn sarif_of_bandit_and_shellcheck_passes_the_schema_with_rule_pages() {
+    let test = CliTest::with_fixture("security");
+    let sarif = test.outside().join("security.sarif");
+    let output = test
+        .command()
+        .arg("check")
+        .arg(test.root())
+        .arg("--output")
+        .arg(format!("sarif={}", sarif.display()))
+        .output()
+        .unwrap();
+    match exit_code(&output) {
+        1 => {}
+        _ if !crate::in_ci() && !sarif.exists() => return,
+        code => panic!("exit {code}: {}", stderr(&output)),
+    }
+    validate("sarif-schema", &sarif, Some("sarif-schema-2.1.0.json"));
+    validate(
+        "sarif-schema",
+        &sarif,
+        Some("codeql-action-sarif-schema-2.1.0.json"),
+    );
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    for (tool, home, page) in [
+        (
+            "bandit",
+            "https://bandit.readthedocs.io/",
+            "https://bandit.readthedocs.io/en/1.9.4/plugins/b113_request_without_timeout.html",
+        ),
+        (
+            "shellcheck",
+            "https://www.shellcheck.net/",
+            "https://www.shellcheck.net/wiki/SC2086",
+        ),
+    ] {
+        let run = log["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|run| run["tool"]["driver"]["name"] == tool)
+            .unwrap_or_else(|| panic!("a run for {tool}"));
+        assert_eq!(run["tool"]["driver"]["informationUri"], home);
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        assert!(
+            rules.iter().any(|rule| rule["helpUri"] == page),
+            "{tool}: {rules:#?}"
+        );
+    }
+    let Some(problems) = multitool_problems(&sarif, &test.outside()) else {
+        return;
+    };
+    // The built-in rules' run: opsgate has no public home page yet.
+    let problems: Vec<&String> = problems
+        .iter()
+        .filter(|m| !m.contains("Warning_ProvideToolnformationUri"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}

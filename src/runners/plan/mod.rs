@@ -209,10 +209,14 @@ impl<'a> Planner<'a> {
         groups: Vec<(&'a Path, Vec<&'a str>)>,
     ) -> ToolPlan<'a> {
         let mut plan = empty_plan();
+        let runner = super::runner(kind);
         for (python, files) in groups {
             let mut missed = Vec::new();
             for file in files {
-                let key = base.and_then(|base| self.keys?.file_key(base, file));
+                let key = base.and_then(|base| {
+                    let inputs = runner.file_inputs(self.repo, file);
+                    self.keys?.file_key(base, file, &inputs)
+                });
                 if let Some(key) = key {
                     let hit = self.lookup(&key, &mut plan);
                     plan.note(UnitName::File(file.to_owned()), &key, hit, None);
