@@ -13,18 +13,20 @@ pub(crate) enum ToolKind {
     Flake8,
     Pylint,
     Pytest,
+    Mypy,
 }
 
 impl ToolKind {
-    pub(crate) const ALL: [ToolKind; 4] = [
+    pub(crate) const ALL: [ToolKind; 5] = [
         ToolKind::Black,
         ToolKind::Flake8,
         ToolKind::Pylint,
         ToolKind::Pytest,
+        ToolKind::Mypy,
     ];
 
     /// Each tool's name, in the order of `ALL`.
-    pub(crate) const NAMES: [&'static str; 4] = ["black", "flake8", "pylint", "pytest"];
+    pub(crate) const NAMES: [&'static str; 5] = ["black", "flake8", "pylint", "pytest", "mypy"];
 
     /// The tool's name, which is also its `PyPI` package and `python -m` module.
     pub(crate) fn name(self) -> &'static str {
@@ -77,6 +79,10 @@ pub(crate) enum Planning {
     /// Each file keyed on everything it imports, with checks across files
     /// (Pylint's duplicate code and import cycles) concluded over all.
     CrossFile,
+    /// Each file keyed on everything it imports; the files that missed are
+    /// checked in one process (with what they import), and only their
+    /// findings are kept (mypy).
+    Closure,
     /// Each test folder, keyed on its tests and everything they import.
     TestFolders,
 }

@@ -2,7 +2,7 @@
 //! code. Adding a tool is its file beside this one and a line here.
 
 use super::runner::Tool;
-use super::{black, flake8, pylint, pytest};
+use super::{black, flake8, mypy, pylint, pytest};
 use crate::model::{Role, ToolId, ToolKind, ToolSpec};
 
 /// The runner of each tool.
@@ -12,6 +12,7 @@ pub(crate) fn runner(kind: ToolKind) -> &'static dyn Tool {
         ToolKind::Flake8 => &flake8::Flake8,
         ToolKind::Pylint => &pylint::Pylint,
         ToolKind::Pytest => &pytest::Pytest,
+        ToolKind::Mypy => &mypy::Mypy,
     }
 }
 
