@@ -27,7 +27,7 @@ use super::mypy_codes;
 use super::runner::{AskTool, CodeMatch, Explained, Tool};
 use super::{Interpretation, ProcessOutput, RunContext, Runner, file_args, python_paths};
 use crate::discover::repo::Repo;
-use crate::model::{Finding, Planning, Role, Severity, Span, ToolKind, ToolSpec};
+use crate::model::{Finding, Planning, Role, Span, ToolKind, ToolSpec};
 
 pub(crate) struct Mypy;
 
@@ -244,10 +244,6 @@ fn to_finding(ctx: &RunContext, message: &Message) -> Finding {
         end_line,
         end_column: end_line.and(column(message.end_column)),
     };
-    let severity = match message.severity {
-        Level::Error => ctx.severity.severity_of(code),
-        Level::Note => Severity::Note,
-    };
     let hints: Vec<&str> = message
         .hint
         .iter()
@@ -259,10 +255,13 @@ fn to_finding(ctx: &RunContext, message: &Message) -> Finding {
         text.push('\n');
         text.push_str(hint);
     }
+    // Errors and notes alike take the severity map by code, as every
+    // finding is settled later: `annotation-unchecked`, only ever a note,
+    // maps to note by default.
     let mut finding = Finding::new(
         TOOL,
         code,
-        severity,
+        ctx.severity.severity_of(code),
         ctx.relative_path(&message.file),
         span,
         text,
@@ -274,6 +273,7 @@ fn to_finding(ctx: &RunContext, message: &Message) -> Finding {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Severity;
     use crate::runners::{TestRepo, test_output};
 
     const ARG_TYPE: &str = r#"{"file": "tools/a/run.py", "line": 8, "column": 5, "end_line": 8, "end_column": 14, "message": "Argument 1 to \"show\" has incompatible type \"int\"; expected \"str\"", "hint": null, "code": "arg-type", "severity": "error"}"#;
@@ -287,7 +287,7 @@ mod tests {
     }
 
     #[test]
-    fn errors_keep_the_map_and_notes_are_notes() {
+    fn errors_and_notes_take_the_map_by_code() {
         let findings = interpret(1, &format!("{ARG_TYPE}\n{REVEAL}\n"))
             .unwrap()
             .findings;
@@ -306,7 +306,10 @@ mod tests {
                 end_column: Some(15)
             }
         );
-        assert_eq!(note.severity, Severity::Note);
+        assert_eq!(
+            (note.rule.as_str(), note.severity),
+            ("misc", Severity::Error)
+        );
         assert_eq!(
             error.help_url.as_deref(),
             Some("https://mypy.readthedocs.io/en/stable/error_code_list.html#code-arg-type")
