@@ -118,6 +118,9 @@ mod tests {
         assert_eq!(owner("C901"), Some(ToolKind::Flake8));
         assert_eq!(owner("would-reformat"), Some(ToolKind::Black));
         assert_eq!(owner("test-error"), Some(ToolKind::Pytest));
+        // mypy's codes have Pylint's shape; its known list wins.
+        assert_eq!(owner("arg-type"), Some(ToolKind::Mypy));
+        assert_eq!(owner("misc"), Some(ToolKind::Mypy));
         assert_eq!(owner("OG5O1"), None);
         assert_eq!(owner("X123"), None);
         assert_eq!(owner("Bare-Except"), None);

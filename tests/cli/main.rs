@@ -24,6 +24,7 @@ mod hook_path;
 mod hostile;
 mod interrupt;
 mod legacy;
+mod mypy;
 mod overrides;
 mod packaging;
 mod pages;
