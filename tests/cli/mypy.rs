@@ -97,8 +97,8 @@ fn gate_set(report: &Value) -> BTreeSet<String> {
 
 /// The shared library's `port_of` returns a string from now on.
 fn change_the_library_signature(test: &CliTest) {
-    let path = test.root().join(LIBRARY);
-    let text = std::fs::read_to_string(&path).unwrap();
+    let library = test.root().join(LIBRARY);
+    let text = std::fs::read_to_string(&library).unwrap();
     let changed = text
         .replace(
             "def port_of(service: str) -> int:",
@@ -109,7 +109,7 @@ fn change_the_library_signature(test: &CliTest) {
             "    return str(PORTS[service])",
         );
     assert_ne!(text, changed);
-    std::fs::write(path, changed).unwrap();
+    std::fs::write(library, changed).unwrap();
 }
 
 #[test]
@@ -171,9 +171,9 @@ fn a_clean_repository_gives_no_finding() {
         (PORT_SUM, "count: int = \"none\"", "count: int = 0"),
     ] {
         let file = test.root().join(path);
-        let text = std::fs::read_to_string(&file).unwrap();
-        assert!(text.contains(from), "{path}: {from}");
-        std::fs::write(&file, text.replace(from, to)).unwrap();
+        let source = std::fs::read_to_string(&file).unwrap();
+        assert!(source.contains(from), "{path}: {from}");
+        std::fs::write(&file, source.replace(from, to)).unwrap();
     }
     let direct = direct_mypy(&python, &test.root(), &python_files(&test.root(), ""));
     assert_eq!(direct.status.code(), Some(0), "{}", all_output(&direct));
@@ -288,16 +288,16 @@ fn mypy_codes_are_explained_as_mypy_documents_them() {
     ] {
         let output = test.command().args(["explain", code]).output().unwrap();
         assert_eq!(exit_code(&output), 0, "{}", all_output(&output));
-        let text = String::from_utf8(output.stdout).unwrap();
+        let explained = String::from_utf8(output.stdout).unwrap();
         assert!(
-            text.starts_with(&format!("# {code} (mypy 2.4.1)")),
-            "{text}"
+            explained.starts_with(&format!("# {code} (mypy 2.4.1)")),
+            "{explained}"
         );
         assert!(
-            text.contains(&format!(
+            explained.contains(&format!(
                 "https://mypy.readthedocs.io/en/stable/{page}#code-{code}"
             )),
-            "{text}"
+            "{explained}"
         );
     }
 }
