@@ -98,8 +98,8 @@ fn gate_set(report: &Value) -> BTreeSet<String> {
 /// The shared library's `port_of` returns a string from now on.
 fn change_the_library_signature(test: &CliTest) {
     let library = test.root().join(LIBRARY);
-    let text = std::fs::read_to_string(&library).unwrap();
-    let changed = text
+    let source = std::fs::read_to_string(&library).unwrap();
+    let changed = source
         .replace(
             "def port_of(service: str) -> int:",
             "def port_of(service: str) -> str:",
@@ -108,7 +108,7 @@ fn change_the_library_signature(test: &CliTest) {
             "    return PORTS[service]",
             "    return str(PORTS[service])",
         );
-    assert_ne!(text, changed);
+    assert_ne!(source, changed);
     std::fs::write(library, changed).unwrap();
 }
 
