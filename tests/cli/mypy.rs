@@ -301,3 +301,41 @@ fn mypy_codes_are_explained_as_mypy_documents_them() {
         );
     }
 }
+
+#[test]
+fn changed_checks_the_changed_module_and_its_importers() {
+    let Some(_) = mypy_python() else { return };
+    let test = CliTest::with_fixture("mypy");
+    // A tool that imports nothing of the library's.
+    test.write(
+        "networking/uptime/uptime.py",
+        "\"\"\"Uptime.\"\"\"\n\nSECONDS: int = \"none\"\n",
+    );
+    let root = test.root();
+    crate::git(&root, &["init", "-q", "-b", "main"]);
+    crate::git(&root, &["add", "-A"]);
+    crate::git(&root, &["commit", "-q", "-m", "tools"]);
+    change_the_library_signature(&test);
+    let output = test
+        .command()
+        .args(["check", "--format", "json", "--changed", "--base", "main"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mypy = crate::cache::tool(&report, "mypy");
+    let checked: Vec<&str> = mypy["checked_files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(checked, [LIBRARY, PORT_SUM, SHOW_PORT], "{report:#}");
+    let found = gate_set(&report);
+    assert!(
+        found
+            .iter()
+            .any(|f| f.starts_with(&format!("{PORT_SUM}:12:"))),
+        "{found:#?}"
+    );
+}
