@@ -162,6 +162,9 @@ mod tests {
         assert_eq!(owner("S113"), Some(ToolKind::Ruff));
         assert_eq!(owner("PLR0913"), Some(ToolKind::Ruff));
         assert_eq!(owner("invalid-syntax"), Some(ToolKind::Ruff));
+        // mypy's codes have Pylint's shape; its known list wins.
+        assert_eq!(owner("arg-type"), Some(ToolKind::Mypy));
+        assert_eq!(owner("misc"), Some(ToolKind::Mypy));
         assert_eq!(owner("OG5O1"), None);
         assert_eq!(owner("X12"), None);
         assert_eq!(owner("Bare-Except"), None);

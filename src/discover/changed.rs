@@ -3,8 +3,8 @@
 //! untracked ones (`git::ChangeSet`), and what depends on them:
 //!
 //! - Black and Flake8 judge each file alone: the changed Python files.
-//! - Pylint infers through imports: the changed Python files and every file
-//!   that imports one of them, directly or not.
+//! - Pylint and mypy infer through imports: the changed Python files and
+//!   every file that imports one of them, directly or not.
 //! - pytest: the tests of every tool folder (else folder) that holds a
 //!   changed file or a file that imports one.
 //! - Built-in rules: findings on changed files, and on the folders that
@@ -119,7 +119,7 @@ impl Focus {
     pub(crate) fn includes(&self, planning: Planning, path: &str) -> bool {
         match planning {
             Planning::PerFile => self.changed.contains(path),
-            Planning::CrossFile => self.dependents.contains(path),
+            Planning::CrossFile | Planning::Closure => self.dependents.contains(path),
             Planning::TestFolders => self.tests.contains(path),
         }
     }

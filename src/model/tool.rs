@@ -17,10 +17,11 @@ pub(crate) enum ToolKind {
     RuffFormat,
     Bandit,
     Shellcheck,
+    Mypy,
 }
 
 impl ToolKind {
-    pub(crate) const ALL: [ToolKind; 8] = [
+    pub(crate) const ALL: [ToolKind; 9] = [
         ToolKind::Black,
         ToolKind::Flake8,
         ToolKind::Pylint,
@@ -29,10 +30,11 @@ impl ToolKind {
         ToolKind::RuffFormat,
         ToolKind::Bandit,
         ToolKind::Shellcheck,
+        ToolKind::Mypy,
     ];
 
     /// Each tool's name, in the order of `ALL`.
-    pub(crate) const NAMES: [&'static str; 8] = [
+    pub(crate) const NAMES: [&'static str; 9] = [
         "black",
         "flake8",
         "pylint",
@@ -41,6 +43,7 @@ impl ToolKind {
         "ruff-format",
         "bandit",
         "shellcheck",
+        "mypy",
     ];
 
     /// The tool's name: its `[tools.X]` table, and its `python -m` module
@@ -96,6 +99,10 @@ pub(crate) enum Planning {
     /// Each file keyed on everything it imports, with checks across files
     /// (Pylint's duplicate code and import cycles) concluded over all.
     CrossFile,
+    /// Each file keyed on everything it imports; the files that missed are
+    /// checked in one process (with what they import), and only their
+    /// findings are kept (mypy).
+    Closure,
     /// Each test folder, keyed on its tests and everything they import.
     TestFolders,
 }

@@ -36,6 +36,7 @@ fn fragment() -> impl Strategy<Value = String> {
         "\\{\"file\": \"[a-z/.]{0,8}\", \"line\": -?[0-9]{0,12}, \"column\": [0-9]{0,3}, \"endLine\": (null|[0-9]{1,3}), \"level\": \"(error|style|x)\", \"code\": [0-9]{0,5}, \"message\": \".{0,10}\"\\}",
         Just("]}".to_owned()),
         Just(",".to_owned()),
+        "\\{\"file\": \"[a-z/.]{0,10}\", \"line\": -?[0-9]{0,12}, \"column\": -?[0-9]{0,3}, \"end_line\": (null|[0-9]{1,3}), \"end_column\": -?[0-9]{0,3}, \"message\": \".{0,10}\", \"hint\": (null|\"[a-z]{0,5}\"), \"code\": (null|\"[a-z-]{0,8}\"), \"severity\": \"(error|note|fatal)\"\\}\n",
     ]
 }
 
@@ -133,6 +134,7 @@ fn interpret(
             (ToolKind::Ruff, Some(code)) => matches!(code, 0 | 1),
             (ToolKind::RuffFormat, Some(code)) => matches!(code, 0..=2),
             (ToolKind::Bandit | ToolKind::Shellcheck, Some(code)) => matches!(code, 0 | 1),
+            (ToolKind::Mypy, Some(code)) => matches!(code, 0 | 1),
         };
         assert!(completed, "{} accepted {code:?}", kind.name());
         // Regression: Black's exit 0 with output that is not a diff was a pass.
@@ -180,6 +182,11 @@ proptest! {
     }
 
     #[test]
+    fn mypy_output_never_panics(code in exit_code(), stdout in output()) {
+        interpret(ToolKind::Mypy, code, &stdout, "", std::path::Path::new("/nonexistent"));
+    }
+
+    #[test]
     fn pytest_report_never_panics(code in exit_code(), xml in junit()) {
         let scratch = tempfile::tempdir().expect("a temporary folder");
         std::fs::write(scratch.path().join("junit.xml"), xml).expect("the report");
@@ -189,7 +196,14 @@ proptest! {
     #[test]
     fn bytes_that_are_not_utf8_never_panic(code in exit_code(), stdout in prop::collection::vec(any::<u8>(), 0..200)) {
         let stdout = String::from_utf8_lossy(&stdout).into_owned();
-        for kind in [ToolKind::Black, ToolKind::Flake8, ToolKind::Pylint, ToolKind::Bandit, ToolKind::Shellcheck] {
+        for kind in [
+            ToolKind::Black,
+            ToolKind::Flake8,
+            ToolKind::Pylint,
+            ToolKind::Bandit,
+            ToolKind::Shellcheck,
+            ToolKind::Mypy,
+        ] {
             interpret(kind, code, &stdout, &stdout, std::path::Path::new("/nonexistent"));
         }
     }

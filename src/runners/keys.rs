@@ -3,10 +3,11 @@
 //! Every key starts from the tool's own part — opsgate's and the tool's
 //! versions, the interpreter, the repository's configuration files for any
 //! of the tools, the severity map and the import path — and adds the unit's
-//! content: a file's bytes (Black, Flake8, Bandit; `ShellCheck`'s with the
-//! files a script sources), a file with everything it
-//! imports from the repository (Pylint), a tool folder's files with what
-//! they import (pytest), or the whole set (Pylint's cross-file checks).
+//! content: a file's bytes (Black, Flake8, Ruff, Bandit; `ShellCheck`'s with
+//! the files a script sources), a file with everything it imports from the
+//! repository (Pylint, and mypy with the installed packages), a tool
+//! folder's files with what they import (pytest), or the whole set (Pylint's
+//! cross-file checks).
 
 use std::collections::HashMap;
 
@@ -18,6 +19,7 @@ use crate::discover::file::FileKind;
 use crate::discover::imports::ImportGraph;
 use crate::discover::repo::Repo;
 use crate::hash::short_digest;
+use crate::model::Planning;
 
 /// Whether `path` is a file whose content can change how any tool behaves.
 pub(crate) fn is_config_file(path: &str) -> bool {
@@ -40,6 +42,8 @@ const CONFIG_FILES: &[&str] = &[
     ".bandit",
     ".shellcheckrc",
     "shellcheckrc",
+    "mypy.ini",
+    ".mypy.ini",
 ];
 
 /// Environment variables the tools read configuration from.
@@ -48,6 +52,7 @@ const CONFIG_VARIABLES: &[&str] = &[
     "PYTEST_ADDOPTS",
     "FLAKE8_CONFIG",
     "SHELLCHECK_OPTS",
+    "MYPYPATH",
 ];
 
 pub(crate) struct KeyInputs {
@@ -167,7 +172,7 @@ impl KeyInputs {
             String::new()
         };
         let (implied, implied_settings) = runner.implied_settings(&repo.root);
-        vec![
+        let mut setup = vec![
             ("opsgate's version", env!("CARGO_PKG_VERSION").to_owned()),
             ("the tool", name.to_owned()),
             ("the tool's version", version),
@@ -181,7 +186,13 @@ impl KeyInputs {
             ("the import roots", repo.import_roots.join(",")),
             ("the variables passed to tests", pass_env),
             (implied, implied_settings),
-        ]
+        ];
+        // What a file imports from outside the repository, for a tool that
+        // follows imports into the installed packages and their stubs.
+        if super::spec(tool.kind).planning == Planning::Closure {
+            setup.push(("the installed packages", toolbox.packages.join(",")));
+        }
+        setup
     }
 
     /// A key for one file's own content and the files the tool reads with

@@ -16,6 +16,8 @@ mod flake8_defaults;
 mod fuzz;
 mod invocation;
 mod keys;
+mod mypy;
+mod mypy_codes;
 mod plan;
 use crate::process;
 mod pylint;
@@ -64,6 +66,8 @@ pub(crate) struct Toolbox {
     pub(crate) python_version: String,
     /// Installed version per tool name; `None` when not installed.
     pub(crate) versions: std::collections::BTreeMap<String, Option<String>>,
+    /// `name==version` of every distribution installed for `python`.
+    pub(crate) packages: Vec<String>,
     pub(crate) env: Vec<(OsString, OsString)>,
     /// Tool folders whose tests run in an environment of their own.
     pub(crate) isolated: Vec<IsolatedEnv>,
@@ -407,9 +411,10 @@ fn finish(prepared: Prepared, ran: &[&schedule::Outcome]) -> Finished {
             Ok(done) => {
                 duration += done.duration;
                 record.exit_code = combined_exit(record.name, record.exit_code, done.exit_code);
+                let findings = done.interpreted.findings.iter();
                 fresh
                     .findings
-                    .extend(done.interpreted.findings.iter().cloned());
+                    .extend(findings.filter(|f| plan.keeps(&f.path)).cloned());
                 fresh.tests.extend(done.interpreted.tests.iter().cloned());
             }
             Err((status, error, elapsed)) => {

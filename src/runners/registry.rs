@@ -2,7 +2,7 @@
 //! code. Adding a tool is its file beside this one and a line here.
 
 use super::runner::Tool;
-use super::{bandit, black, flake8, pylint, pytest, ruff, ruff_format, shellcheck};
+use super::{bandit, black, flake8, mypy, pylint, pytest, ruff, ruff_format, shellcheck};
 use crate::model::{Role, ToolId, ToolKind, ToolSpec};
 
 /// The runner of each tool.
@@ -16,6 +16,7 @@ pub(crate) fn runner(kind: ToolKind) -> &'static dyn Tool {
         ToolKind::RuffFormat => &ruff_format::RuffFormat,
         ToolKind::Bandit => &bandit::Bandit,
         ToolKind::Shellcheck => &shellcheck::Shellcheck,
+        ToolKind::Mypy => &mypy::Mypy,
     }
 }
 

@@ -29,7 +29,9 @@ use provision::EnvSpec;
 
 const PROBE_TIMEOUT: Duration = Duration::from_mins(1);
 
-/// Asks an interpreter for its version and the installed version of each tool.
+/// Asks an interpreter for its version, the installed version of each tool,
+/// and every distribution installed (a type checker's results depend on the
+/// stubs and typed libraries there).
 const PROBE: &str = r#"
 import json, sys
 from importlib import metadata
@@ -39,13 +41,16 @@ for name in sys.argv[1:]:
         tools[name] = metadata.version(name)
     except metadata.PackageNotFoundError:
         tools[name] = None
-print(json.dumps({"python": sys.version.split()[0], "tools": tools}))
+packages = sorted({f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions()})
+print(json.dumps({"python": sys.version.split()[0], "tools": tools, "packages": packages}))
 "#;
 
 #[derive(Serialize, Deserialize)]
 struct Probe {
     python: String,
     tools: BTreeMap<String, Option<String>>,
+    /// `name==version` of every installed distribution, sorted.
+    packages: Vec<String>,
 }
 
 /// opsgate's cache folder: `$OPSGATE_CACHE_DIR`, else the user's cache (XDG).
@@ -74,6 +79,7 @@ pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
                 .unwrap_or_else(|| base_python().path),
             python_version: String::new(),
             versions: BTreeMap::new(),
+            packages: Vec::new(),
             env: Vec::new(),
             isolated: Vec::new(),
         });
@@ -106,6 +112,7 @@ pub(crate) fn prepare(settings: &Settings, repo: &Repo) -> Result<Toolbox> {
         python,
         python_version: probe.python,
         versions,
+        packages: probe.packages,
         env,
         isolated,
     })

@@ -28,6 +28,7 @@ mod hostile;
 mod interrupt;
 mod interrupt_pty;
 mod legacy;
+mod mypy;
 mod overrides;
 mod packaging;
 mod pages;

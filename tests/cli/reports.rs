@@ -456,6 +456,61 @@ fn sarif_of_a_ruff_run_passes_the_schema_and_the_multitool_with_rule_help_links(
 }
 
 #[test]
+fn sarif_of_mypy_passes_the_schema_and_the_multitool_with_help_links() {
+    let Some(_) = crate::mypy::mypy_python() else {
+        return;
+    };
+    let test = CliTest::with_fixture("mypy");
+    let sarif = test.outside().join("mypy.sarif");
+    let output = test
+        .command()
+        .arg("check")
+        .arg(test.root())
+        .arg("--output")
+        .arg(format!("sarif={}", sarif.display()))
+        .output()
+        .unwrap();
+    assert_eq!(exit_code(&output), 1, "{}", stderr(&output));
+    validate("sarif-schema", &sarif, Some("sarif-schema-2.1.0.json"));
+    validate(
+        "sarif-schema",
+        &sarif,
+        Some("codeql-action-sarif-schema-2.1.0.json"),
+    );
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let mypy = log["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|run| run["tool"]["driver"]["name"] == "mypy")
+        .expect("a run for mypy");
+    assert_eq!(mypy["tool"]["driver"]["version"], "2.4.1");
+    let rules = mypy["tool"]["driver"]["rules"].as_array().unwrap();
+    let arg_type = rules
+        .iter()
+        .find(|rule| rule["id"] == "arg-type")
+        .expect("arg-type among the rules");
+    assert_eq!(
+        arg_type["helpUri"],
+        "https://mypy.readthedocs.io/en/stable/error_code_list.html#code-arg-type"
+    );
+    assert!(
+        rules.iter().all(|rule| rule["helpUri"].is_string()),
+        "{rules:#?}"
+    );
+    assert_eq!(mypy["results"].as_array().unwrap().len(), 4);
+    let Some(problems) = multitool_problems(&sarif, &test.outside()) else {
+        return;
+    };
+    // opsgate has no public home page yet to name as its informationUri.
+    let problems: Vec<&String> = problems
+        .iter()
+        .filter(|m| !m.contains("Warning_ProvideToolnformationUri"))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
 fn a_json_report_on_stdout_keeps_a_control_character_escaped() {
     let test = CliTest::empty();
     test.write("opsgate.toml", crate::audit::RULES_ONLY);

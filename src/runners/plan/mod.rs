@@ -16,6 +16,9 @@
 //!   (its lines as `duplicate-code` reads them; keyed on its content and
 //!   where the packages are) and the comparisons of pairs kept from the last
 //!   run (only pairs with a changed file are compared again).
+//! - mypy: a unit per file keyed on the file and everything it imports; the
+//!   files that missed are checked in one process, with what they import,
+//!   and only their findings are kept (`closure.rs`).
 //! - pytest: a unit per folder of tests (the tool folder, else the test
 //!   file's folder) keyed on every file in it and what its Python files
 //!   import; only units whose tests all passed are stored, so a failure is
@@ -24,6 +27,7 @@
 // Estimates: a rounded byte count is as good as an exact one.
 #![allow(clippy::cast_precision_loss)]
 
+mod closure;
 mod pylint;
 mod pytest;
 mod store;
@@ -139,6 +143,10 @@ pub(crate) struct ToolPlan<'a> {
     /// the file that holds those kept from an earlier run.
     pub(crate) pairs_key: Option<String>,
     pub(crate) pairs_in: Option<std::path::PathBuf>,
+    /// The paths whose findings the jobs report; `None`: every finding.
+    /// A tool that reports on the modules it follows is given more files
+    /// than it is asked about.
+    pub(crate) kept: Option<std::collections::HashSet<String>>,
 }
 
 /// Pylint's cross-file checks concluded over what its parts gathered.
@@ -187,6 +195,7 @@ impl<'a> Planner<'a> {
         match super::spec(tool.kind).planning {
             Planning::PerFile => self.per_file(tool.kind, base.as_deref(), groups),
             Planning::CrossFile => self.pylint(tool, base.as_deref(), groups),
+            Planning::Closure => self.closure(tool.kind, base.as_deref(), groups),
             Planning::TestFolders => self.pytest(base.as_deref(), groups),
         }
     }
@@ -245,6 +254,11 @@ impl<'a> Planner<'a> {
 }
 
 impl ToolPlan<'_> {
+    /// Whether the jobs' findings on `path` are kept.
+    pub(crate) fn keeps(&self, path: &str) -> bool {
+        self.kept.as_ref().is_none_or(|kept| kept.contains(path))
+    }
+
     /// Records what became of a unit: served when `cached`, unless it is
     /// checked again with every file (`rechecked`, why).
     fn note(&mut self, unit: UnitName, key: &str, cached: bool, rechecked: Option<&'static str>) {
@@ -298,6 +312,7 @@ fn empty_plan<'a>() -> ToolPlan<'a> {
         fact_keys: HashMap::new(),
         pairs_key: None,
         pairs_in: None,
+        kept: None,
     }
 }
 
