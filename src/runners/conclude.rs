@@ -72,6 +72,7 @@ pub(super) fn run(session: &Session, prepared: &[Prepared], outcomes: &[Outcome]
             tool: index,
             bytes: 0,
             every_check: false,
+            owns: None,
             result,
         });
     }

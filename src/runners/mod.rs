@@ -414,7 +414,7 @@ fn finish(prepared: Prepared, ran: &[&schedule::Outcome]) -> Finished {
                 let findings = done.interpreted.findings.iter();
                 fresh
                     .findings
-                    .extend(findings.filter(|f| plan.keeps(&f.path)).cloned());
+                    .extend(findings.filter(|f| owned(outcome, &f.path)).cloned());
                 fresh.tests.extend(done.interpreted.tests.iter().cloned());
             }
             Err((status, error, elapsed)) => {
@@ -436,4 +436,9 @@ fn finish(prepared: Prepared, ran: &[&schedule::Outcome]) -> Finished {
         interpreted,
         Some((prepared.kind, plan.units, fresh)),
     )
+}
+
+/// Whether a job's finding on `path` is the job's to report.
+fn owned(outcome: &schedule::Outcome, path: &str) -> bool {
+    outcome.owns.as_ref().is_none_or(|owns| owns.contains(path))
 }

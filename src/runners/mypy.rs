@@ -31,6 +31,8 @@ use crate::model::{Finding, Planning, Role, Span, ToolKind, ToolSpec};
 
 pub(crate) struct Mypy;
 
+/// Where mypy keeps its incremental cache (below it, a folder per program).
+const CACHE_VARIABLE: &str = "MYPY_CACHE_DIR";
 const TOOL: ToolKind = ToolKind::Mypy;
 const SPEC: ToolSpec = ToolSpec {
     package: "mypy",
@@ -83,7 +85,7 @@ impl Tool for Mypy {
     }
 
     fn cache_env(&self, cache: &Path) -> Vec<(&'static str, PathBuf)> {
-        vec![("MYPY_CACHE_DIR", cache.join("mypy"))]
+        vec![(CACHE_VARIABLE, cache.join("mypy"))]
     }
 
     /// mypy's codes are a known list with Pylint's shape (`arg-type`):
@@ -159,8 +161,17 @@ impl Runner for Mypy {
         python_paths(repo)
     }
 
-    fn args(&self, _ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
+    fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["--output=json".into()];
+        // A cache of this process's own, in its private scratch folder:
+        // mypy's cache is not safe for concurrent writers (the run's programs
+        // check at once, and so may two runs of one repository), and a cache
+        // another process half wrote lost errors (exit 1, nothing printed) or
+        // crashed mypy. opsgate's result cache serves what did not change.
+        // The flag wins over the configuration's `cache_dir`.
+        let mut flag = OsString::from("--cache-dir=");
+        flag.push(ctx.scratch.join("mypy-cache"));
+        args.push(flag);
         args.extend(file_args(files));
         args
     }

@@ -34,6 +34,8 @@ pub(crate) struct Outcome {
     /// Whether it ran every check (a Pylint pass of some checks costs
     /// otherwise per byte, and is not recorded).
     pub(crate) every_check: bool,
+    /// The files whose findings the job reports (`Job::owns`).
+    pub(crate) owns: Option<super::plan::Owned>,
     pub(crate) result: Result<Ran, Failure>,
 }
 
@@ -158,6 +160,7 @@ fn cut<'a, 'j>(
             files,
             pass,
             facts: None,
+            owns: job.owns.clone(),
         })
 }
 
@@ -226,6 +229,7 @@ pub(super) fn run(
                             tool: scheduled.tool,
                             bytes,
                             every_check: matches!(scheduled.job.pass, Pass::All | Pass::Part),
+                            owns: scheduled.job.owns.clone(),
                             result,
                         },
                     ));

@@ -74,7 +74,14 @@ pub(crate) struct Job<'a> {
     /// For a `Conclude` pass that needs no other job: every file in one
     /// run's order, and the facts kept of the files it does not check.
     pub(crate) facts: Option<KeptFacts<'a>>,
+    /// The files whose findings this job reports; `None`: all it checks.
+    /// A tool given a file's imports with it (mypy) also reports on them,
+    /// and those findings belong to the files' own jobs.
+    pub(crate) owns: Option<Owned>,
 }
+
+/// The files a job reports on, shared with its outcome.
+pub(crate) type Owned = std::sync::Arc<std::collections::HashSet<String>>;
 
 /// Every file in one run's order, and the facts kept of some of them.
 pub(crate) struct KeptFacts<'a> {
@@ -143,10 +150,6 @@ pub(crate) struct ToolPlan<'a> {
     /// the file that holds those kept from an earlier run.
     pub(crate) pairs_key: Option<String>,
     pub(crate) pairs_in: Option<std::path::PathBuf>,
-    /// The paths whose findings the jobs report; `None`: every finding.
-    /// A tool that reports on the modules it follows is given more files
-    /// than it is asked about.
-    pub(crate) kept: Option<std::collections::HashSet<String>>,
 }
 
 /// Pylint's cross-file checks concluded over what its parts gathered.
@@ -246,6 +249,7 @@ impl<'a> Planner<'a> {
                     files: missed,
                     pass: Pass::All,
                     facts: None,
+                    owns: None,
                 });
             }
         }
@@ -254,11 +258,6 @@ impl<'a> Planner<'a> {
 }
 
 impl ToolPlan<'_> {
-    /// Whether the jobs' findings on `path` are kept.
-    pub(crate) fn keeps(&self, path: &str) -> bool {
-        self.kept.as_ref().is_none_or(|kept| kept.contains(path))
-    }
-
     /// Records what became of a unit: served when `cached`, unless it is
     /// checked again with every file (`rechecked`, why).
     fn note(&mut self, unit: UnitName, key: &str, cached: bool, rechecked: Option<&'static str>) {
@@ -312,7 +311,6 @@ fn empty_plan<'a>() -> ToolPlan<'a> {
         fact_keys: HashMap::new(),
         pairs_key: None,
         pairs_in: None,
-        kept: None,
     }
 }
 

@@ -248,6 +248,7 @@ impl<'a> Planner<'a> {
             pass,
             cost,
             facts: None,
+            owns: None,
         }
     }
 }

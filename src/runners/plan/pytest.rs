@@ -51,6 +51,7 @@ impl<'a> Planner<'a> {
                     files: missed,
                     pass: Pass::All,
                     facts: None,
+                    owns: None,
                 });
             }
         }
