@@ -37,12 +37,13 @@ pub(crate) fn run(test: &CliTest, cache: &Path, extra: &[&str]) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-/// Per tool name: (files, cached, processes).
+/// Per tool name: (files, cached, processes), of the tools that are on.
 pub(crate) fn counts(report: &Value) -> Vec<(String, u64, u64, u64)> {
     report["tools"]
         .as_array()
         .unwrap()
         .iter()
+        .filter(|t| t["status"] != "disabled")
         .map(|t| {
             (
                 t["name"].as_str().unwrap().to_owned(),
