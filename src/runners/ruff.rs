@@ -5,6 +5,9 @@
 //! files opsgate names (`--force-exclude`), never fixes (`--no-fix`, whatever
 //! the configuration's `fix`) and keeps no cache (`--no-cache`; opsgate's
 //! cache serves unchanged files). Exit 0 clean, 1 findings, 2 Ruff failed.
+//! Without a configuration in the repository Ruff would read the user's own
+//! (`~/.config/ruff/ruff.toml`): not here, so that every machine judges
+//! alike and the cache key holds everything Ruff reads.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -115,6 +118,10 @@ impl Runner for Ruff {
         args
     }
 
+    fn env(&self, ctx: &RunContext) -> Vec<(OsString, OsString)> {
+        without_user_config(ctx.scratch)
+    }
+
     fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
         let diagnostics: Vec<Diagnostic> = serde_json::from_slice(&output.stdout)
             .map_err(|err| format!("its output is not Ruff's JSON: {err}"))?;
@@ -126,6 +133,15 @@ impl Runner for Ruff {
             _ => Err("unexpected exit".to_owned()),
         }
     }
+}
+
+/// `XDG_CONFIG_HOME`, where Ruff looks for the user's configuration, set to
+/// a folder that holds none (under `scratch`, opsgate's own, never created).
+pub(super) fn without_user_config(scratch: &Path) -> Vec<(OsString, OsString)> {
+    vec![(
+        "XDG_CONFIG_HOME".into(),
+        scratch.join("no-user-configuration").into_os_string(),
+    )]
 }
 
 fn finding(ctx: &RunContext, d: Diagnostic) -> Finding {

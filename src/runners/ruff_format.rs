@@ -87,6 +87,10 @@ impl Runner for RuffFormat {
         Some(vec!["-m".into(), "ruff".into()])
     }
 
+    fn env(&self, ctx: &RunContext) -> Vec<(OsString, OsString)> {
+        super::ruff::without_user_config(ctx.scratch)
+    }
+
     fn args(&self, _ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
         let mut args: Vec<OsString> = ["format", "--check", "--diff", "--no-cache"]
             .into_iter()
@@ -215,6 +219,9 @@ fn format(
         .args(file_args(files).collect::<Vec<OsString>>())
         .current_dir(&repo.root)
         .envs(toolbox.env.iter().map(|(k, v)| (k, v)));
+    // As the check: never the user's own configuration (the folder is not created).
+    let nowhere = std::env::temp_dir().join("opsgate-no-user-configuration");
+    command.envs(super::ruff::without_user_config(&nowhere));
     let output = match process::run(command, settings.timeout) {
         Ok(output) => output,
         Err(ProcessError::Spawn(err)) => {

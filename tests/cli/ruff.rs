@@ -367,16 +367,18 @@ fn two_versions_of_the_one_ruff_package_are_an_error_naming_both_tables() {
     let config = std::fs::read_to_string(test.root().join("opsgate.toml")).unwrap();
     test.write(
         "opsgate.toml",
-        &config.replace(
-            "[tools.ruff-format]\n",
-            "[tools.ruff-format]\nversion = \"0.16.8\"\n",
-        ),
+        &config
+            .replace("[tools.ruff]\n", "[tools.ruff]\nversion = \"0.17.5\"\n")
+            .replace(
+                "[tools.ruff-format]\n",
+                "[tools.ruff-format]\nversion = \"0.16.8\"\n",
+            ),
     );
     let output = test.check(&[]);
     assert_eq!(exit_code(&output), 2, "{}", all_output(&output));
     let err = stderr(&output);
     assert!(
-        err.contains("[tools.ruff] and [tools.ruff-format] pin ruff at 0.17.6 and 0.16.8"),
+        err.contains("[tools.ruff] and [tools.ruff-format] pin ruff at 0.17.5 and 0.16.8"),
         "{err}"
     );
 }
@@ -438,4 +440,41 @@ fn new_only_and_gitlab_treat_ruff_format_as_black_and_ruff_as_a_linter() {
             .any(|i| i["check_name"] == "ruff-format/would-reformat")
     );
     assert!(issues.iter().any(|i| i["check_name"] == "ruff/F401"));
+}
+
+#[test]
+fn the_users_own_ruff_configuration_is_not_read() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("clean");
+    test.write("opsgate.toml", &crate::docs::doc_block("ruff-instead"));
+    // Without a configuration in the repository, a direct Ruff reads this one.
+    let home = test.outside().join("config");
+    std::fs::create_dir_all(home.join("ruff")).unwrap();
+    std::fs::write(
+        home.join("ruff/ruff.toml"),
+        "line-length = 20\n[lint]\nselect = [\"D\"]\n",
+    )
+    .unwrap();
+    let output = test
+        .command()
+        .env("XDG_CONFIG_HOME", &home)
+        .args(["check", "--format", "json"])
+        .arg(test.root())
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        tool_status(&report, "ruff"),
+        "ok",
+        "{}",
+        all_output(&output)
+    );
+    let rules: BTreeSet<String> = findings_of(&report, "ruff")
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_owned())
+        .collect();
+    // Ruff's defaults (import sorting), not the user's pydocstyle.
+    assert!(rules.iter().all(|rule| !rule.starts_with('D')), "{rules:?}");
+    assert!(rules.contains("I001"), "{rules:?}");
+    assert_eq!(findings_of(&report, "ruff-format"), Vec::<Value>::new());
 }
