@@ -20,16 +20,16 @@ fn audited_run(test: &CliTest, time: &str) -> Value {
         .output()
         .unwrap();
     assert_ne!(exit_code(&output), 2, "{}", all_output(&output));
-    let text = std::fs::read_to_string(&audit).unwrap();
-    let mut lines: Vec<Value> = text
+    let trail = std::fs::read_to_string(&audit).unwrap();
+    let mut lines: Vec<Value> = trail
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     let last = lines.last_mut().unwrap();
     last["time"] = Value::from(time);
     let record = last.clone();
-    let text: Vec<String> = lines.iter().map(Value::to_string).collect();
-    std::fs::write(&audit, text.join("\n") + "\n").unwrap();
+    let rewritten: Vec<String> = lines.iter().map(Value::to_string).collect();
+    std::fs::write(&audit, rewritten.join("\n") + "\n").unwrap();
     record
 }
 
