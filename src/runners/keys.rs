@@ -9,6 +9,9 @@
 //! the folder and the plugins the configuration names), or the whole set
 //! (Pylint's cross-file checks).
 
+#[cfg(test)]
+mod sound;
+
 use std::collections::HashMap;
 
 use rayon::prelude::*;

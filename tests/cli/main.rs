@@ -11,6 +11,7 @@ mod base_python;
 mod cache;
 mod cache_concurrent;
 mod cache_explain;
+mod cache_strings;
 mod changed;
 mod config;
 mod docs;

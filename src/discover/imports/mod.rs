@@ -151,9 +151,11 @@ impl ImportGraph {
             )
         };
         let reached = self.dynamic.values().copied().collect::<HashSet<_>>();
+        // Any module may be one that loads any file by path.
+        let modules_only = !reached.contains(&Reach::Files);
         let reach_digest: HashMap<Reach, String> = reached
             .into_iter()
-            .map(|reach| (reach, everything(reach == Reach::Modules)))
+            .map(|reach| (reach, everything(reach == Reach::Modules && modules_only)))
             .collect();
         let extra = self
             .dynamic
