@@ -205,24 +205,9 @@ pub(super) fn logical_lines(source: &str) -> Vec<LogicalLine> {
                 i += 1;
             }
             c if c.is_alphanumeric() || c == '_' => {
-                let start = i;
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                    i += 1;
-                }
-                // A string prefix (r"…", b'…', f"…", rb"…") belongs to the string.
-                if matches!(chars.get(i), Some('"' | '\'')) && i - start <= 2 {
-                    let end = skip_string(&chars, i);
-                    // Only r"…" and u"…" are plain: an f-string is computed.
-                    let prefix: String = chars[start..i].iter().collect();
-                    line.push(if matches!(prefix.as_str(), "r" | "R" | "u" | "U") {
-                        literal(&chars[i..end])
-                    } else {
-                        Token::Other
-                    });
-                    i = end;
-                } else {
-                    line.push(Token::Word(chars[start..i].iter().collect()));
-                }
+                let (token, end) = word(&chars, i);
+                line.push(token);
+                i = end;
             }
             c if c.is_whitespace() => i += 1,
             _ => {
@@ -239,6 +224,27 @@ pub(super) fn logical_lines(source: &str) -> Vec<LogicalLine> {
         });
     }
     lines
+}
+
+/// The word (or prefixed string) that starts at `start`, and where it ends.
+fn word(chars: &[char], start: usize) -> (Token, usize) {
+    let mut i = start;
+    while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+        i += 1;
+    }
+    // A string prefix (r"…", b'…', f"…", rb"…") belongs to the string.
+    if matches!(chars.get(i), Some('"' | '\'')) && i - start <= 2 {
+        let end = skip_string(chars, i);
+        // Only r"…" and u"…" are plain: an f-string is computed.
+        let token = if matches!(chars[start..i], ['r' | 'R' | 'u' | 'U']) {
+            literal(&chars[i..end])
+        } else {
+            Token::Other
+        };
+        (token, end)
+    } else {
+        (Token::Word(chars[start..i].iter().collect()), i)
+    }
 }
 
 /// A string literal as a token: its value when it is one quoted piece of

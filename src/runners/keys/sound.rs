@@ -7,6 +7,7 @@
 //! cover them (a dependency too many is allowed: it only costs a miss).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -86,7 +87,6 @@ fn render(path: &str, spec: &Spec) -> String {
         let line = match style {
             PLAIN => format!("import {module}"),
             1 => format!("from importlib import import_module\nimport_module(\"{module}\")"),
-            2 => format!("importlib.import_module(\"{module}\")"),
             3 => format!("__import__(\"{module}\")"),
             4 if module.starts_with("opslib.") && path.starts_with("lib/opslib/") => {
                 format!("importlib.import_module(\".{short}\", __package__)")
@@ -94,7 +94,7 @@ fn render(path: &str, spec: &Spec) -> String {
             4 if module.starts_with("opslib.") => {
                 format!("importlib.import_module(\".{short}\", package=\"opslib\")")
             }
-            4 => format!("importlib.import_module(\"{module}\")"),
+            2 | 4 => format!("importlib.import_module(\"{module}\")"),
             RUN_PATH => format!("runpy.run_path(\"{file}\")"),
             COMPUTED_NAME => format!("importlib.import_module(\"{module}\" + SUFFIX)"),
             COMPUTED_PATH => format!("exec(open(\"{file}\" + SUFFIX).read())"),
@@ -107,7 +107,7 @@ fn render(path: &str, spec: &Spec) -> String {
         out.push_str(&line);
         out.push('\n');
     }
-    out.push_str(&format!("VALUE = {}\n", spec.salt));
+    let _ = writeln!(out, "VALUE = {}", spec.salt);
     out
 }
 
