@@ -109,13 +109,15 @@ impl KeyInputs {
         let borrowed: Vec<(&str, &str)> = sources.iter().map(|(p, s)| (*p, s.as_str())).collect();
         let (graph, skeletons) = ImportGraph::build_with_skeletons(&borrowed, &repo.import_roots);
         let closure = graph.closure_digests(&content);
-        let runtime = graph.runtime_digests(&content, &closure);
+        let runtime = graph.runtime_digests(&content);
         let plugin_files = graph.modules_named(
             &crate::discover::pytest_config::plugin_modules(&repo.root),
             &repo.import_roots,
         );
         let plugins = short_digest(
-            plugin_files.iter().flat_map(|path| [path, &runtime[path]]),
+            plugin_files
+                .iter()
+                .flat_map(|path| [path.as_str(), runtime.get(path).map_or("?", String::as_str)]),
             16,
         );
         let skeleton = skeletons

@@ -20,9 +20,11 @@
 //! folder is a namespace package, so no narrower bound holds. Its
 //! `runtime_digests` then cover every Python file of the repository (every
 //! file, for a load by path or `exec`), and so do those of the files that
-//! import it. Pylint cannot follow such an import either, so its keys
-//! (`closure_digests`) leave them out.
+//! import it. They also cover, for every module, the files that are not
+//! Python beside it (`data`). Pylint cannot follow a computed import and
+//! reads no data, so its keys (`closure_digests`) leave both out.
 
+mod data;
 mod locate;
 mod source;
 mod strings;
@@ -128,17 +130,14 @@ impl ImportGraph {
         found
     }
 
-    /// `closure_digests`, where a file with a computed import also covers
-    /// what it could load (`Reach`): what a test that runs it depends on.
-    /// `closure`: the `closure_digests` of the same `content`.
+    /// `closure_digests`, where each file also covers what it could read
+    /// when run: for a computed import, what it could load (`Reach`); for
+    /// every module, the files that are not Python beside it (`data`).
+    /// What a test that runs it depends on.
     pub(crate) fn runtime_digests(
         &self,
         content: &HashMap<String, String>,
-        closure: &HashMap<String, String>,
     ) -> HashMap<String, String> {
-        if self.dynamic.is_empty() {
-            return closure.clone();
-        }
         let everything = |python_only: bool| {
             let mut all: Vec<(&String, &String)> = content
                 .iter()
@@ -157,10 +156,19 @@ impl ImportGraph {
             .into_iter()
             .map(|reach| (reach, everything(reach == Reach::Modules && modules_only)))
             .collect();
+        let beside = data::package_data(content, |path| self.edges.contains_key(path));
         let extra = self
-            .dynamic
-            .iter()
-            .map(|(path, reach)| (path.as_str(), reach_digest[reach].as_str()))
+            .edges
+            .keys()
+            .filter_map(|path| {
+                let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+                let reach = self.dynamic.get(path).map(|reach| &reach_digest[reach]);
+                let data = beside.get(dir);
+                (reach.is_some() || data.is_some()).then(|| {
+                    let parts = [reach, data].map(|d| d.map_or("", String::as_str));
+                    (path.as_str(), parts.concat())
+                })
+            })
             .collect();
         self.digests(content, &extra)
     }
@@ -179,7 +187,7 @@ impl ImportGraph {
     fn digests(
         &self,
         content: &HashMap<String, String>,
-        extra: &HashMap<&str, &str>,
+        extra: &HashMap<&str, String>,
     ) -> HashMap<String, String> {
         let mut graph: DiGraph<&str, ()> = DiGraph::new();
         let mut nodes: HashMap<&str, NodeIndex> = HashMap::new();
@@ -559,7 +567,7 @@ x = 1 \
                 .map(|(path, source)| ((*path).to_owned(), short_digest([*source], 8)))
                 .collect();
             let closure = graph.closure_digests(&content);
-            let runtime = graph.runtime_digests(&content, &closure);
+            let runtime = graph.runtime_digests(&content);
             (closure, runtime)
         };
         let (closure, runtime) = digests(&files);

@@ -1,7 +1,7 @@
 //! The cache keys are sound: generated repositories (a shared library,
 //! tool folders whose tests import it by statement, by string literal and
-//! by computed name, `conftest.py` files, data files, a pytest plugin named
-//! with `-p`) go through a sequence of edits, and after each one every
+//! by computed name, `conftest.py` files, data files in the tool folders and
+//! a template in the library, a pytest plugin named with `-p`) go through a sequence of edits, and after each one every
 //! test folder and every Python file whose result could differ gets a new
 //! key. The model below knows each file's real dependencies; the keys must
 //! cover them (a dependency too many is allowed: it only costs a miss).
@@ -21,9 +21,13 @@ const TOOLS: usize = 3;
 
 /// Every path a generated repository may hold.
 fn universe() -> Vec<String> {
-    let mut paths: Vec<String> = ["lib/opslib/__init__.py", "lib/plug.py"]
-        .map(str::to_owned)
-        .to_vec();
+    let mut paths: Vec<String> = [
+        "lib/opslib/__init__.py",
+        "lib/plug.py",
+        "lib/opslib/templates/base.txt",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     paths.extend((0..4).map(|m| format!("lib/opslib/m{m}.py")));
     for tool in 0..TOOLS {
         for name in [format!("test_t{tool}.py"), "helper.py".to_owned()] {
@@ -122,6 +126,10 @@ fn run_deps(model: &Model, path: &str, literal_only: bool) -> BTreeSet<String> {
         };
         if !seen.insert(file.clone()) || !is_python(&file) {
             continue;
+        }
+        // The library's modules read its template when run.
+        if file.starts_with("lib/opslib/") && !literal_only {
+            todo.push("lib/opslib/templates/base.txt".to_owned());
         }
         for &(what, style) in &spec.imports {
             let (module, target) = target(&file, what);
@@ -384,6 +392,16 @@ fn a_plugin_named_with_p_is_in_the_key() {
         ("dom/t0/test_t0.py", spec(&[])),
     ];
     single(&files, "lib/plug.py").unwrap();
+}
+
+#[test]
+fn a_template_beside_an_imported_module_is_in_the_key() {
+    let files = [
+        ("lib/opslib/m1.py", spec(&[])),
+        ("lib/opslib/templates/base.txt", spec(&[])),
+        ("dom/t0/test_t0.py", spec(&[(1, PLAIN)])),
+    ];
+    single(&files, "lib/opslib/templates/base.txt").unwrap();
 }
 
 #[test]
