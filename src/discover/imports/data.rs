@@ -20,7 +20,7 @@ pub(super) fn package_data<'a>(
         .filter(|path| is_python(path))
         .map(|path| dir_of(path))
         .collect();
-    let mut owned: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
+    let mut belonging: HashMap<&str, Vec<(&str, &str)>> = HashMap::new();
     for (path, digest) in content {
         if is_python(path) {
             continue;
@@ -28,10 +28,10 @@ pub(super) fn package_data<'a>(
         let owner = crate::globs::ancestors(dir_of(path))
             .find(|dir| !dir.is_empty() && python_dirs.contains(dir));
         if let Some(owner) = owner {
-            owned.entry(owner).or_default().push((path, digest));
+            belonging.entry(owner).or_default().push((path, digest));
         }
     }
-    owned
+    belonging
         .into_iter()
         .map(|(dir, mut files)| {
             files.sort_unstable();
