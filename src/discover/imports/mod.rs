@@ -138,11 +138,17 @@ impl ImportGraph {
         &self,
         content: &HashMap<String, String>,
     ) -> HashMap<String, String> {
+        let beside = data::package_data(content, |path| self.edges.contains_key(path));
+        // Every module, with the files beside it that it may read when run.
         let everything = |python_only: bool| {
-            let mut all: Vec<(&String, &String)> = content
+            let mut all: Vec<(&str, &str)> = content
                 .iter()
                 .filter(|(path, _)| !python_only || self.edges.contains_key(*path))
+                .map(|(path, digest)| (path.as_str(), digest.as_str()))
                 .collect();
+            if python_only {
+                all.extend(beside.iter().map(|(dir, digest)| (*dir, digest.as_str())));
+            }
             all.sort_unstable();
             short_digest(
                 all.into_iter().flat_map(|(path, digest)| [path, digest]),
@@ -156,7 +162,6 @@ impl ImportGraph {
             .into_iter()
             .map(|reach| (reach, everything(reach == Reach::Modules && modules_only)))
             .collect();
-        let beside = data::package_data(content, |path| self.edges.contains_key(path));
         let extra = self
             .edges
             .keys()
