@@ -90,6 +90,50 @@ fn configured(root: &Path) -> Result<Option<(&'static str, Vec<String>)>> {
     Ok(None)
 }
 
+/// The modules pytest loads as plugins because its configuration or
+/// environment names them: `-p NAME` in `addopts` of any file pytest may
+/// read its configuration from, in `PYTEST_ADDOPTS`, and `PYTEST_PLUGINS`.
+/// Read generously, as words, from the whole file: a plugin too many only
+/// costs a cache miss. `-p no:NAME` turns one off and names none.
+pub(crate) fn plugin_modules(root: &Path) -> Vec<String> {
+    let mut texts: Vec<String> = [
+        "pytest.ini",
+        ".pytest.ini",
+        "pyproject.toml",
+        "tox.ini",
+        "setup.cfg",
+    ]
+    .iter()
+    // An unreadable file is in the keys as unreadable (`keys::CONFIG_FILES`).
+    .filter_map(|file| std::fs::read_to_string(root.join(file)).ok())
+    .collect();
+    texts.extend(std::env::var("PYTEST_ADDOPTS").ok());
+    let mut names = Vec::new();
+    for text in &texts {
+        let mut words = text
+            .split(|c: char| c.is_whitespace() || "\"',[]=".contains(c))
+            .filter(|w| !w.is_empty());
+        while let Some(word) = words.next() {
+            let name = match word.strip_prefix("-p") {
+                Some("") => words.next(),
+                Some(glued) if !glued.starts_with('-') => Some(glued),
+                _ => None,
+            };
+            names.extend(name.filter(|n| !n.starts_with("no:")).map(str::to_owned));
+        }
+    }
+    if let Ok(listed) = std::env::var("PYTEST_PLUGINS") {
+        names.extend(
+            listed
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(str::to_owned),
+        );
+    }
+    names
+}
+
 /// `Some(None)`: the file is pytest's configuration but keeps the defaults.
 type Found = Option<Option<Vec<String>>>;
 
@@ -202,6 +246,23 @@ mod tests {
                 .unwrap()
                 .is_test("a/check_b.py")
         );
+    }
+
+    #[test]
+    fn plugins_named_with_p_in_any_configuration() {
+        let dir = repo(&[
+            (
+                "pytest.ini",
+                "[pytest]\naddopts = -q -p opsfix.plugin -pglued -p no:cacheprovider\n",
+            ),
+            (
+                "pyproject.toml",
+                "[tool.pytest.ini_options]\naddopts = [\"-p\", \"tomlplug\"]\n",
+            ),
+        ]);
+        let mut names = plugin_modules(dir.path());
+        names.sort();
+        assert_eq!(names, ["glued", "opsfix.plugin", "tomlplug"]);
     }
 
     #[test]

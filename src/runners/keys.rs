@@ -6,8 +6,12 @@
 //! content: a file's bytes (Black, Flake8, Ruff, Bandit; `ShellCheck`'s with
 //! the files a script sources), a file with everything it imports from the
 //! repository (Pylint, and mypy with the installed packages), a tool
-//! folder's files with what they import (pytest), or the whole set (Pylint's
-//! cross-file checks).
+//! folder's files with what they import or could load (pytest; with the
+//! `conftest.py` files above the folder and the plugins the configuration
+//! names), or the whole set (Pylint's cross-file checks).
+
+#[cfg(test)]
+mod sound;
 
 use std::collections::HashMap;
 
@@ -50,6 +54,7 @@ const CONFIG_FILES: &[&str] = &[
 const CONFIG_VARIABLES: &[&str] = &[
     "PYLINTRC",
     "PYTEST_ADDOPTS",
+    "PYTEST_PLUGINS",
     "FLAKE8_CONFIG",
     "SHELLCHECK_OPTS",
     "MYPYPATH",
@@ -61,6 +66,11 @@ pub(crate) struct KeyInputs {
     pub(crate) content: HashMap<String, String>,
     /// Digest of each Python file with everything it imports.
     pub(crate) closure: HashMap<String, String>,
+    /// The same, where a file with a computed import covers all it could
+    /// load (`ImportGraph::runtime_digests`): what running it depends on.
+    runtime: HashMap<String, String>,
+    /// Digest of the plugin modules pytest's configuration names (`-p`).
+    plugins: String,
     /// Digest of each Python file's import skeleton (`imports::skeleton`).
     skeleton: HashMap<String, String>,
     config: String,
@@ -109,6 +119,17 @@ impl KeyInputs {
         let borrowed: Vec<(&str, &str)> = sources.iter().map(|(p, s)| (*p, s.as_str())).collect();
         let (graph, skeletons) = ImportGraph::build_with_skeletons(&borrowed, &repo.import_roots);
         let closure = graph.closure_digests(&content);
+        let runtime = graph.runtime_digests(&content);
+        let plugin_files = graph.modules_named(
+            &crate::discover::pytest_config::plugin_modules(&repo.root),
+            &repo.import_roots,
+        );
+        let plugins = short_digest(
+            plugin_files
+                .iter()
+                .flat_map(|path| [path.as_str(), runtime.get(path).map_or("?", String::as_str)]),
+            16,
+        );
         let skeleton = skeletons
             .into_par_iter()
             .map(|(path, skeleton)| (path, short_digest([skeleton], 16)))
@@ -136,6 +157,8 @@ impl KeyInputs {
         KeyInputs {
             content,
             closure,
+            runtime,
+            plugins,
             skeleton,
             config,
             packages,
@@ -233,17 +256,29 @@ impl KeyInputs {
         digest_of(base, "skeleton", paths, &self.skeleton)
     }
 
-    /// A key for a folder of tests: every file under it, and everything its
-    /// Python files import.
+    /// A key for a folder of tests: every file under it (data and fixtures
+    /// too), everything its Python files import or could load, every
+    /// `conftest.py` above it with what that imports, and the plugins.
     pub(crate) fn folder_key(&self, base: &str, folder: &str, repo: &Repo) -> Option<String> {
         let mut parts = vec![base.to_owned(), "folder".to_owned(), folder.to_owned()];
         for file in repo.files_below(folder) {
             parts.push(file.path.clone());
             parts.push(self.content.get(&file.path)?.clone());
-            if let Some(closure) = self.closure.get(&file.path) {
-                parts.push(closure.clone());
+            if let Some(runtime) = self.runtime.get(&file.path) {
+                parts.push(runtime.clone());
             }
         }
+        // pytest loads each `conftest.py` from the root down to the tests.
+        let above = crate::globs::ancestors(folder)
+            .skip(1)
+            .map(|dir| format!("{dir}/"));
+        for dir in above.chain((!folder.is_empty()).then(String::new)) {
+            let conftest = format!("{dir}conftest.py");
+            if let Some(runtime) = self.runtime.get(&conftest) {
+                parts.extend([conftest, runtime.clone()]);
+            }
+        }
+        parts.push(self.plugins.clone());
         Some(short_digest(&parts, 20))
     }
 }

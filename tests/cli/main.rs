@@ -13,6 +13,7 @@ mod bounds;
 mod cache;
 mod cache_concurrent;
 mod cache_explain;
+mod cache_strings;
 mod changed;
 mod config;
 mod docs;

@@ -8,11 +8,26 @@
 //! statement anywhere in a file counts (inside functions, `try` blocks or
 //! `if TYPE_CHECKING`), and a name resolves to every repository file it could
 //! mean (each folder above the file, the repository root and the shared
-//! library folders are all tried). A dependency too many only costs a cache
-//! miss; a dependency missed would serve a stale result. Imports spelled as
-//! strings (`importlib.import_module("x")`) are not seen.
+//! library folders are all tried; below every folder when the file changes
+//! `sys.path`). A dependency too many only costs a cache miss; a dependency
+//! missed would serve a stale result.
+//!
+//! Imports that are calls (`importlib.import_module("pkg.mod")`,
+//! `__import__`, `runpy`, `pytest_plugins`; see `strings`) are edges like
+//! statements when their argument is a literal. A file whose import is
+//! computed (`import_module(name)`) could load any module of the
+//! repository: pytest runs with the root on the import path, where every
+//! folder is a namespace package, so no narrower bound holds. Its
+//! `runtime_digests` then cover every Python file of the repository (every
+//! file, for a load by path or `exec`), and so do those of the files that
+//! import it. They also cover, for every module, the files that are not
+//! Python beside it (`data`). Pylint cannot follow a computed import and
+//! reads no data, so its keys (`closure_digests`) leave both out.
 
+mod data;
+mod locate;
 mod source;
+mod strings;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -23,6 +38,8 @@ use rayon::prelude::*;
 use source::{ImportRef, imports_of, logical_lines, skeleton_of};
 #[cfg(test)]
 pub(crate) use source::{parse, skeleton};
+pub(crate) use strings::Reach;
+use strings::{Loads, loads_of};
 
 use crate::hash::short_digest;
 
@@ -30,6 +47,8 @@ use crate::hash::short_digest;
 pub(crate) struct ImportGraph {
     /// Per file (repository-relative), the repository files it imports.
     pub(crate) edges: HashMap<String, BTreeSet<String>>,
+    /// Files with a computed import, and what it could load.
+    pub(crate) dynamic: HashMap<String, Reach>,
 }
 
 impl ImportGraph {
@@ -47,22 +66,116 @@ impl ImportGraph {
         import_roots: &[String],
     ) -> (ImportGraph, HashMap<String, String>) {
         let known: HashSet<&str> = sources.iter().map(|(path, _)| *path).collect();
-        let (edges, skeletons) = sources
+        let read: Vec<(&str, Vec<ImportRef>, Loads, String)> = sources
             .par_iter()
             .map(|(path, source)| {
                 let lines = logical_lines(source);
-                let deps = imports_of(&lines)
-                    .iter()
-                    .flat_map(|import| resolve(path, import, import_roots, &known))
-                    .filter(|dep| dep != path)
-                    .collect();
                 (
-                    ((*path).to_owned(), deps),
-                    ((*path).to_owned(), skeleton_of(&lines)),
+                    *path,
+                    imports_of(&lines),
+                    loads_of(&lines),
+                    skeleton_of(&lines),
                 )
             })
-            .unzip();
-        (ImportGraph { edges }, skeletons)
+            .collect();
+        let anywhere = read
+            .iter()
+            .any(|(_, _, loads, _)| loads.moves_path)
+            .then(|| locate::Anywhere::new(&known));
+        let edges = read
+            .par_iter()
+            .map(|(path, imports, loads, _)| {
+                let mut deps = BTreeSet::new();
+                for import in imports.iter().chain(&loads.modules) {
+                    deps.extend(resolve(path, import, import_roots, &known));
+                    if let (Some(anywhere), true) = (&anywhere, loads.moves_path) {
+                        deps.extend(anywhere.resolve(import));
+                    }
+                }
+                for literal in &loads.paths {
+                    deps.extend(locate::path(path, literal, &known));
+                }
+                deps.remove(*path);
+                ((*path).to_owned(), deps)
+            })
+            .collect();
+        let dynamic = read
+            .iter()
+            .filter_map(|(path, _, loads, _)| Some(((*path).to_owned(), loads.dynamic?)))
+            .collect();
+        let skeletons = read
+            .into_iter()
+            .map(|(path, _, _, skeleton)| (path.to_owned(), skeleton))
+            .collect();
+        (ImportGraph { edges, dynamic }, skeletons)
+    }
+
+    /// The repository files that the modules `names` (absolute, dotted)
+    /// may be, as if imported from the root.
+    pub(crate) fn modules_named(&self, names: &[String], import_roots: &[String]) -> Vec<String> {
+        let known: HashSet<&str> = self.edges.keys().map(String::as_str).collect();
+        let mut found: Vec<String> = names
+            .iter()
+            .flat_map(|name| {
+                let import = ImportRef {
+                    level: 0,
+                    module: name.clone(),
+                    names: Vec::new(),
+                };
+                resolve("", &import, import_roots, &known)
+            })
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
+    /// `closure_digests`, where each file also covers what it could read
+    /// when run: for a computed import, what it could load (`Reach`); for
+    /// every module, the files that are not Python beside it (`data`).
+    /// What a test that runs it depends on.
+    pub(crate) fn runtime_digests(
+        &self,
+        content: &HashMap<String, String>,
+    ) -> HashMap<String, String> {
+        let beside = data::package_data(content, |path| self.edges.contains_key(path));
+        // Every module, with the files beside it that it may read when run.
+        let everything = |python_only: bool| {
+            let mut all: Vec<(&str, &str)> = content
+                .iter()
+                .filter(|(path, _)| !python_only || self.edges.contains_key(*path))
+                .map(|(path, digest)| (path.as_str(), digest.as_str()))
+                .collect();
+            if python_only {
+                all.extend(beside.iter().map(|(dir, digest)| (*dir, digest.as_str())));
+            }
+            all.sort_unstable();
+            short_digest(
+                all.into_iter().flat_map(|(path, digest)| [path, digest]),
+                16,
+            )
+        };
+        let reached = self.dynamic.values().copied().collect::<HashSet<_>>();
+        // Any module may be one that loads any file by path.
+        let modules_only = !reached.contains(&Reach::Files);
+        let reach_digest: HashMap<Reach, String> = reached
+            .into_iter()
+            .map(|reach| (reach, everything(reach == Reach::Modules && modules_only)))
+            .collect();
+        let extra = self
+            .edges
+            .keys()
+            .filter_map(|path| {
+                let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+                let reach = self.dynamic.get(path).map(|reach| &reach_digest[reach]);
+                let data = beside.get(dir);
+                (reach.is_some() || data.is_some()).then(|| {
+                    let parts = [reach, data].map(|d| d.map_or("", String::as_str));
+                    (path.as_str(), parts.concat())
+                })
+            })
+            .collect();
+        self.digests(content, &extra)
     }
 
     /// For every file, a digest of its own content digest and those of all
@@ -71,6 +184,15 @@ impl ImportGraph {
     pub(crate) fn closure_digests(
         &self,
         content: &HashMap<String, String>,
+    ) -> HashMap<String, String> {
+        self.digests(content, &HashMap::new())
+    }
+
+    /// `closure_digests`, each file's own part with its `extra` digest.
+    fn digests(
+        &self,
+        content: &HashMap<String, String>,
+        extra: &HashMap<&str, String>,
     ) -> HashMap<String, String> {
         let mut graph: DiGraph<&str, ()> = DiGraph::new();
         let mut nodes: HashMap<&str, NodeIndex> = HashMap::new();
@@ -101,10 +223,16 @@ impl ImportGraph {
                     }
                 }
             }
-            let own = members
-                .iter()
-                .flat_map(|path| [*path, content.get(*path).map_or("", String::as_str)]);
-            let digest = short_digest(own.chain(["|"]).chain(imported), 16);
+            let mut own: Vec<&str> = Vec::with_capacity(members.len() * 2 + 1);
+            for path in &members {
+                own.push(path);
+                own.push(content.get(*path).map_or("", String::as_str));
+                if let Some(extra) = extra.get(path) {
+                    own.push(extra);
+                }
+            }
+            own.push("|");
+            let digest = short_digest(own.into_iter().chain(imported), 16);
             for node in &component {
                 component_digest.insert(*node, digest.clone());
             }
@@ -389,6 +517,87 @@ x = 1 \
         assert_ne!(digests(&cycle)["e.py"], old["e.py"]);
     }
 
+    #[test]
+    fn imports_spelled_as_strings_are_edges() {
+        let files = [
+            ("lib/opslib/__init__.py", ""),
+            ("lib/opslib/net.py", ""),
+            ("lib/opslib/plugins/__init__.py", ""),
+            ("lib/opslib/plugins/dns.py", ""),
+            (
+                "net/dns/test_dns.py",
+                "import importlib\nnet = importlib.import_module('opslib.net')\n\
+                 dns = importlib.import_module('.dns', package='opslib.plugins')\n\
+                 runpy.run_path('net/dns/tool.py')\n",
+            ),
+            ("net/dns/tool.py", ""),
+            (
+                "net/web/check.py",
+                "sys.path.insert(0, '../../vendor')\nimport vendored\n",
+            ),
+            ("vendor/vendored.py", ""),
+        ];
+        let graph = graph(&files, &["lib"]);
+        assert_eq!(
+            deps(&graph, "net/dns/test_dns.py"),
+            [
+                "lib/opslib/__init__.py",
+                "lib/opslib/net.py",
+                "lib/opslib/plugins/__init__.py",
+                "lib/opslib/plugins/dns.py",
+                "net/dns/tool.py",
+            ]
+        );
+        assert_eq!(deps(&graph, "net/web/check.py"), ["vendor/vendored.py"]);
+        assert!(graph.dynamic.is_empty());
+    }
+
+    #[test]
+    fn a_computed_import_covers_every_file_for_the_runtime_only() {
+        let files = [
+            (
+                "lib/loader.py",
+                "import importlib\ndef load(n):\n    return importlib.import_module(n)\n",
+            ),
+            ("net/dns/test_dns.py", "import loader\n"),
+            ("net/web/check.py", "X = 1\n"),
+            ("net/web/data.json", "{}"),
+        ];
+        let python = &files[..3];
+        let graph = graph(python, &["lib"]);
+        assert_eq!(graph.dynamic["lib/loader.py"], Reach::Modules);
+        let digests = |files: &[(&str, &str)]| {
+            let content: HashMap<String, String> = files
+                .iter()
+                .map(|(path, source)| ((*path).to_owned(), short_digest([*source], 8)))
+                .collect();
+            let closure = graph.closure_digests(&content);
+            let runtime = graph.runtime_digests(&content);
+            (closure, runtime)
+        };
+        let (closure, runtime) = digests(&files);
+        let mut edited = files;
+        edited[2].1 = "X = 2\n";
+        let (closure_after, runtime_after) = digests(&edited);
+        // Any Python file may be the one loaded: the test that runs the
+        // loader depends on it; Pylint, which cannot follow the call, not.
+        assert_ne!(
+            runtime["net/dns/test_dns.py"],
+            runtime_after["net/dns/test_dns.py"]
+        );
+        assert_eq!(
+            closure["net/dns/test_dns.py"],
+            closure_after["net/dns/test_dns.py"]
+        );
+        // A module it may load may read the data beside it.
+        let mut data = files;
+        data[3].1 = "[]";
+        assert_ne!(
+            runtime["net/dns/test_dns.py"],
+            digests(&data).1["net/dns/test_dns.py"]
+        );
+    }
+
     fn python_ish() -> impl proptest::strategy::Strategy<Value = String> {
         use proptest::prelude::*;
         let line = prop_oneof![
@@ -396,6 +605,7 @@ x = 1 \
             "( {0,8})(import|from|if|def|class|try|with) [a-z._ (),*]{0,16}(:| import [a-z, ]{0,8})?",
             "[rbf]{0,2}(\"\"\"|'''|\"|')[^\n]{0,10}",
             "[()\\[\\]{}\\\\#;:.]{0,6}",
+            "(importlib\\.import_module|__import__|runpy\\.run_path|pytest_plugins ?=|exec|sys\\.path)[( \\[\"'a-z._,=]{0,16}",
         ];
         proptest::collection::vec(line, 0..12).prop_map(|lines| lines.join("\n"))
     }

@@ -63,11 +63,11 @@ pub(super) fn skeleton_of(lines: &[LogicalLine]) -> String {
                 for (indent, header) in &open {
                     let _ = writeln!(out, "{}{header}", " ".repeat(*indent));
                 }
-                let _ = writeln!(out, "{}{:?}", " ".repeat(line.indent), line.tokens);
+                let _ = writeln!(out, "{}{:?}", " ".repeat(line.indent), plain(&line.tokens));
             }
             // A condition whole (`if TYPE_CHECKING:`); other blocks only by
             // kind: a function's name or arguments do not move an import.
-            "if" | "elif" => open.push((line.indent, format!("{:?}", line.tokens))),
+            "if" | "elif" => open.push((line.indent, format!("{:?}", plain(&line.tokens)))),
             word if BLOCK_KEYWORDS.contains(&word) => open.push((line.indent, word.to_owned())),
             _ => {}
         }
@@ -84,11 +84,11 @@ pub(super) const BLOCK_KEYWORDS: &[&str] = &[
 /// of its comments.
 pub(super) struct LogicalLine {
     indent: usize,
-    tokens: Vec<Token>,
+    pub(super) tokens: Vec<Token>,
     pragmas: Vec<String>,
 }
 
-/// A token of a logical line; strings and comments are already gone.
+/// A token of a logical line; comments are already gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Token {
     Word(String),
@@ -98,7 +98,28 @@ pub(super) enum Token {
     At,
     /// `;` or `:` — the end of a simple statement or of a compound header.
     End,
+    /// A string literal short and plain enough to name a module or a file
+    /// (`"pkg.mod"`, `'data/x.py'`); every other string is `Other`.
+    Str(String),
+    /// `(`, `[` or `{`, and its closing bracket.
+    Open(char),
+    Close(char),
+    /// `=` (each one of `==`).
+    Eq,
     Other,
+}
+
+/// The tokens as the import statements and the skeleton read them: no
+/// brackets, every string and `=` alike.
+pub(super) fn plain(tokens: &[Token]) -> Vec<Token> {
+    tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Open(_) | Token::Close(_)))
+        .map(|t| match t {
+            Token::Str(_) | Token::Eq => Token::Other,
+            t => t.clone(),
+        })
+        .collect()
 }
 
 /// The source as logical lines of tokens: brackets and backslashes join
@@ -145,15 +166,22 @@ pub(super) fn logical_lines(source: &str) -> Vec<LogicalLine> {
                 i += 1;
             }
             '"' | '\'' => {
-                i = skip_string(&chars, i);
-                line.push(Token::Other);
+                let end = skip_string(&chars, i);
+                line.push(literal(&chars[i..end]));
+                i = end;
             }
             '(' | '[' | '{' => {
                 depth += 1;
+                line.push(Token::Open(c));
                 i += 1;
             }
             ')' | ']' | '}' => {
                 depth = depth.saturating_sub(1);
+                line.push(Token::Close(c));
+                i += 1;
+            }
+            '=' => {
+                line.push(Token::Eq);
                 i += 1;
             }
             '.' => {
@@ -177,17 +205,9 @@ pub(super) fn logical_lines(source: &str) -> Vec<LogicalLine> {
                 i += 1;
             }
             c if c.is_alphanumeric() || c == '_' => {
-                let start = i;
-                while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                    i += 1;
-                }
-                // A string prefix (r"…", b'…', f"…", rb"…") belongs to the string.
-                if matches!(chars.get(i), Some('"' | '\'')) && i - start <= 2 {
-                    i = skip_string(&chars, i);
-                    line.push(Token::Other);
-                } else {
-                    line.push(Token::Word(chars[start..i].iter().collect()));
-                }
+                let (token, end) = word(&chars, i);
+                line.push(token);
+                i = end;
             }
             c if c.is_whitespace() => i += 1,
             _ => {
@@ -204,6 +224,50 @@ pub(super) fn logical_lines(source: &str) -> Vec<LogicalLine> {
         });
     }
     lines
+}
+
+/// The word (or prefixed string) that starts at `start`, and where it ends.
+fn word(chars: &[char], start: usize) -> (Token, usize) {
+    let mut i = start;
+    while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+        i += 1;
+    }
+    // A string prefix (r"…", b'…', f"…", rb"…") belongs to the string.
+    if matches!(chars.get(i), Some('"' | '\'')) && i - start <= 2 {
+        let end = skip_string(chars, i);
+        // Only r"…" and u"…" are plain: an f-string is computed.
+        let token = if matches!(chars[start..i], ['r' | 'R' | 'u' | 'U']) {
+            literal(&chars[i..end])
+        } else {
+            Token::Other
+        };
+        (token, end)
+    } else {
+        (Token::Word(chars[start..i].iter().collect()), i)
+    }
+}
+
+/// A string literal as a token: its value when it is one quoted piece of
+/// the characters of dotted names and paths, else `Other`.
+fn literal(quoted: &[char]) -> Token {
+    const LONGEST: usize = 200;
+    let Some(&quote) = quoted.first() else {
+        return Token::Other;
+    };
+    let closed = quoted.len() >= 2 && quoted[quoted.len() - 1] == quote;
+    if !closed || quoted.len() > LONGEST || quoted.get(1) == Some(&quote) && quoted.len() > 2 {
+        // Unterminated, too long, or triple-quoted.
+        return Token::Other;
+    }
+    let value = &quoted[1..quoted.len() - 1];
+    if value
+        .iter()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '/' | '-'))
+    {
+        Token::Str(value.iter().collect())
+    } else {
+        Token::Other
+    }
 }
 
 /// The index just past the string literal that starts at `start`.
@@ -235,6 +299,13 @@ pub(super) fn skip_string(chars: &[char], start: usize) -> usize {
 /// `try: import c` included).
 pub(super) fn statements(tokens: &[Token]) -> Vec<ImportRef> {
     let mut found = Vec::new();
+    if !tokens
+        .iter()
+        .any(|t| matches!(t, Token::Word(w) if w == "import"))
+    {
+        return found;
+    }
+    let tokens = plain(tokens);
     for clause in tokens.split(|t| *t == Token::End) {
         match clause.first() {
             Some(Token::Word(w)) if w == "import" => found.extend(plain_import(&clause[1..])),
