@@ -2,7 +2,7 @@
 """Benchmark: opsgate against the ways teams run the same tools today.
 
     python3 bench/run.py [--corpora netmiko,synthetic-100,synthetic-1000[,scapy,synthetic-10000]]
-                         [--timeout SECONDS] [--no-compare]
+                         [--timeout SECONDS] [--no-compare] [--tools default|all|ruff]
 
 Prepares its corpora itself under bench/.corpora (git-ignored): the pinned
 source distributions of real projects from PyPI (`REAL`: netmiko 4.8.0, 350
@@ -29,6 +29,11 @@ files made from one template that is hours for anyone. Run directly, Pylint
 also spends hours there looking every import up in 5,000 tool folders, so
 that corpus is measured with `--timeout 600 --no-compare`: a command stopped
 at the timeout gives lower bounds (its row says "≥", the ideal too).
+
+`--tools` picks the set every contender runs: `default` (Black, Flake8,
+Pylint, pytest), `all` (those and Ruff's linter and formatter, mypy, Bandit
+and ShellCheck) or `ruff` (Ruff's linter and formatter in place of Flake8 and
+Black, with Pylint and pytest).
 """
 
 import argparse
@@ -227,9 +232,11 @@ def build():
     return env
 
 
-def tools_python(env):
-    """The interpreter of opsgate's managed environment (provisioned on first use)."""
+def tools_python(env, tool_set="default"):
+    """The interpreter of opsgate's managed environment holding `tool_set`
+    (provisioned on first use)."""
     with tempfile.TemporaryDirectory() as empty:
+        (Path(empty) / "opsgate.toml").write_text(tool_config(tool_set, True))
         out = subprocess.run(
             [OPSGATE, "check", empty, "--format", "json"],
             env=env, capture_output=True, text=True,
@@ -339,23 +346,53 @@ def synthetic_size(name):
     sys.exit(f"bench: unknown corpus {name!r}: one of {', '.join(REAL)} or synthetic-N")
 
 
-def contenders(corpus, python, with_pytest):
+# Per tool set: (tool, the command run directly on the whole corpus, the
+# pre-commit hook's entry, its arguments, the files it takes), pytest aside.
+TOOL_SETS = {
+    "default": ["black", "flake8", "pylint"],
+    "all": ["black", "flake8", "pylint", "ruff", "ruff-format", "mypy", "bandit", "shellcheck"],
+    "ruff": ["ruff", "ruff-format", "pylint"],
+}
+DIRECT = {
+    "black": ("-m black --check -q .", "black", "        args: [--check]\n", "python"),
+    "flake8": ("-m flake8 .", "flake8", "", "python"),
+    "pylint": ("-m pylint --recursive=y . >/dev/null", "pylint", "", "python"),
+    "ruff": ("-m ruff check --no-cache -q .", "ruff", "        args: [check, --no-cache]\n",
+             "python"),
+    "ruff-format": ("-m ruff format --check --no-cache -q .", "ruff",
+                    "        args: [format, --check, --no-cache]\n", "python"),
+    "mypy": ("-m mypy --cache-dir=/dev/null . >/dev/null", "mypy", "", "python"),
+    "bandit": ("-m bandit -q -r . >/dev/null", "bandit", "", "python"),
+    "shellcheck": ("SHELL_FILES", "shellcheck", "", "shell"),
+}
+
+
+def tool_config(tool_set, with_pytest):
+    """The opsgate configuration that runs `tool_set` (and pytest or not)."""
+    pytest = "" if with_pytest else "[tools.pytest]\nenabled = false\n"
+    if tool_set == "default":
+        return pytest
+    on = set(TOOL_SETS[tool_set])
+    tables = [f"[tools.{tool}]\nenabled = {'true' if tool in on else 'false'}\n"
+              for tool in TOOL_SETS["all"]]
+    return "\n".join(tables + ([pytest] if pytest else []))
+
+
+def contenders(corpus, python, with_pytest, tool_set="default"):
     bindir = Path(python).parent
-    steps = [
-        f"{python} -m black --check -q .",
-        f"{python} -m flake8 .",
-        f"{python} -m pylint --recursive=y . >/dev/null",
-    ]
+    steps = []
+    for tool in TOOL_SETS[tool_set]:
+        command = DIRECT[tool][0]
+        if command == "SHELL_FILES":
+            steps.append(f"git ls-files -z '*.sh' | xargs -0 -r {bindir}/shellcheck >/dev/null")
+        else:
+            steps.append(f"{python} {command}")
     if with_pytest:
         steps.append(f"{python} -m pytest -q -p no:cacheprovider")
     hooks = "\n".join(
-        f"      - id: {name}\n        name: {name}\n        entry: {bindir}/{name}\n"
-        f"        language: system\n        types: [python]\n{extra}"
-        for name, extra in [
-            ("black", "        args: [--check]\n"),
-            ("flake8", ""),
-            ("pylint", ""),
-        ]
+        f"      - id: {tool}\n        name: {tool}\n        entry: {bindir}/{DIRECT[tool][1]}\n"
+        f"        language: system\n        types: [{DIRECT[tool][3]}]\n{DIRECT[tool][2]}"
+        for tool in TOOL_SETS[tool_set]
     )
     if with_pytest:
         hooks += (
@@ -407,11 +444,11 @@ def cold(env):
         shutil.rmtree(cache / kept, ignore_errors=True)
 
 
-def bench(name, corpus, python, env, cores, compare):
+def bench(name, corpus, python, env, cores, compare, tool_set="default"):
     with_pytest = REAL[name].with_pytest if name in REAL else True
     config = corpus.parent / f"{name}.opsgate.toml"
-    config.write_text("" if with_pytest else "[tools.pytest]\nenabled = false\n")
-    plan = contenders(corpus, python, with_pytest)
+    config.write_text(tool_config(tool_set, with_pytest))
+    plan = contenders(corpus, python, with_pytest, tool_set)
     if name == "synthetic-10000":
         # Pylint's duplicate-code compares every pair of files: on 10,000
         # files of one template, hours for every contender. Off for all alike.
@@ -452,10 +489,11 @@ def bench(name, corpus, python, env, cores, compare):
     rows.append(("sequential script", measure(corpus, plan["sequential"], env)))
     rows.append(("pre-commit run --all-files", measure(corpus, plan["pre-commit"], env)))
     files = len(list(corpus.rglob("*.py")))
-    print(f"\n### {name} ({files} Python files{'' if with_pytest else ', no pytest'})\n")
+    tools = "" if tool_set == "default" else f"; tools: {', '.join(TOOL_SETS[tool_set])}"
+    print(f"\n### {name} ({files} Python files{'' if with_pytest else ', no pytest'}{tools})\n")
     print(f"ideal: {ideal_bound}{ideal:.1f} s (tools' CPU {ideal_bound}{ideal_cpu:.1f} s / "
           f"{cores} cores{'; a tool stopped at the timeout' if ideal_bound else ''})\n")
-    if compare:
+    if compare and tool_set == "default":
         report = json.loads(cold_report.read_text())
         direct = direct_findings(corpus, report["python"], env, with_pytest)
         print("opsgate cold against the tools run directly on the same files:\n")
@@ -491,6 +529,11 @@ def main():
         "--no-compare", action="store_true",
         help="skip comparing opsgate's findings with the tools run directly (one more run of each)",
     )
+    parser.add_argument(
+        "--tools", default="default", choices=sorted(TOOL_SETS),
+        help="the tools every contender runs: default (Black, Flake8, Pylint, pytest), all "
+             "(and Ruff, mypy, Bandit, ShellCheck), ruff (Ruff in place of Black and Flake8)",
+    )
     args = parser.parse_args()
     global TIMEOUT  # pylint: disable=global-statement
     TIMEOUT = args.timeout
@@ -498,7 +541,7 @@ def main():
     # A misspelt name fails now, not after the corpora before it ran.
     sizes = {name: synthetic_size(name) for name in names if name not in REAL}
     env = build()
-    python = tools_python(env)
+    python = tools_python(env, args.tools)
     subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          "pre-commit==4.7.0"], check=True,
@@ -508,7 +551,8 @@ def main():
           f"opsgate {subprocess.run([OPSGATE, '--version'], capture_output=True, text=True).stdout.strip()}")
     for name in names:
         corpus = real_corpus(name) if name in REAL else synthetic_corpus(sizes[name])
-        bench(name, corpus, python, env, cores, compare=not args.no_compare)
+        bench(name, corpus, python, env, cores, compare=not args.no_compare,
+              tool_set=args.tools)
 
 
 if __name__ == "__main__":
