@@ -1,4 +1,4 @@
-use std::io::ErrorKind;
+use std::io::{ErrorKind, IsTerminal};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -19,7 +19,13 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             if let Some(interrupted) = err.downcast_ref::<opsgate::Interrupted>() {
-                anstream::eprintln!("opsgate: error: {interrupted}");
+                // A terminal echoed `^C` where its cursor was: a line of our own.
+                let fresh = if std::io::stderr().is_terminal() {
+                    "\n"
+                } else {
+                    ""
+                };
+                anstream::eprintln!("{fresh}opsgate: error: {interrupted}");
                 return ExitCode::from(interrupted.exit_code());
             }
             anstream::eprintln!("opsgate: error: {err:#}");

@@ -189,5 +189,13 @@ fn a_second_ctrl_c_in_a_terminal_ends_the_run_at_once() {
         "the second Ctrl-C took {took:?} to end the run"
     );
     run.assert_left_nothing("opsgate: error: interrupted by SIGINT");
-    assert!(run.screen().contains("(ended at once)"), "{}", run.screen());
+    // Mostly the second Ctrl-C cuts the wind-down short ("ended at once");
+    // on a loaded machine the first wind-down has sometimes ended already
+    // when it arrives, which keeps the promise as well: the time is checked
+    // above.
+    let screen = run.screen();
+    assert!(
+        screen.contains("(ended at once)") || screen.contains("nothing of this run was kept"),
+        "{screen}"
+    );
 }
