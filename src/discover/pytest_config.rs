@@ -107,7 +107,7 @@ pub(crate) fn plugin_modules(root: &Path) -> Vec<String> {
     // An unreadable file is in the keys as unreadable (`keys::CONFIG_FILES`).
     .filter_map(|file| std::fs::read_to_string(root.join(file)).ok())
     .collect();
-    texts.extend(std::env::var("PYTEST_ADDOPTS").ok());
+    texts.extend(crate::environment::snapshot().owned("PYTEST_ADDOPTS"));
     let mut names = Vec::new();
     for text in &texts {
         let mut words = text
@@ -122,7 +122,7 @@ pub(crate) fn plugin_modules(root: &Path) -> Vec<String> {
             names.extend(name.filter(|n| !n.starts_with("no:")).map(str::to_owned));
         }
     }
-    if let Ok(listed) = std::env::var("PYTEST_PLUGINS") {
+    if let Some(listed) = crate::environment::snapshot().text("PYTEST_PLUGINS") {
         names.extend(
             listed
                 .split(',')
