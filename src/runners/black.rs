@@ -96,22 +96,8 @@ impl Runner for Black {
         let mut findings: Vec<Finding> = parse_diff(&output.stdout_text())
             .into_iter()
             .map(|file| {
-                let mut finding = Finding::new(
-                    TOOL,
-                    WOULD_REFORMAT,
-                    ctx.severity.severity_of(WOULD_REFORMAT),
-                    ctx.relative_path(&file.path),
-                    Span::at(file.first_changed_line, None),
-                    format!(
-                        "Black would reformat this file ({} change{}); run `opsgate fmt {}`",
-                        file.hunks,
-                        if file.hunks == 1 { "" } else { "s" },
-                        file.quoted_path
-                    ),
-                );
-                finding.fix = Some(file.diff);
-                finding.help_url = Some(STYLE_URL.to_owned());
-                finding
+                let diff = file.diff.clone();
+                would_reformat(ctx, TOOL, "Black", &file, diff, STYLE_URL)
             })
             .collect();
         let parse_errors = parse_errors(&output.stderr_text());
@@ -145,6 +131,34 @@ impl Runner for Black {
             )),
         }
     }
+}
+
+/// A formatter's finding on a file it would reformat: at the first line
+/// it changes, with the diff as the fix.
+pub(super) fn would_reformat(
+    ctx: &RunContext,
+    tool: ToolKind,
+    formatter: &str,
+    file: &FileDiff,
+    diff: String,
+    help_url: &str,
+) -> Finding {
+    let mut finding = Finding::new(
+        tool,
+        WOULD_REFORMAT,
+        ctx.severity.severity_of(WOULD_REFORMAT),
+        ctx.relative_path(&file.path),
+        Span::at(file.first_changed_line, None),
+        format!(
+            "{formatter} would reformat this file ({} change{}); run `opsgate fmt {}`",
+            file.hunks,
+            if file.hunks == 1 { "" } else { "s" },
+            file.quoted_path
+        ),
+    );
+    finding.fix = Some(diff);
+    finding.help_url = Some(help_url.to_owned());
+    finding
 }
 
 pub(super) struct FileDiff {

@@ -10,7 +10,7 @@ use std::process::Command;
 
 use anyhow::{Result, bail};
 
-use super::black::{PARSE_ERROR, WOULD_REFORMAT, parse_diff};
+use super::black::{PARSE_ERROR, WOULD_REFORMAT, parse_diff, would_reformat};
 use super::black_fmt::Formatted;
 use super::runner::{AskTool, CodeMatch, Explained, Tool};
 use super::{
@@ -106,26 +106,11 @@ impl Runner for RuffFormat {
         let mut findings: Vec<Finding> = parse_diff(&stdout)
             .into_iter()
             .map(|file| {
-                let mut finding = Finding::new(
-                    TOOL,
-                    WOULD_REFORMAT,
-                    ctx.severity.severity_of(WOULD_REFORMAT),
-                    ctx.relative_path(&file.path),
-                    Span::at(file.first_changed_line, None),
-                    format!(
-                        "Ruff would reformat this file ({} change{}); run `opsgate fmt {}`",
-                        file.hunks,
-                        if file.hunks == 1 { "" } else { "s" },
-                        file.quoted_path
-                    ),
-                );
                 // Ruff ends each file's diff with an empty line, no line of a diff.
                 let end = file.diff.trim_end_matches('\n').len() + 1;
-                let mut diff = file.diff;
+                let mut diff = file.diff.clone();
                 diff.truncate(end.min(diff.len()));
-                finding.fix = Some(diff);
-                finding.help_url = Some(STYLE_URL.to_owned());
-                finding
+                would_reformat(ctx, TOOL, "Ruff", &file, diff, STYLE_URL)
             })
             .collect();
         let errors = parse_errors(&output.stderr_text());
