@@ -198,7 +198,10 @@ impl Runner for Mypy {
         let stdout = std::str::from_utf8(&output.stdout)
             .map_err(|_| "it printed bytes that are not mypy's JSON output".to_owned())?;
         let mut messages = Vec::new();
-        for line in stdout.lines().filter(|line| !line.trim().is_empty()) {
+        for line in stdout
+            .lines()
+            .filter(|line| !line.trim().is_empty() && !is_unused_section_note(line))
+        {
             let message: Message = serde_json::from_str(line)
                 .map_err(|err| format!("cannot parse this output line ({err}): {line:?}"))?;
             messages.push(message);
@@ -281,9 +284,27 @@ fn to_finding(ctx: &RunContext, message: &Message) -> Finding {
     finding
 }
 
+/// `pyproject.toml: note: unused section(s): module = [...]`, which mypy
+/// prints in text under `warn_unused_configs` when a `[[tool.mypy.overrides]]`
+/// names no module of this process: with one process per tool folder, a
+/// section for another folder's modules is unused in every process but its
+/// own. It says nothing about the code, so it is not a finding.
+fn is_unused_section_note(line: &str) -> bool {
+    !line.starts_with('{') && line.contains(": note: unused section(s): ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unused_configuration_section_is_not_output_to_read() {
+        let note = "pyproject.toml: note: unused section(s): module = ['a.b']";
+        assert!(is_unused_section_note(note));
+        let finding = r#"{"file": "a.py", "message": "note: unused section(s): x"}"#;
+        assert!(!is_unused_section_note(finding));
+        assert!(!is_unused_section_note("a.py:1: error: x"));
+    }
     use crate::model::Severity;
     use crate::runners::{TestRepo, test_output};
 
