@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use super::{Job, Owner, Pass, Planner, ToolPlan, Unit, UnitName, empty_plan};
+use super::{Job, Pass, Planner, ToolPlan, empty_plan};
 use crate::model::ToolKind;
 
 impl<'a> Planner<'a> {
@@ -43,16 +43,8 @@ impl<'a> Planner<'a> {
                 .collect();
             for file in files {
                 let key = base.and_then(|base| self.keys?.closure_key(base, file));
-                if let Some(key) = key {
-                    let hit = self.lookup(&key, &mut plan);
-                    plan.note(UnitName::File(file.to_owned()), &key, hit, None);
-                    if hit {
-                        continue;
-                    }
-                    plan.units.push(Unit {
-                        key,
-                        owner: Owner::Paths(vec![file.to_owned()]),
-                    });
+                if self.serve_file(key, file, &mut plan) {
+                    continue;
                 }
                 let program = self
                     .repo

@@ -203,6 +203,24 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// A file's unit under `key`: served from the cache when kept there
+    /// (true), else recorded as a unit to store once it ran. Without a key
+    /// (no cache) the file runs and nothing is stored.
+    fn serve_file(&self, key: Option<String>, file: &str, plan: &mut ToolPlan) -> bool {
+        let Some(key) = key else {
+            return false;
+        };
+        let hit = self.lookup(&key, plan);
+        plan.note(UnitName::File(file.to_owned()), &key, hit, None);
+        if !hit {
+            plan.units.push(Unit {
+                key,
+                owner: Owner::Paths(vec![file.to_owned()]),
+            });
+        }
+        hit
+    }
+
     /// Adds the stored result of a file's or folder's unit to the plan.
     fn lookup(&self, key: &str, plan: &mut ToolPlan) -> bool {
         match self.cache.get::<Stored>(key) {
@@ -229,16 +247,8 @@ impl<'a> Planner<'a> {
                     let inputs = runner.file_inputs(self.repo, file);
                     self.keys?.file_key(base, file, &inputs)
                 });
-                if let Some(key) = key {
-                    let hit = self.lookup(&key, &mut plan);
-                    plan.note(UnitName::File(file.to_owned()), &key, hit, None);
-                    if hit {
-                        continue;
-                    }
-                    plan.units.push(Unit {
-                        key,
-                        owner: Owner::Paths(vec![file.to_owned()]),
-                    });
+                if self.serve_file(key, file, &mut plan) {
+                    continue;
                 }
                 missed.push(file);
             }
