@@ -3,8 +3,8 @@
 //! configuration (`mypy.ini`, `.mypy.ini`, `[tool.mypy]` in `pyproject.toml`,
 //! `[mypy]` in `setup.cfg`), finds the shared libraries through `MYPYPATH`
 //! (it does not read `PYTHONPATH`: there they would be untyped packages), and
-//! keeps its incremental cache under opsgate's cache folder
-//! (`MYPY_CACHE_DIR`, which beats a `cache_dir` of the configuration).
+//! keeps its incremental cache in the process's private scratch folder
+//! (`--cache-dir`, which beats a `cache_dir` of the configuration).
 //!
 //! Exit 0 clean, 1 errors found; 2 is a crash, a usage error or a blocking
 //! error (a syntax error, a module found twice), after which mypy checked
@@ -31,8 +31,6 @@ use crate::model::{Finding, Planning, Role, Span, ToolKind, ToolSpec};
 
 pub(crate) struct Mypy;
 
-/// Where mypy keeps its incremental cache (below it, a folder per program).
-const CACHE_VARIABLE: &str = "MYPY_CACHE_DIR";
 const TOOL: ToolKind = ToolKind::Mypy;
 const SPEC: ToolSpec = ToolSpec {
     package: "mypy",
@@ -82,10 +80,6 @@ enum Level {
 impl Tool for Mypy {
     fn spec(&self) -> &'static ToolSpec {
         &SPEC
-    }
-
-    fn cache_env(&self, cache: &Path) -> Vec<(&'static str, PathBuf)> {
-        vec![(CACHE_VARIABLE, cache.join("mypy"))]
     }
 
     /// mypy's codes are a known list with Pylint's shape (`arg-type`):
