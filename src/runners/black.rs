@@ -52,11 +52,7 @@ impl Tool for Black {
     }
 
     fn owns_code(&self, id: &str) -> CodeMatch {
-        if id == WOULD_REFORMAT || id == PARSE_ERROR {
-            CodeMatch::Exact
-        } else {
-            CodeMatch::No
-        }
+        formatter_code(id)
     }
 
     fn explain_code(&self, id: &str, tool: &dyn AskTool) -> Result<Option<Explained>> {
@@ -130,6 +126,15 @@ impl Runner for Black {
                 "unexpected result: {reformats} files to reformat and {errors} unparsable files"
             )),
         }
+    }
+}
+
+/// The two codes a formatter reports, Black's and Ruff's alike.
+pub(super) fn formatter_code(id: &str) -> CodeMatch {
+    if id == WOULD_REFORMAT || id == PARSE_ERROR {
+        CodeMatch::Exact
+    } else {
+        CodeMatch::No
     }
 }
 

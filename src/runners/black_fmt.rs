@@ -3,12 +3,13 @@
 //! interpreter, variables and `--config` as the check, without `--check`.
 
 use std::ffi::OsString;
+use std::path::Path;
 use std::process::Command;
 
 use anyhow::{Result, bail};
 
 use super::black::{parse_errors, project_config};
-use super::{ProcessError, Toolbox, file_args, process};
+use super::{ProcessError, ProcessOutput, Toolbox, file_args, process};
 use crate::config::ToolSettings;
 use crate::discover::repo::Repo;
 
@@ -42,20 +43,7 @@ pub(crate) fn format(
         .args(file_args(files).collect::<Vec<OsString>>())
         .current_dir(&repo.root)
         .envs(toolbox.env.iter().map(|(k, v)| (k, v)));
-    let output = match process::run(command, black.timeout) {
-        Ok(output) => output,
-        Err(ProcessError::Spawn(err)) => {
-            bail!("cannot start `{}`: {err}", toolbox.python.display())
-        }
-        Err(ProcessError::TimedOut { after, .. }) => bail!(
-            "black did not finish within {}; it was killed. Raise `timeout` under [tools.black] \
-             if it needs longer",
-            humantime::format_duration(after)
-        ),
-        Err(err @ (ProcessError::OutputTooLarge(_) | ProcessError::HeldOpen(_))) => {
-            bail!("black {}", err.output_problem().unwrap_or_default())
-        }
-    };
+    let output = run_formatter(command, black, &toolbox.python)?;
     let report = output.stderr_text();
     let unparsable = parse_errors(&report).len();
     match output.code {
@@ -67,5 +55,27 @@ pub(crate) fn format(
             output.describe_exit(),
             output.stderr_tail(15)
         ),
+    }
+}
+
+/// Runs a formatter writing in place, with the errors of every way it can
+/// fail to finish said in its terms and its configuration table's.
+pub(super) fn run_formatter(
+    command: Command,
+    settings: &ToolSettings,
+    python: &Path,
+) -> Result<ProcessOutput> {
+    let name = settings.kind.name();
+    match process::run(command, settings.timeout) {
+        Ok(output) => Ok(output),
+        Err(ProcessError::Spawn(err)) => bail!("cannot start `{}`: {err}", python.display()),
+        Err(ProcessError::TimedOut { after, .. }) => bail!(
+            "{name} did not finish within {}; it was killed. Raise `timeout` under \
+             [tools.{name}] if it needs longer",
+            humantime::format_duration(after)
+        ),
+        Err(err @ (ProcessError::OutputTooLarge(_) | ProcessError::HeldOpen(_))) => {
+            bail!("{name} {}", err.output_problem().unwrap_or_default())
+        }
     }
 }

@@ -10,13 +10,10 @@ use std::process::Command;
 
 use anyhow::{Result, bail};
 
-use super::black::{PARSE_ERROR, WOULD_REFORMAT, parse_diff, would_reformat};
-use super::black_fmt::Formatted;
+use super::black::{PARSE_ERROR, WOULD_REFORMAT, formatter_code, parse_diff, would_reformat};
+use super::black_fmt::{Formatted, run_formatter};
 use super::runner::{AskTool, CodeMatch, Explained, Tool};
-use super::{
-    Interpretation, ProcessError, ProcessOutput, RunContext, Runner, Toolbox, file_args, process,
-    python_paths,
-};
+use super::{Interpretation, ProcessOutput, RunContext, Runner, Toolbox, file_args, python_paths};
 use crate::config::ToolSettings;
 use crate::discover::repo::Repo;
 use crate::model::{Finding, Planning, Role, Span, ToolKind, ToolSpec};
@@ -45,11 +42,7 @@ impl Tool for RuffFormat {
     }
 
     fn owns_code(&self, id: &str) -> CodeMatch {
-        if id == WOULD_REFORMAT || id == PARSE_ERROR {
-            CodeMatch::Exact
-        } else {
-            CodeMatch::No
-        }
+        formatter_code(id)
     }
 
     fn explain_code(&self, id: &str, tool: &dyn AskTool) -> Result<Option<Explained>> {
@@ -207,20 +200,7 @@ fn format(
     // As the check: never the user's own configuration (the folder is not created).
     let nowhere = std::env::temp_dir().join("opsgate-no-user-configuration");
     command.envs(super::ruff::without_user_config(&nowhere));
-    let output = match process::run(command, settings.timeout) {
-        Ok(output) => output,
-        Err(ProcessError::Spawn(err)) => {
-            bail!("cannot start `{}`: {err}", toolbox.python.display())
-        }
-        Err(ProcessError::TimedOut { after, .. }) => bail!(
-            "ruff did not finish within {}; it was killed. Raise `timeout` under \
-             [tools.ruff-format] if it needs longer",
-            humantime::format_duration(after)
-        ),
-        Err(err @ (ProcessError::OutputTooLarge(_) | ProcessError::HeldOpen(_))) => {
-            bail!("ruff {}", err.output_problem().unwrap_or_default())
-        }
-    };
+    let output = run_formatter(command, settings, &toolbox.python)?;
     let errors = output.stderr_text();
     let report = format!("{}{errors}", output.stdout_text());
     match (output.code, parse_errors(&errors)) {
