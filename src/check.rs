@@ -84,6 +84,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
                 ShardInfo::new(s.shard, &s.plan, &settings.root, config)
             })
             .transpose()?,
+        coverage: None,
     };
     report::write_all(&destinations, &result)?;
     if let Some(audit) = &audit {

@@ -217,6 +217,7 @@ fn combine(parts: Vec<Part>, ci: CiContext) -> Result<RunResult> {
         // the shards' adoption summaries are not added up.
         adoption: None,
         shard: None,
+        coverage: None,
     })
 }
 

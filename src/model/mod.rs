@@ -2,6 +2,7 @@
 //! matters, the finding and test records, the repository's layout, a rule's
 //! level — at the bottom of the house: nothing here imports a stage.
 
+mod coverage;
 mod finding;
 mod layout;
 mod rule_level;
@@ -9,6 +10,8 @@ mod severity;
 mod test_result;
 mod tool;
 
+#[allow(unused_imports)] // taken up by the runner, judge and reports
+pub(crate) use coverage::{Coverage, Figure, FileCoverage, ranges};
 pub(crate) use finding::{BaselineState, Finding, Span, sort_findings};
 pub(crate) use layout::Layout;
 pub(crate) use rule_level::RuleLevel;

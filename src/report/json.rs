@@ -11,7 +11,7 @@ use crate::discover::shard::ShardInfo;
 use crate::judge::adoption::AdoptionSummary;
 use crate::judge::verdict::Verdict;
 use crate::model::TestResult;
-use crate::model::{Finding, Severity};
+use crate::model::{Coverage, Finding, Severity};
 use crate::runners::ToolRun;
 
 pub(crate) struct Json;
@@ -39,6 +39,9 @@ struct Report<'a> {
     /// Present only in a shard's report, for `opsgate merge`.
     #[serde(skip_serializing_if = "Option::is_none")]
     shard: Option<&'a ShardInfo>,
+    /// Present when coverage was measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    coverage: Option<&'a Coverage>,
 }
 
 impl Emitter for Json {
@@ -58,6 +61,7 @@ impl Emitter for Json {
             tests: &run.tests,
             adoption: run.adoption.as_ref(),
             shard: run.shard.as_ref(),
+            coverage: run.coverage.as_ref(),
         };
         serde_json::to_writer_pretty(&mut *out, &report)?;
         writeln!(out)?;

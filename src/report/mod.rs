@@ -35,7 +35,7 @@ use crate::ci::CiContext;
 use crate::discover::shard::ShardInfo;
 use crate::judge::adoption::AdoptionSummary;
 use crate::judge::verdict::Verdict;
-use crate::model::{Finding, Severity, TestResult};
+use crate::model::{Coverage, Finding, Severity, TestResult};
 use crate::runners::ToolRun;
 
 /// Everything a report may show about one run.
@@ -57,6 +57,9 @@ pub(crate) struct RunResult {
     pub(crate) adoption: Option<AdoptionSummary>,
     /// Which shard of a sharded run this is; `None` for a whole run.
     pub(crate) shard: Option<ShardInfo>,
+    /// What the tests executed of the tool folders and shared libraries
+    /// (test files aside); `None` when coverage was not measured.
+    pub(crate) coverage: Option<Coverage>,
 }
 
 impl RunResult {
@@ -238,6 +241,7 @@ pub(crate) mod fixtures {
             ci: CiContext::default(),
             adoption: None,
             shard: None,
+            coverage: None,
         }
     }
 }

@@ -167,7 +167,7 @@ fn ctrl_c_in_a_terminal_ends_every_process_and_exits_130() {
     let mut run = TerminalRun::start("1");
     run.ctrl_c();
     let status = wait_exit(&mut run.child, Duration::from_secs(15));
-    assert_eq!(status.code(), Some(130), "{}", run.screen());
+    assert_eq!(status.code(), Some(130), "{status:?}\n{}", run.screen());
     run.assert_left_nothing("opsgate: error: interrupted by SIGINT: the tools were stopped");
 }
 
@@ -184,7 +184,7 @@ fn a_second_ctrl_c_in_a_terminal_ends_the_run_at_once() {
     let second = Instant::now();
     let status = wait_exit(&mut run.child, Duration::from_secs(15));
     let took = second.elapsed();
-    assert_eq!(status.code(), Some(130), "{}", run.screen());
+    assert_eq!(status.code(), Some(130), "{status:?}\n{}", run.screen());
     assert!(
         took < Duration::from_millis(1500),
         "the second Ctrl-C took {took:?} to end the run"

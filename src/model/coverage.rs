@@ -1,0 +1,188 @@
+//! Line coverage as coverage.py measured it while the tests ran: per file,
+//! the lines that hold statements and those of them that ran. Several runs
+//! (tool folders, shards, the cache) merge by the union of what ran.
+
+// The runner, the judge and the reports take these up one by one.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One file's lines; both lists 1-based and ascending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FileCoverage {
+    /// Relative to the repository root, `/`-separated.
+    pub(crate) path: String,
+    /// Lines holding a statement coverage.py measures (excluded ones are not).
+    pub(crate) statements: Vec<u32>,
+    /// Those statements' lines that ran.
+    pub(crate) executed: Vec<u32>,
+}
+
+impl FileCoverage {
+    /// Statement lines no test ran.
+    pub(crate) fn missing(&self) -> Vec<u32> {
+        let mut ran = self.executed.iter().peekable();
+        self.statements
+            .iter()
+            .filter(|line| {
+                while ran.next_if(|r| r < line).is_some() {}
+                ran.peek() != Some(line)
+            })
+            .copied()
+            .collect()
+    }
+
+    pub(crate) fn figure(&self) -> Figure {
+        Figure {
+            covered: self.executed.len(),
+            statements: self.statements.len(),
+        }
+    }
+}
+
+/// Covered statements out of all, with the percentage coverage.py prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub(crate) struct Figure {
+    pub(crate) covered: usize,
+    pub(crate) statements: usize,
+}
+
+impl Figure {
+    /// 100 when there is nothing to cover, as coverage.py says.
+    #[allow(clippy::cast_precision_loss)] // line counts are far below 2^52
+    pub(crate) fn percent(self) -> f64 {
+        if self.statements == 0 {
+            100.0
+        } else {
+            self.covered as f64 * 100.0 / self.statements as f64
+        }
+    }
+
+    pub(crate) fn add(self, other: Figure) -> Figure {
+        Figure {
+            covered: self.covered + other.covered,
+            statements: self.statements + other.statements,
+        }
+    }
+}
+
+/// The coverage of a run: every measured file by path.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Coverage {
+    files: BTreeMap<String, FileCoverage>,
+}
+
+impl Coverage {
+    /// Adds what another run measured: a file measured by both keeps the
+    /// statements of either and every line that ran in either.
+    pub(crate) fn merge(&mut self, files: impl IntoIterator<Item = FileCoverage>) {
+        for file in files {
+            match self.files.get_mut(&file.path) {
+                None => {
+                    self.files.insert(file.path.clone(), file);
+                }
+                Some(kept) => {
+                    kept.statements = union(&kept.statements, &file.statements);
+                    kept.executed = union(&kept.executed, &file.executed);
+                }
+            }
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    pub(crate) fn files(&self) -> impl Iterator<Item = &FileCoverage> {
+        self.files.values()
+    }
+
+    pub(crate) fn file(&self, path: &str) -> Option<&FileCoverage> {
+        self.files.get(path)
+    }
+
+    /// Over every file.
+    pub(crate) fn figure(&self) -> Figure {
+        self.figure_of(|_| true)
+    }
+
+    /// Over the files `include` accepts.
+    pub(crate) fn figure_of(&self, include: impl Fn(&str) -> bool) -> Figure {
+        self.files
+            .values()
+            .filter(|f| include(&f.path))
+            .fold(Figure::default(), |sum, f| sum.add(f.figure()))
+    }
+}
+
+impl FromIterator<FileCoverage> for Coverage {
+    fn from_iter<I: IntoIterator<Item = FileCoverage>>(files: I) -> Self {
+        let mut coverage = Coverage::default();
+        coverage.merge(files);
+        coverage
+    }
+}
+
+/// Both ascending lists' lines, ascending, once each.
+fn union(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let mut all: Vec<u32> = a.iter().chain(b).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// Ascending lines joined into inclusive ranges: 3,4,5,9 -> (3,5),(9,9).
+pub(crate) fn ranges(lines: &[u32]) -> Vec<(u32, u32)> {
+    let mut joined: Vec<(u32, u32)> = Vec::new();
+    for &line in lines {
+        match joined.last_mut() {
+            Some((_, end)) if *end + 1 == line => *end = line,
+            _ => joined.push((line, line)),
+        }
+    }
+    joined
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(path: &str, statements: &[u32], executed: &[u32]) -> FileCoverage {
+        FileCoverage {
+            path: path.to_owned(),
+            statements: statements.to_vec(),
+            executed: executed.to_vec(),
+        }
+    }
+
+    #[test]
+    fn missing_lines_are_the_statements_that_did_not_run() {
+        assert_eq!(file("a.py", &[1, 2, 4, 7, 9], &[2, 7]).missing(), [1, 4, 9]);
+        assert_eq!(file("a.py", &[1, 2], &[1, 2]).missing(), [] as [u32; 0]);
+    }
+
+    #[test]
+    fn runs_merge_by_the_union_of_what_ran() {
+        let mut coverage: Coverage = [file("lib/x.py", &[1, 2, 3], &[1])].into_iter().collect();
+        coverage.merge([file("lib/x.py", &[1, 2, 3], &[3]), file("b.py", &[1], &[])]);
+        assert_eq!(coverage.file("lib/x.py").unwrap().executed, [1, 3]);
+        let figure = coverage.figure();
+        assert_eq!((figure.covered, figure.statements), (2, 4));
+        assert!((figure.percent() - 50.0).abs() < f64::EPSILON);
+        assert_eq!(coverage.figure_of(|p| p.starts_with("lib/")).covered, 2);
+    }
+
+    #[test]
+    fn nothing_to_cover_is_full_coverage() {
+        assert!((Figure::default().percent() - 100.0).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn consecutive_lines_join_into_ranges() {
+        assert_eq!(ranges(&[3, 4, 5, 9, 11, 12]), [(3, 5), (9, 9), (11, 12)]);
+        assert!(ranges(&[]).is_empty());
+    }
+}
