@@ -39,7 +39,9 @@ def test_ignores_sigterm():
     )
 }
 
-/// Live processes whose command line holds `mark`.
+/// Live processes with `mark` as one of their arguments. Exactly: another
+/// test's mark may hold this one (`1000.42` in `1000.4215`), and a run
+/// taken for this test's would be signalled before it is ready.
 pub(crate) fn marked(mark: &str) -> Vec<String> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
@@ -52,7 +54,8 @@ pub(crate) fn marked(mark: &str) -> Vec<String> {
         let zombie = stat
             .rsplit_once(')')
             .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
-        if !zombie && String::from_utf8_lossy(&cmdline).contains(mark) {
+        let has_mark = cmdline.split(|&b| b == 0).any(|arg| arg == mark.as_bytes());
+        if !zombie && has_mark {
             found.push(pid);
         }
     }
