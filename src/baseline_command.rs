@@ -33,7 +33,7 @@ pub(crate) fn run(args: &BaselineArgs) -> Result<ExitStatus> {
     };
     let Evaluation {
         findings, tools, ..
-    } = check::evaluate(&mut settings, &CheckOptions::default())?;
+    } = check::evaluate(&mut settings, &CheckOptions::default(), None)?;
     // Fail closed: a baseline from a run where a check did not run would
     // miss its findings.
     let failed: Vec<&str> = tools

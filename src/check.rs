@@ -10,9 +10,11 @@ use crate::ci::CiContext;
 use crate::cli::CheckArgs;
 use crate::discover::changed::Focus;
 use crate::environment;
+use crate::git::ChangeSet;
 use crate::judge::adoption::Adoption;
 
 use crate::config::{CheckOptions, ConfigSource, Scopes, Settings, ToolSettings};
+use crate::discover::file::FileKind;
 use crate::discover::imports::ImportGraph;
 use crate::discover::pytest_config::TestPatterns;
 use crate::discover::repo::Repo;
@@ -21,7 +23,7 @@ use crate::guard::{self, TreeGuard};
 use crate::interrupt;
 use crate::judge::fingerprint;
 use crate::judge::verdict::{self, Verdict};
-use crate::model::TestResult;
+use crate::model::{Coverage, TestResult};
 use crate::model::{Finding, sort_findings};
 use crate::progress::Progress;
 use crate::report::{self, Destinations, RunResult};
@@ -47,7 +49,8 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
         tests,
         tools,
         sharding,
-    } = evaluate(&mut settings, &options)?;
+        coverage,
+    } = evaluate(&mut settings, &options, adoption.changes())?;
     // `evaluate` timed its own phases.
     clock.restart();
     let adoption = adoption.apply(&mut findings);
@@ -84,7 +87,7 @@ pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
                 ShardInfo::new(s.shard, &s.plan, &settings.root, config)
             })
             .transpose()?,
-        coverage: None,
+        coverage,
     };
     report::write_all(&destinations, &result)?;
     if let Some(audit) = &audit {
@@ -104,12 +107,19 @@ pub(crate) struct Evaluation {
     pub(crate) tools: Vec<ToolRun>,
     /// The shard this run checked, if one.
     pub(crate) sharding: Option<Sharding>,
+    /// What the tests executed, when coverage was measured.
+    pub(crate) coverage: Option<Coverage>,
 }
 
 /// Discover, run the tools and the rules, apply the inline suppressions,
 /// fingerprint: every finding of the run, before any judgement.
 /// Nested `opsgate.toml` files found by the walk join `settings`.
-pub(crate) fn evaluate(settings: &mut Settings, options: &CheckOptions) -> Result<Evaluation> {
+/// `new_code`: under `--new-only`, what changed since the merge base.
+pub(crate) fn evaluate(
+    settings: &mut Settings,
+    options: &CheckOptions,
+    new_code: Option<&ChangeSet>,
+) -> Result<Evaluation> {
     // Settings from the environment are checked before any work.
     let cache = open_cache(options.no_cache)?;
     let pylint_parts = environment::snapshot().pylint_parts()?;
@@ -128,12 +138,7 @@ pub(crate) fn evaluate(settings: &mut Settings, options: &CheckOptions) -> Resul
         sharding.announce(&repo);
     }
 
-    // Tool reports (pytest's JUnit) go to a private folder, never the repo.
-    let scratch = tempfile::Builder::new()
-        .prefix("opsgate-")
-        .tempdir()
-        .context("creating a temporary folder for tool reports")?;
-    interrupt::remove_on_exit(scratch.path().to_owned());
+    let scratch = scratch_folder()?;
     let enabled: Vec<_> = settings.tools.clone();
     // With every tool off no process runs: nothing can write into the tree,
     // and no result is looked up or stored.
@@ -199,24 +204,26 @@ pub(crate) fn evaluate(settings: &mut Settings, options: &CheckOptions) -> Resul
     }
     clock.lap("cache-store");
 
-    let (tool_findings, mut tests, mut tools) = settle(results.tools, &scopes);
+    let measured = enabled.iter().any(|tool| tool.enabled && tool.coverage);
+    let (tool_findings, mut tests, mut tools) =
+        settle(results.tools, &scopes, measured.then_some(&repo));
+    let coverage = tool_findings.coverage.clone();
     guard::blame(&mut tools, &changes);
     // The built-in rules report unreadable paths too (OG001), as configured;
     // inline suppressions apply to their findings and the tools'.
     // The keys read every file before the tools ran; a run whose tools
     // changed one is failed by the tree guard above.
     let read = keys.map(|keys| keys.for_rules).unwrap_or_default();
-    let mut findings: Vec<Finding> =
-        rules::run(&repo, &settings.rules, &scopes, tool_findings, read);
+    let mut findings: Vec<Finding> = rules::run(
+        &repo,
+        &settings.rules,
+        &scopes,
+        tool_findings,
+        read,
+        new_code,
+    );
     clock.lap("rules");
-    if let Some(focus) = &focus {
-        // The tools saw only the change; the rules' findings are cut to it.
-        findings.retain(|f| !f.tool.is_builtin() || focus.concerns(f));
-    }
-    // The rules see the whole repository; each finding is kept by one shard.
-    if let Some(sharding) = &sharding {
-        findings.retain(|f| !f.tool.is_builtin() || sharding.owns(&f.path));
-    }
+    cut_to_run(&mut findings, focus.as_ref(), sharding.as_ref());
     // In file order whichever environment ran them, as a merge of shards has them.
     tests.sort_by(|a, b| a.file.cmp(&b.file));
     fingerprint::assign(&mut findings, &repo);
@@ -229,16 +236,31 @@ pub(crate) fn evaluate(settings: &mut Settings, options: &CheckOptions) -> Resul
         tests,
         tools,
         sharding,
+        coverage,
     })
 }
 
 /// The tools' findings with the severities and thresholds of each
 /// finding's path, their tests, and their records.
+/// Tool reports (pytest's `JUnit`, coverage.py's data) go to a private
+/// folder, never the repository; removed even if the run must end at once.
+fn scratch_folder() -> Result<tempfile::TempDir> {
+    let scratch = tempfile::Builder::new()
+        .prefix("opsgate-")
+        .tempdir()
+        .context("creating a temporary folder for tool reports")?;
+    interrupt::remove_on_exit(scratch.path().to_owned());
+    Ok(scratch)
+}
+
+/// `measured`: the repository, when a test runner measured coverage.
 fn settle(
     results: Vec<(ToolRun, Interpreted)>,
     scopes: &Scopes,
+    measured: Option<&Repo>,
 ) -> (ToolFindings, Vec<TestResult>, Vec<ToolRun>) {
     let mut tool_findings = ToolFindings::default();
+    let mut coverage = measured.map(|_| Coverage::default());
     let mut tests = Vec::new();
     let mut tools = Vec::with_capacity(results.len());
     for (mut record, mut interpreted) in results {
@@ -249,9 +271,35 @@ fn settle(
             .checked
             .extend(record.checked_files.iter().cloned());
         tests.extend(interpreted.tests);
+        if let Some(coverage) = &mut coverage {
+            coverage.merge(interpreted.coverage.into_iter().flat_map(|m| m.files));
+        }
         tools.push(record);
     }
+    if let (Some(coverage), Some(repo)) = (&mut coverage, measured) {
+        coverage.retain(|path| measures(repo, path));
+    }
+    tool_findings.coverage = coverage;
     (tool_findings, tests, tools)
+}
+
+/// The rules see the whole repository: their findings are cut to what the
+/// tools saw (`--changed`) and each is kept by one shard.
+fn cut_to_run(findings: &mut Vec<Finding>, focus: Option<&Focus>, sharding: Option<&Sharding>) {
+    if let Some(focus) = focus {
+        findings.retain(|f| !f.tool.is_builtin() || focus.concerns(f));
+    }
+    if let Some(sharding) = sharding {
+        findings.retain(|f| !f.tool.is_builtin() || sharding.owns(&f.path));
+    }
+}
+
+/// Whether coverage figures count `path`: a Python file of the walk that is
+/// neither a test nor pytest's `conftest.py`.
+fn measures(repo: &Repo, path: &str) -> bool {
+    let known = repo.files.binary_search_by(|f| f.path.as_str().cmp(path));
+    let conftest = path.rsplit('/').next() == Some("conftest.py");
+    !conftest && known.is_ok_and(|at| repo.files[at].kind == FileKind::Python { test: false })
 }
 
 /// The result cache in opsgate's cache folder, bounded by

@@ -52,6 +52,9 @@ pub(crate) struct Record {
     /// Shell and Python in the repository; absent from older records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) languages: Option<super::Languages>,
+    /// The percentage of statements the tests executed, when measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) coverage: Option<f64>,
 }
 
 /// The verdict, as the audit trail spells it.
@@ -87,6 +90,9 @@ pub(crate) struct Folder {
     pub(crate) owners: usize,
     pub(crate) tested: bool,
     pub(crate) pinned: bool,
+    /// The percentage of the tool's statements its tests executed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) coverage: Option<f64>,
 }
 
 /// How many tools meet each standard, out of `tools`.
@@ -173,6 +179,12 @@ impl Record {
         for folder in folders.values_mut() {
             folder.test_seconds = (folder.test_seconds * 1000.0).round() / 1000.0;
         }
+        if let Some(coverage) = &run.coverage {
+            for (path, folder) in &mut folders {
+                let figure = coverage.figure_of(|file| crate::discover::repo::within(file, path));
+                folder.coverage = (figure.statements > 0).then(|| tenths(figure.percent()));
+            }
+        }
         Record {
             version: RECORD_VERSION,
             time: humantime::format_rfc3339_seconds(now).to_string(),
@@ -199,8 +211,14 @@ impl Record {
             standards: Standards::of(standards),
             incident,
             languages: None,
+            coverage: run.coverage.as_ref().map(|c| tenths(c.figure().percent())),
         }
     }
+}
+
+/// A percentage to a tenth, as the trail keeps it.
+fn tenths(percent: f64) -> f64 {
+    (percent * 10.0).round() / 10.0
 }
 
 /// The tool folder holding `path` (the deepest, should folders nest).

@@ -51,6 +51,8 @@ pub(crate) struct ToolTable {
     pub(crate) severity: BTreeMap<String, Severity>,
     #[serde(default, deserialize_with = "pass_env")]
     pub(crate) pass_env: Option<Vec<String>>,
+    /// pytest only: measure what the tests execute.
+    pub(crate) coverage: Option<bool>,
 }
 
 /// Variable names, or prefixes ending in `*`; the error lands on the key's line.

@@ -14,8 +14,8 @@ use anyhow::{Context, Result};
 use super::rules::ScopedRulesTable;
 pub(crate) use super::scoped::Globs;
 use super::scoped::{GateTable, NestedFile, OverrideTable, ScopedTools};
-use crate::model::Severity;
 use crate::model::ToolKind;
+use crate::model::{MinCoverage, Severity};
 use crate::rules::RuleTable;
 
 /// What one override changes, resolved: only the keys it sets.
@@ -23,6 +23,7 @@ use crate::rules::RuleTable;
 pub(crate) struct Patch {
     pub(crate) fail_on: Option<Severity>,
     pub(crate) max_severity: Option<Severity>,
+    pub(crate) min_coverage: Option<MinCoverage>,
     pub(crate) tools: BTreeMap<ToolKind, ToolPatch>,
     /// Rule id -> the keys set (severity and options).
     pub(crate) rules: BTreeMap<String, RuleTable>,
@@ -51,6 +52,7 @@ impl Patch {
         Patch {
             fail_on: gate.fail_on,
             max_severity: gate.max_severity,
+            min_coverage: gate.min_coverage.clone(),
             tools,
             rules: rules.0.0,
         }
@@ -110,6 +112,7 @@ pub(crate) fn from_overrides(file: &str, tables: Vec<OverrideTable>) -> Vec<Laye
             let gate = GateTable {
                 fail_on: table.fail_on,
                 max_severity: table.max_severity,
+                min_coverage: table.min_coverage,
             };
             Layer {
                 origin: Origin::Override {

@@ -24,8 +24,8 @@ pub(crate) use scope::{Effective, Scopes};
 pub(crate) use sources::{BaselineChoice, CheckOptions, Sources};
 
 use crate::discover::repo::Repo;
-use crate::model::Severity;
 use crate::model::{Layout, ToolKind};
+use crate::model::{MinCoverage, Severity};
 
 /// Where the configuration came from, reported so users know which file counted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,8 @@ pub(crate) struct Settings {
     pub(crate) fail_on_given: bool,
     /// The root's `max_severity`: no finding is reported above it.
     pub(crate) max_severity: Option<Severity>,
+    /// The root's `min_coverage` (folders may set their own).
+    pub(crate) min_coverage: MinCoverage,
     pub(crate) jobs: usize,
     pub(crate) layout: Layout,
     pub(crate) tools: Vec<ToolSettings>,
@@ -69,6 +71,8 @@ pub(crate) struct ToolSettings {
     pub(crate) pass_env: Vec<String>,
     /// Files an override turns this tool off for: it does not receive them.
     pub(crate) excluded: BTreeSet<String>,
+    /// A test runner measures what its tests execute (coverage.py).
+    pub(crate) coverage: bool,
 }
 
 /// Tool code prefix -> severity; the longest matching prefix wins.
@@ -130,6 +134,21 @@ impl Settings {
             usize::from,
         );
         let unset = ToolTable::default();
+        if let Some((kind, _)) = user
+            .tools
+            .iter()
+            .find(|(kind, table)| table.coverage.is_some() && **kind != ToolKind::Pytest)
+        {
+            let file = match &source {
+                ConfigSource::File(path) => path.display().to_string(),
+                ConfigSource::Defaults => "the configuration".to_owned(),
+            };
+            anyhow::bail!(
+                "`coverage` under [tools.{}] in `{file}`: only [tools.pytest] measures \
+                 coverage; move the key there",
+                kind.name()
+            );
+        }
         let tools = ToolKind::ALL
             .into_iter()
             .map(|kind| {
@@ -161,6 +180,12 @@ impl Settings {
                 .expect("defaults set fail_on"),
             fail_on_given: args.fail_on.is_some(),
             max_severity: user.gate.max_severity.or(defaults.gate.max_severity),
+            min_coverage: user
+                .gate
+                .min_coverage
+                .clone()
+                .or_else(|| defaults.gate.min_coverage.clone())
+                .expect("defaults set min_coverage"),
             jobs,
             layout: Layout {
                 libraries: user
@@ -236,6 +261,7 @@ fn merge_tool(kind: ToolKind, defaults: &ToolTable, user: &ToolTable) -> ToolSet
             .or_else(|| defaults.pass_env.clone())
             .unwrap_or_default(),
         excluded: BTreeSet::new(),
+        coverage: user.coverage.or(defaults.coverage).unwrap_or(false),
     }
 }
 

@@ -16,7 +16,7 @@ use super::layer::{Layer, Patch};
 use super::{Settings, SeverityMap, ToolSettings};
 use crate::discover::repo::Repo;
 use crate::model::ToolKind;
-use crate::model::{Finding, RuleLevel, Severity, ToolId};
+use crate::model::{Finding, MinCoverage, RuleLevel, Severity, ToolId};
 use crate::rules::RuleTable;
 
 #[derive(Debug, Clone)]
@@ -36,6 +36,7 @@ pub(crate) struct RuleScope {
 pub(crate) struct Effective {
     pub(crate) fail_on: Severity,
     pub(crate) max_severity: Option<Severity>,
+    pub(crate) min_coverage: MinCoverage,
     pub(crate) tools: BTreeMap<ToolKind, ToolScope>,
     pub(crate) rules: BTreeMap<&'static str, RuleScope>,
     /// The layers applied, in order (indexes into `Scopes::layers`).
@@ -49,6 +50,9 @@ impl Effective {
         }
         if patch.max_severity.is_some() {
             self.max_severity = patch.max_severity;
+        }
+        if let Some(min_coverage) = &patch.min_coverage {
+            self.min_coverage = min_coverage.clone();
         }
         for (kind, tool_patch) in &patch.tools {
             let tool = self.tools.get_mut(kind).expect("every tool has settings");
@@ -103,6 +107,7 @@ impl Scopes {
         let base = Effective {
             fail_on: settings.fail_on,
             max_severity: settings.max_severity,
+            min_coverage: settings.min_coverage.clone(),
             tools: settings
                 .tools
                 .iter()
@@ -268,6 +273,10 @@ impl crate::rules::Folders for Scopes {
 
     fn runs_somewhere(&self, id: &str) -> bool {
         self.rule_runs_somewhere(id)
+    }
+
+    fn min_coverage(&self, path: &str) -> MinCoverage {
+        self.at(path).min_coverage.clone()
     }
 
     fn settle(&self, finding: &mut Finding, governing: &str) -> bool {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, de};
 
 use super::rules::ScopedRulesTable;
 use crate::globs::build_globs;
-use crate::model::{Severity, ToolKind};
+use crate::model::{MinCoverage, Severity, ToolKind};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -18,6 +18,8 @@ pub(crate) struct GateTable {
     pub(crate) fail_on: Option<Severity>,
     /// No finding is reported above this severity (e.g. a legacy folder at "note").
     pub(crate) max_severity: Option<Severity>,
+    /// What each tool's tests must cover of its code.
+    pub(crate) min_coverage: Option<MinCoverage>,
 }
 
 /// Deserializers for root-only keys: reading one is an error at its line.
@@ -28,7 +30,8 @@ macro_rules! root_only {
             Err(de::Error::custom(concat!(
                 "`", $key, "` can only be set in the root configuration (opsgate.toml at the ",
                 "repository root, or [tool.opsgate] in its pyproject.toml); an override or a ",
-                "nested opsgate.toml may set fail_on, max_severity, tool `enabled`/`severity` ",
+                "nested opsgate.toml may set fail_on, max_severity, min_coverage, tool ",
+                "`enabled`/`severity` ",
                 "and rule tables"
             )))
         }
@@ -42,6 +45,7 @@ root_only! {
     version => "version",
     timeout => "timeout",
     pass_env => "pass_env",
+    coverage => "coverage",
 }
 
 /// One `[[overrides]]` table of the root configuration.
@@ -53,6 +57,7 @@ pub(crate) struct OverrideTable {
     pub(crate) paths: Globs,
     pub(crate) fail_on: Option<Severity>,
     pub(crate) max_severity: Option<Severity>,
+    pub(crate) min_coverage: Option<MinCoverage>,
     #[serde(default)]
     pub(crate) tools: ScopedTools,
     #[serde(default)]
@@ -104,6 +109,9 @@ pub(crate) struct ScopedToolTable {
     #[serde(default, deserialize_with = "pass_env")]
     #[allow(dead_code)] // only ever an error
     pass_env: Option<()>,
+    #[serde(default, deserialize_with = "coverage")]
+    #[allow(dead_code)] // only ever an error
+    coverage: Option<()>,
 }
 
 /// Globs as written and compiled.

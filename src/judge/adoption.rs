@@ -72,6 +72,11 @@ impl Adoption {
         Ok(Adoption { new_code, baseline })
     }
 
+    /// Under `--new-only`: what changed since the merge base.
+    pub(crate) fn changes(&self) -> Option<&ChangeSet> {
+        self.new_code.as_ref().map(|(_, changes)| changes)
+    }
+
     /// Marks every finding new or existing and lowers the existing to
     /// `note`; `None` when neither `--new-only` nor a baseline is in use.
     pub(crate) fn apply(&self, findings: &mut [Finding]) -> Option<AdoptionSummary> {

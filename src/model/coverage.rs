@@ -21,6 +21,15 @@ pub(crate) struct FileCoverage {
 }
 
 impl FileCoverage {
+    /// From the lines that ran and those that did not, as coverage.py lists them.
+    pub(crate) fn new(path: String, executed: Vec<u32>, missing: &[u32]) -> FileCoverage {
+        FileCoverage {
+            statements: union(&executed, missing),
+            path,
+            executed,
+        }
+    }
+
     /// Statement lines no test ran.
     pub(crate) fn missing(&self) -> Vec<u32> {
         let mut ran = self.executed.iter().peekable();
@@ -92,6 +101,11 @@ impl Coverage {
         }
     }
 
+    /// Keeps the files `keep` accepts.
+    pub(crate) fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.files.retain(|path, _| keep(path));
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
@@ -123,6 +137,68 @@ impl FromIterator<FileCoverage> for Coverage {
         let mut coverage = Coverage::default();
         coverage.merge(files);
         coverage
+    }
+}
+
+/// `[gate] min_coverage`: the percentage a tool's code must reach, one
+/// for every tool or one per maturity (`production`, `experimental`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum MinCoverage {
+    All(f64),
+    ByMaturity(BTreeMap<String, f64>),
+}
+
+/// The maturities a README's front matter declares.
+pub(crate) const MATURITIES: [&str; 2] = ["production", "experimental"];
+
+impl MinCoverage {
+    /// The threshold for a tool of this maturity; `None`: none applies.
+    pub(crate) fn for_maturity(&self, maturity: &str) -> Option<f64> {
+        match self {
+            MinCoverage::All(percent) => Some(*percent),
+            MinCoverage::ByMaturity(table) => table.get(maturity).copied(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for MinCoverage {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Number(f64),
+            Table(BTreeMap<String, f64>),
+        }
+        let percent = |value: f64, what: &str| {
+            if (0.0..=100.0).contains(&value) {
+                Ok(value)
+            } else {
+                Err(D::Error::custom(format!(
+                    "min_coverage{what} = {value}: a percentage is between 0 and 100"
+                )))
+            }
+        };
+        match Written::deserialize(deserializer).map_err(|_| {
+            D::Error::custom(
+                "min_coverage: write a percentage for every tool (`min_coverage = 80`) or one \
+                 per maturity (`min_coverage = { production = 80, experimental = 0 }`)",
+            )
+        })? {
+            Written::Number(value) => Ok(MinCoverage::All(percent(value, "")?)),
+            Written::Table(table) => {
+                for (maturity, value) in &table {
+                    if !MATURITIES.contains(&maturity.as_str()) {
+                        return Err(D::Error::custom(format!(
+                            "min_coverage has `{maturity}`: the maturities are {}",
+                            MATURITIES.join(" and ")
+                        )));
+                    }
+                    percent(*value, &format!(".{maturity}"))?;
+                }
+                Ok(MinCoverage::ByMaturity(table))
+            }
+        }
     }
 }
 
@@ -178,6 +254,29 @@ mod tests {
     #[test]
     fn nothing_to_cover_is_full_coverage() {
         assert!((Figure::default().percent() - 100.0).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn thresholds_are_a_percentage_or_one_per_maturity() {
+        #[derive(Deserialize)]
+        struct Gate {
+            min_coverage: MinCoverage,
+        }
+        let read = |text: &str| toml::from_str::<Gate>(text).map(|g| g.min_coverage);
+        let all = read("min_coverage = 80").unwrap();
+        assert_eq!(all.for_maturity("experimental"), Some(80.0));
+        let table = read("min_coverage = { production = 75.5 }").unwrap();
+        assert_eq!(table.for_maturity("production"), Some(75.5));
+        assert_eq!(table.for_maturity("experimental"), None);
+        for (bad, says) in [
+            ("min_coverage = 101", "between 0 and 100"),
+            ("min_coverage = { beta = 50 }", "`beta`: the maturities are"),
+            ("min_coverage = \"80%\"", "write a percentage"),
+        ] {
+            let err = read(bad).unwrap_err().to_string();
+            assert!(err.contains(says), "{bad}: {err}");
+            assert!(err.contains("line 1"), "{bad}: {err}");
+        }
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod test_result;
 mod tool;
 
 #[allow(unused_imports)] // taken up by the runner, judge and reports
-pub(crate) use coverage::{Coverage, Figure, FileCoverage, ranges};
+pub(crate) use coverage::{Coverage, Figure, FileCoverage, MATURITIES, MinCoverage, ranges};
 pub(crate) use finding::{BaselineState, Finding, Span, sort_findings};
 pub(crate) use layout::Layout;
 pub(crate) use rule_level::RuleLevel;

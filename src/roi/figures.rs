@@ -54,6 +54,8 @@ pub(crate) struct Week {
     pub(crate) standards: Standards,
     /// Shell and Python as the week's last run that counted them found them.
     pub(crate) languages: Option<Languages>,
+    /// The coverage the week's last run that measured it found.
+    pub(crate) coverage: Option<f64>,
 }
 
 impl Week {
@@ -216,6 +218,9 @@ fn weeks(records: &[(SystemTime, &Record)]) -> Vec<Week> {
         week.standards = record.standards.clone();
         if let Some(languages) = &record.languages {
             week.languages = Some(languages.clone());
+        }
+        if record.coverage.is_some() {
+            week.coverage = record.coverage;
         }
     }
     weeks.into_values().collect()

@@ -152,13 +152,13 @@ fn weeks(out: &mut String, roi: &Roi) {
         return;
     }
     out.push_str("## Week by week\n\n");
-    out.push_str("| Week of | Runs | Passed | Failed | Could not judge | Findings (last run) | README | Two owners | Tests | Pinned |\n");
-    out.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
+    out.push_str("| Week of | Runs | Passed | Failed | Could not judge | Findings (last run) | README | Two owners | Tests | Pinned | Coverage |\n");
+    out.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     for week in &roi.weeks {
         let s = &week.standards;
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             week.start,
             week.runs(),
             week.passed,
@@ -168,7 +168,9 @@ fn weeks(out: &mut String, roi: &Roi) {
             share(s.readme, s.tools),
             share(s.owners, s.tools),
             share(s.tests, s.tools),
-            share(s.pinned, s.tools)
+            share(s.pinned, s.tools),
+            week.coverage
+                .map_or_else(|| "-".to_owned(), |c| format!("{c:.1}%"))
         );
     }
     out.push('\n');

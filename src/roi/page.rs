@@ -250,15 +250,27 @@ fn charts(out: &mut String, roi: &Roi) {
                 .map(|w| percent(f(&w.standards), w.standards.tools))
                 .collect(),
         };
-        let standards = [
+        let mut standards = vec![
             standard("README", BLUE, |s| s.readme),
             standard("two owners", "#8250df", |s| s.owners),
             standard("tests", GREEN, |s| s.tests),
             standard("pinned", "#bf8700", |s| s.pinned),
         ];
+        // From the first week a run measured it (0 before).
+        if roi.weeks.iter().any(|w| w.coverage.is_some()) {
+            standards.push(Series {
+                name: "coverage",
+                color: "#cf222e",
+                values: roi
+                    .weeks
+                    .iter()
+                    .map(|w| w.coverage.unwrap_or(0.0))
+                    .collect(),
+            });
+        }
         panel(
             out,
-            "Share of tools meeting each standard",
+            "Share of tools meeting each standard, and the tests' coverage",
             &svg::lines("standards over time", &labels, &standards, Some(100.0), "%"),
         );
     }

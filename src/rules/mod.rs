@@ -7,6 +7,7 @@ mod codeowners;
 mod codeowners_missing;
 mod codeowners_syntax;
 mod commands;
+mod coverage_below;
 #[cfg(test)]
 mod docs_page;
 mod expired_suppression;
@@ -32,6 +33,7 @@ mod suppress;
 mod text;
 mod tool_metadata;
 mod tool_owners;
+mod uncovered_new_lines;
 mod unpinned_requirement;
 mod unreadable_path;
 mod untested_tool;
@@ -41,7 +43,8 @@ mod workspace;
 use rayon::prelude::*;
 
 use crate::discover::repo::Repo;
-use crate::model::{Finding, RuleLevel, Severity, Span, ToolId};
+use crate::git::ChangeSet;
+use crate::model::{Coverage, Finding, MinCoverage, RuleLevel, Severity, Span, ToolId};
 
 pub(crate) use commands::{explain, list};
 #[allow(unused_imports)] // the parsed metadata is for later features, e.g. reports
@@ -77,6 +80,8 @@ pub(crate) trait Folders: Sync {
     fn options(&self, id: &str, path: &str) -> RuleTable;
     /// Whether rule `id` is on for some path.
     fn runs_somewhere(&self, id: &str) -> bool;
+    /// What the tests of the tool at `path` must cover (`[gate] min_coverage`).
+    fn min_coverage(&self, path: &str) -> MinCoverage;
     /// Settles a finding's severity by the configuration of `governing`;
     /// `false` when its rule or tool is off there.
     fn settle(&self, finding: &mut Finding, governing: &str) -> bool;
@@ -100,6 +105,19 @@ impl RuleOptions<'_> {
             RuleOptions::Scoped { id, folders } => folders.options(id, path),
             #[cfg(test)]
             RuleOptions::Fixed(table) => table.clone(),
+        }
+    }
+
+    /// `[gate] min_coverage` where `path` is (80 for production tools in
+    /// tests, as the embedded default).
+    pub(crate) fn min_coverage(&self, path: &str) -> MinCoverage {
+        match self {
+            RuleOptions::Scoped { folders, .. } => folders.min_coverage(path),
+            #[cfg(test)]
+            RuleOptions::Fixed(_) => MinCoverage::ByMaturity(std::collections::BTreeMap::from([(
+                "production".to_owned(),
+                80.0,
+            )])),
         }
     }
 }
@@ -131,6 +149,8 @@ pub(crate) const RULES: &[&dyn Rule] = &[
     &unpinned_requirement::UnpinnedRequirement,
     &runtime_install::RuntimeInstall,
     &untested_tool::UntestedTool,
+    &coverage_below::CoverageBelow,
+    &uncovered_new_lines::UncoveredNewLines,
     &loose_script::LooseScript,
 ];
 
@@ -173,6 +193,8 @@ pub(crate) struct Violation {
     /// What `paths`/`exclude` match when it is not `path`: the tool folder
     /// a CODEOWNERS finding is about, say.
     pub(crate) scope: Option<String>,
+    /// The last line of a finding about several.
+    pub(crate) end_line: Option<u32>,
 }
 
 impl Violation {
@@ -188,6 +210,7 @@ impl Violation {
             column,
             message: message.into(),
             scope: None,
+            end_line: None,
         }
     }
 
@@ -199,11 +222,18 @@ impl Violation {
             column: None,
             message: message.into(),
             scope: None,
+            end_line: None,
         }
     }
 
     pub(crate) fn scoped(mut self, scope: impl Into<String>) -> Violation {
         self.scope = Some(scope.into());
+        self
+    }
+
+    /// A finding about the lines from its own through `end`.
+    pub(crate) fn through(mut self, end: u32) -> Violation {
+        self.end_line = (self.line != Some(end)).then_some(end);
         self
     }
 }
@@ -215,14 +245,18 @@ impl Violation {
 /// Each finding gets the level of the configuration of the path it is about
 /// (its `scope`, else its path), and is dropped where the rule is off. The
 /// tools' findings join them before the inline suppressions apply to both.
+/// `changes`: under `--new-only`, what changed since the merge base.
 pub(crate) fn run(
     repo: &Repo,
     settings: &RuleSettings,
     folders: &dyn Folders,
     tools: ToolFindings,
     read: Vec<Option<Vec<u8>>>,
+    changes: Option<&ChangeSet>,
 ) -> Vec<Finding> {
-    let ws = Workspace::load_from(repo, read);
+    let mut ws = Workspace::load_from(repo, read);
+    ws.coverage = tools.coverage.as_ref();
+    ws.changes = changes;
     let mut findings: Vec<Finding> = RULES
         .par_iter()
         .flat_map_iter(|rule| {
@@ -241,9 +275,10 @@ pub(crate) fn run(
                 if !config.in_scope(governing) {
                     return None;
                 }
-                let span = v
+                let mut span = v
                     .line
                     .map_or_else(Span::default, |line| Span::at(line, v.column));
+                span.end_line = v.end_line;
                 let governing = governing.to_owned();
                 // The severity is the level where it applies, settled below.
                 let mut finding = Finding::new(
@@ -275,6 +310,8 @@ pub(crate) fn run(
 pub(crate) struct ToolFindings {
     pub(crate) findings: Vec<Finding>,
     pub(crate) checked: std::collections::HashSet<String>,
+    /// What the tests executed, when coverage was measured.
+    pub(crate) coverage: Option<Coverage>,
 }
 
 #[cfg(test)]
@@ -355,6 +392,7 @@ mod tests {
             &scopes,
             ToolFindings::default(),
             Vec::new(),
+            None,
         )
         .into_iter()
         .filter(|f| f.rule == "OG203")

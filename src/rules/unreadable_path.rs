@@ -82,6 +82,7 @@ mod tests {
             &Scopes::new(&settings),
             crate::rules::ToolFindings::default(),
             Vec::new(),
+            None,
         )
         .into_iter()
         .filter(|f| f.rule == "OG001")

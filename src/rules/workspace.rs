@@ -11,6 +11,8 @@ use super::readme::{self, Flavor, Heading};
 use super::source::{self, Source};
 use crate::discover::file::{FileKind, RepoFile};
 use crate::discover::repo::{Repo, ToolFolder};
+use crate::git::ChangeSet;
+use crate::model::Coverage;
 
 /// A tool folder with what the rules know about it.
 #[derive(Debug)]
@@ -53,6 +55,10 @@ pub(crate) struct Workspace<'a> {
     tools: Vec<Tool<'a>>,
     /// Files the rules wanted but could not read: (path, reason).
     pub(crate) unreadable: Vec<(String, String)>,
+    /// What the tests executed, when coverage was measured.
+    pub(crate) coverage: Option<&'a Coverage>,
+    /// Under `--new-only`: what changed since the merge base.
+    pub(crate) changes: Option<&'a ChangeSet>,
 }
 
 impl<'a> Workspace<'a> {
@@ -99,6 +105,8 @@ impl<'a> Workspace<'a> {
             index,
             tools: Vec::new(),
             unreadable,
+            coverage: None,
+            changes: None,
         };
         // Each README's outline and front matter, in parallel: thousands of
         // tool folders in a large repository.

@@ -53,6 +53,8 @@ pub(super) fn run(session: &Session, prepared: &[Prepared], outcomes: &[Outcome]
             scratch: &scratch,
             pairs_in: tool.plan.as_ref().and_then(|p| p.pairs_in.as_deref()),
             keeps: tool.plan.as_ref().is_some_and(|p| p.pairs_key.is_some()),
+            coverage: false,
+            sysmon: false,
         };
         let result =
             pylint::write_merge_input(&scratch, similar, cyclic, &conclusion.order, &facts)

@@ -114,6 +114,8 @@ fn interpret(
         scratch,
         pairs_in: None,
         keeps: false,
+        coverage: false,
+        sysmon: false,
     };
     let output = ProcessOutput {
         code,

@@ -210,6 +210,15 @@ impl KeyInputs {
             ("the variables passed to tests", pass_env),
             (implied, implied_settings),
         ];
+        // coverage.py, as installed: what measures the tests.
+        let companions = runner.companions(tool);
+        if !companions.is_empty() {
+            let installed: Vec<&str> = companions
+                .iter()
+                .filter_map(|pin| super::installed(pin, &toolbox.packages))
+                .collect();
+            setup.push(("the packages it runs with", installed.join(",")));
+        }
         // What a file imports from outside the repository, for a tool that
         // follows imports into the installed packages and their stubs.
         if super::spec(tool.kind).planning == Planning::Closure {

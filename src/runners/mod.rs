@@ -24,6 +24,7 @@ mod pylint;
 mod pylint_cross_file;
 mod pylint_help;
 mod pytest;
+mod pytest_coverage;
 mod record;
 mod registry;
 mod ruff;
@@ -378,6 +379,20 @@ fn prepare<'a>(
         ));
         return prepared;
     }
+    let missing = missing_companions(runner.companions(tool), &toolbox.packages);
+    if !missing.is_empty() {
+        prepared.record.status = ToolStatus::NotInstalled;
+        prepared.record.error = Some(format!(
+            "{name} runs with {} here, which {} not installed for `{python}`: run `{python} -m \
+             pip install {}`, or drop --python (and `python` in the configuration) to use the \
+             managed environment",
+            missing.join(" and "),
+            if missing.len() == 1 { "is" } else { "are" },
+            missing.join(" "),
+            python = toolbox.python.display(),
+        ));
+        return prepared;
+    }
     if files.is_empty() {
         prepared.record.status = ToolStatus::Skipped;
         return prepared;
@@ -385,6 +400,28 @@ fn prepare<'a>(
     prepared.record.checked_files = files.iter().map(|f| (*f).to_owned()).collect();
     prepared.plan = Some(planner.plan(tool, groups(runner, toolbox, &files)));
     prepared
+}
+
+/// The pins among `pins` whose package is not installed.
+fn missing_companions<'p>(pins: &[&'p str], packages: &[String]) -> Vec<&'p str> {
+    pins.iter()
+        .copied()
+        .filter(|pin| installed(pin, packages).is_none())
+        .collect()
+}
+
+/// The installed distribution (`name==version`, as the probe lists them)
+/// of a pin's package; names compared as `PyPI` does.
+pub(crate) fn installed<'a>(pin: &str, packages: &'a [String]) -> Option<&'a str> {
+    let name = |text: &str| {
+        let name = text.split("==").next().unwrap_or(text);
+        name.to_ascii_lowercase().replace(['_', '.'], "-")
+    };
+    let wanted = name(pin);
+    packages
+        .iter()
+        .find(|package| name(package) == wanted)
+        .map(String::as_str)
 }
 
 /// What one tool ended with: its record, its findings, and its fresh
@@ -416,6 +453,9 @@ fn finish(prepared: Prepared, ran: &[&schedule::Outcome]) -> Finished {
                     .findings
                     .extend(findings.filter(|f| owned(outcome, &f.path)).cloned());
                 fresh.tests.extend(done.interpreted.tests.iter().cloned());
+                fresh
+                    .coverage
+                    .extend(done.interpreted.coverage.iter().cloned());
             }
             Err((status, error, elapsed)) => {
                 record.duration_ms = millis(duration + *elapsed);
@@ -429,6 +469,7 @@ fn finish(prepared: Prepared, ran: &[&schedule::Outcome]) -> Finished {
     let mut interpreted = plan.hits;
     interpreted.findings.extend(fresh.findings.iter().cloned());
     interpreted.tests.extend(fresh.tests.iter().cloned());
+    interpreted.coverage.extend(fresh.coverage.iter().cloned());
     record.duration_ms = millis(duration);
     record.findings = interpreted.findings.len();
     (

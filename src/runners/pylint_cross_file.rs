@@ -104,6 +104,8 @@ pub(crate) fn run_pylint_cross_file(
         scratch: &scratch.join("pylint-cross-file"),
         pairs_in: None,
         keeps: false,
+        coverage: false,
+        sysmon: false,
     };
     record.processes = 1;
     match invocation.run(&ctx, &files) {

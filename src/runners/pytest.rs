@@ -11,8 +11,10 @@ use serde::Deserialize;
 
 use anyhow::Result;
 
+use super::pytest_coverage;
 use super::runner::{AskTool, CodeMatch, Explained, Tool};
 use super::{Interpretation, Interpreted, ProcessOutput, RunContext, Runner, file_args};
+use crate::config::ToolSettings;
 use crate::discover::repo::Repo;
 use crate::model::{Finding, Planning, Role, Span, ToolKind, ToolSpec};
 use crate::model::{TestOutcome, TestResult};
@@ -36,6 +38,14 @@ const MESSAGE_LIMIT: usize = 2000;
 impl Tool for Pytest {
     fn spec(&self) -> &'static ToolSpec {
         &SPEC
+    }
+
+    fn companions(&self, settings: &ToolSettings) -> &'static [&'static str] {
+        if settings.coverage {
+            pytest_coverage::PINS
+        } else {
+            &[]
+        }
     }
 
     fn owns_code(&self, id: &str) -> CodeMatch {
@@ -82,7 +92,23 @@ impl Runner for Pytest {
             rootdir,
         ];
         args.extend(file_args(files));
+        if ctx.coverage {
+            args.insert(0, pytest_coverage::spec(ctx, files));
+        }
         args
+    }
+
+    fn interpreter_args(&self, ctx: &RunContext) -> Option<Vec<OsString>> {
+        ctx.coverage
+            .then(|| vec!["-c".into(), pytest_coverage::DRIVER.into()])
+    }
+
+    fn env(&self, ctx: &RunContext) -> Vec<(OsString, OsString)> {
+        if ctx.coverage {
+            pytest_coverage::env(ctx)
+        } else {
+            Vec::new()
+        }
     }
 
     fn runs_repository_code(&self) -> bool {
@@ -119,15 +145,21 @@ impl Runner for Pytest {
             .collect();
         let failures = findings.iter().filter(|f| f.rule == TEST_FAILED).count();
         let errors = findings.len() - failures;
-        let tests = cases
+        let tests: Vec<TestResult> = cases
             .iter()
             .map(|case| to_test_result(case, &test_files))
             .collect();
+        let coverage = if ctx.coverage {
+            pytest_coverage::read(ctx, &tests)?.into_iter().collect()
+        } else {
+            Vec::new()
+        };
         let interpreted = Interpreted {
             findings,
             tests,
             gathered: None,
             pairs: None,
+            coverage,
         };
         match code {
             Some(0) if failures + errors == 0 => Ok(interpreted),

@@ -9,7 +9,7 @@ use anyhow::Result;
 use super::{Pass, ProcessOutput, pylint};
 use crate::config::SeverityMap;
 use crate::discover::repo::Repo;
-use crate::model::{Finding, TestResult, ToolSpec};
+use crate::model::{FileCoverage, Finding, TestResult, ToolSpec};
 
 /// What every runner may read while building arguments and interpreting output.
 pub(crate) struct RunContext<'a> {
@@ -28,6 +28,10 @@ pub(crate) struct RunContext<'a> {
     /// Whether the result cache keeps what Pylint's cross-file checks
     /// gather and compare (else only a part, which must, reports it).
     pub(crate) keeps: bool,
+    /// A test runner measures what its tests execute.
+    pub(crate) coverage: bool,
+    /// coverage.py may measure through `sys.monitoring` (Python 3.12+).
+    pub(crate) sysmon: bool,
 }
 
 /// What a tool's output says: its findings, and for test runners every test.
@@ -39,6 +43,16 @@ pub(crate) struct Interpreted {
     pub(crate) gathered: Option<pylint::Gathered>,
     /// Pylint's duplicate-code comparisons, for the next run.
     pub(crate) pairs: Option<Box<serde_json::value::RawValue>>,
+    /// What the tests executed, per process that measured it.
+    pub(crate) coverage: Vec<Measured>,
+}
+
+/// What one test process executed: the test files it ran (which say whose
+/// measurement it is, for the cache) and the lines of the files it measured.
+#[derive(Debug, Clone)]
+pub(crate) struct Measured {
+    pub(crate) tests: Vec<String>,
+    pub(crate) files: Vec<FileCoverage>,
 }
 
 impl From<Vec<Finding>> for Interpreted {
@@ -108,6 +122,11 @@ pub(crate) trait Tool: Runner {
     /// `parts_given`: the number of Pylint parts was set by hand.
     fn pool(&self, _slots: usize, _parts_given: bool) -> (usize, usize) {
         (1, 1)
+    }
+    /// Packages the tool runs with besides its own under these settings, as
+    /// `name==version` pins (pytest's coverage.py).
+    fn companions(&self, _settings: &crate::config::ToolSettings) -> &'static [&'static str] {
+        &[]
     }
     /// Variables that keep the tool's own cache under opsgate's cache folder
     /// `cache`, out of the repository (the folders are created for it).

@@ -266,6 +266,8 @@ fn run_job(session: &Session, tool: &Prepared, job: &Job, index: usize) -> Resul
         scratch: &session.scratch.join(format!("{name}-{index}")),
         pairs_in: plan.and_then(|p| p.pairs_in.as_deref()),
         keeps: plan.is_some_and(|p| p.pairs_key.is_some()),
+        coverage: tool.settings.coverage,
+        sysmon: super::pytest_coverage::has_sysmon(&session.toolbox.python_version),
     };
     if let (Pass::Conclude { similar, cyclic }, Some(facts)) = (job.pass, &job.facts) {
         let kept = facts

@@ -41,6 +41,8 @@ impl TestRepo {
             scratch: self.dir.path(),
             pairs_in: None,
             keeps: false,
+            coverage: false,
+            sysmon: false,
         }
     }
 }

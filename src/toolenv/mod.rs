@@ -168,10 +168,20 @@ fn package_pins(tools: &[&ToolSettings]) -> Result<Vec<String>> {
             None => pins.push((package, tool)),
         }
     }
-    Ok(pins
+    let mut all: Vec<String> = pins
         .into_iter()
         .map(|(package, tool)| format!("{package}=={}", tool.version))
-        .collect())
+        .collect();
+    all.extend(companion_pins(tools));
+    Ok(all)
+}
+
+/// The pins of the packages the tools run with besides their own.
+fn companion_pins<'t>(tools: &'t [&ToolSettings]) -> impl Iterator<Item = String> + 't {
+    tools
+        .iter()
+        .flat_map(|tool| runners::runner(tool.kind).companions(tool))
+        .map(|pin| (*pin).to_owned())
 }
 
 /// The shared environment, and one per tool folder whose pins conflict (for
@@ -196,6 +206,7 @@ fn provision_managed(
         .iter()
         .filter(|t| runners::runner(t.kind).runs_repository_code())
         .map(|t| format!("{}=={}", runners::spec(t.kind).package, t.version))
+        .chain(companion_pins(tools))
         .collect();
     let mut isolated = Vec::new();
     for (folder, requirements) in &plan.isolated {

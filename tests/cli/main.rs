@@ -16,6 +16,7 @@ mod cache_explain;
 mod cache_strings;
 mod changed;
 mod config;
+mod coverage;
 mod docs;
 mod exit_codes;
 mod explain_tools;

@@ -194,7 +194,7 @@ fn rules_lists_every_rule_with_its_default_severity() {
     assert_eq!(exit_code(&output), 0);
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 19, "{stdout}");
+    assert_eq!(lines.len(), 21, "{stdout}");
     let row = |id: &str| {
         lines
             .iter()

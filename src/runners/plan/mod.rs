@@ -38,12 +38,13 @@ use std::path::Path;
 use serde_json::value::RawValue;
 
 use super::keys::KeyInputs;
+use super::runner::Measured;
 use super::{Interpreted, Toolbox};
 use crate::cache::ResultCache;
 use crate::config::ToolSettings;
 use crate::discover::repo::Repo;
-use crate::model::Finding;
 use crate::model::TestResult;
+use crate::model::{FileCoverage, Finding};
 use crate::model::{Planning, ToolKind};
 pub(crate) use store::store;
 
@@ -132,6 +133,9 @@ pub(crate) struct Stored {
     pub(crate) findings: Vec<Finding>,
     #[serde(default)]
     pub(crate) tests: Vec<TestResult>,
+    /// What a folder's tests executed, when coverage was measured.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) coverage: Vec<FileCoverage>,
 }
 
 pub(crate) struct ToolPlan<'a> {
@@ -199,7 +203,7 @@ impl<'a> Planner<'a> {
             Planning::PerFile => self.per_file(tool.kind, base.as_deref(), groups),
             Planning::CrossFile => self.pylint(tool, base.as_deref(), groups),
             Planning::Closure => self.closure(tool.kind, base.as_deref(), groups),
-            Planning::TestFolders => self.pytest(base.as_deref(), groups),
+            Planning::TestFolders => self.pytest(base.as_deref(), groups, tool.coverage),
         }
     }
 
@@ -307,6 +311,12 @@ impl ToolPlan<'_> {
 fn serve(plan: &mut ToolPlan, stored: Stored, file: bool) {
     plan.hits.findings.extend(stored.findings);
     plan.hits.tests.extend(stored.tests);
+    if !stored.coverage.is_empty() {
+        plan.hits.coverage.push(Measured {
+            tests: Vec::new(),
+            files: stored.coverage,
+        });
+    }
     plan.cached += usize::from(file);
 }
 

@@ -1,5 +1,9 @@
 //! How pytest is planned: a unit per folder of tests, keyed on every file
-//! in it and what its Python files import.
+//! in it and what its Python files import. The folders that missed run in
+//! one process, as pytest runs directly; when coverage is measured, in one
+//! process each, so that every line a process executed is its folder's
+//! (coverage.py cannot tell which folder's tests ran a library's
+//! module-level lines).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,6 +16,7 @@ impl<'a> Planner<'a> {
         &self,
         base: Option<&str>,
         groups: Vec<(&'a Path, Vec<&'a str>)>,
+        per_folder: bool,
     ) -> ToolPlan<'a> {
         let mut plan = empty_plan();
         for (python, files) in groups {
@@ -27,7 +32,7 @@ impl<'a> Planner<'a> {
                     folders.push((folder, vec![file]));
                 }
             }
-            let mut missed = Vec::new();
+            let mut missed: Vec<Vec<&'a str>> = vec![Vec::new()];
             for (folder, members) in folders {
                 let key = base.and_then(|base| self.keys?.folder_key(base, &folder, self.repo));
                 if let Some(key) = key {
@@ -41,14 +46,18 @@ impl<'a> Planner<'a> {
                         owner: Owner::Paths(members.iter().map(|m| (*m).to_owned()).collect()),
                     });
                 }
-                missed.extend(members);
+                if per_folder {
+                    missed.push(members);
+                } else {
+                    missed[0].extend(members);
+                }
             }
-            if !missed.is_empty() {
-                missed.sort_unstable();
+            for mut files in missed.into_iter().filter(|files| !files.is_empty()) {
+                files.sort_unstable();
                 plan.jobs.push(Job {
-                    cost: self.cost(ToolKind::Pytest, &missed),
+                    cost: self.cost(ToolKind::Pytest, &files),
                     python,
-                    files: missed,
+                    files,
                     pass: Pass::All,
                     facts: None,
                     owns: None,

@@ -71,6 +71,28 @@ pub(crate) fn store(
             }
         }
     }
+    // A process measured one folder's tests: its coverage is that unit's.
+    for measured in &output.coverage {
+        let owners: std::collections::BTreeSet<usize> = measured
+            .tests
+            .iter()
+            .filter_map(|file| by_path.get(file.as_str()).copied())
+            .collect();
+        match (owners.len(), owners.first()) {
+            (1, Some(&index)) if owners_cover(&measured.tests, &by_path) => {
+                stored[index]
+                    .coverage
+                    .extend(measured.files.iter().cloned());
+            }
+            _ => {
+                return Err(format!(
+                    "{} measured the coverage of tests in {} folders at once",
+                    kind.name(),
+                    owners.len()
+                ));
+            }
+        }
+    }
     for (unit, value) in units.iter().zip(stored) {
         let failed = spec.role == Role::Tests
             && (!value.findings.is_empty()
@@ -85,4 +107,9 @@ pub(crate) fn store(
         }
     }
     Ok(failed_units)
+}
+
+/// Whether every test file of a measurement belongs to some unit.
+fn owners_cover(tests: &[String], by_path: &HashMap<&str, usize>) -> bool {
+    tests.iter().all(|file| by_path.contains_key(file.as_str()))
 }

@@ -60,3 +60,35 @@ def test_format_text_lists_problems():
     ]
     text = dns_check.format_text(results)
     assert text == "a.test  MISMATCH  missing=10.0.0.1  unexpected=10.0.0.2"
+
+
+def test_system_resolver_returns_addresses_or_nothing(monkeypatch):
+    """The system resolver's answers become a set; a failed lookup is empty."""
+
+    def fake_getaddrinfo(hostname, _port, proto):
+        if hostname == "gone.example.com":
+            raise dns_check.socket.gaierror("no such host")
+        return [(2, 1, proto, "", ("192.0.2.10", 0))]
+
+    monkeypatch.setattr(dns_check.socket, "getaddrinfo", fake_getaddrinfo)
+    assert dns_check.system_resolver("www.example.com") == {"192.0.2.10"}
+    assert dns_check.system_resolver("gone.example.com") == set()
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "printed"),
+    [
+        ([], 0, "www.example.com  OK"),
+        (["--fail-on-mismatch"], 1, "api.example.com  MISMATCH"),
+        (["--json"], 0, '"status": "MISMATCH"'),
+    ],
+)
+def test_main_prints_results_and_exits_by_them(
+    tmp_path, monkeypatch, capsys, args, status, printed
+):
+    """The entry point reads the file, checks every host and sets its status."""
+    expectations = tmp_path / "expected.txt"
+    expectations.write_text("www.example.com 192.0.2.10\napi.example.com 192.0.2.20\n")
+    monkeypatch.setattr(dns_check, "system_resolver", fake_resolver)
+    assert dns_check.main([str(expectations), *args]) == status
+    assert printed in capsys.readouterr().out

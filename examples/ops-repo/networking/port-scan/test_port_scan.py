@@ -35,3 +35,47 @@ def test_summarise_hides_closed_ports_by_default():
     results = {22: True, 80: False}
     assert port_scan.summarise(results) == "   22/tcp open\n1 of 2 ports open"
     assert "80/tcp closed" in port_scan.summarise(results, show_closed=True)
+
+
+class Connection:
+    """What socket.create_connection returns, as a context manager."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def only_port(open_port):
+    """A fake socket.create_connection that reaches one port alone."""
+
+    def create_connection(address, timeout):
+        assert timeout > 0
+        if address[1] == open_port:
+            return Connection()
+        raise ConnectionRefusedError(address)
+
+    return create_connection
+
+
+def test_tcp_connect_reports_refused_connections(monkeypatch):
+    """A connection that fails is a closed port, not an error."""
+    monkeypatch.setattr(port_scan.socket, "create_connection", only_port(22))
+    assert port_scan.tcp_connect("db01", 22, 0.5)
+    assert not port_scan.tcp_connect("db01", 80, 0.5)
+
+
+def test_main_scans_the_requested_ports(monkeypatch, capsys):
+    """The entry point parses the ports and prints the summary."""
+    monkeypatch.setattr(port_scan.socket, "create_connection", only_port(443))
+    assert port_scan.main(["db01", "--ports", "80,443", "--timeout", "0.1"]) == 0
+    assert "443/tcp open" in capsys.readouterr().out
+
+
+def test_main_rejects_a_bad_port_spec(capsys):
+    """An invalid spec is a usage error (exit status 2) that names it."""
+    with pytest.raises(SystemExit) as exited:
+        port_scan.main(["db01", "--ports", "90-80"])
+    assert exited.value.code == 2
+    assert "invalid range" in capsys.readouterr().err

@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""What measuring coverage costs on top of the tests.
+
+    python3 bench/coverage.py [--corpora example,synthetic-100] [--runs 3]
+
+Per corpus (the example repository, and the synthetic ops repositories of
+bench/run.py, one test file per tool folder) it prints the median wall and
+CPU time of `--runs` cold runs (no result cache) of:
+
+- opsgate with only pytest on, coverage off: the tests in one pytest process;
+- opsgate with only pytest on, coverage on: one process per folder of tests,
+  each under coverage.py;
+- pytest run directly once over every test file, and `coverage run -m
+  pytest` the same way: coverage.py's own cost, the floor for any gate;
+- pytest per folder, directly, with and without coverage: what the per-folder
+  processes cost by themselves.
+
+The direct runs use the interpreter of opsgate's managed environment (the
+pinned pytest, coverage and pytest-cov) with the shared libraries on
+PYTHONPATH, as opsgate runs them.
+"""
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from run import CORPORA, OPSGATE, ROOT, build, synthetic_corpus, synthetic_size
+
+ONLY_PYTEST = "".join(
+    f"[tools.{tool}]\nenabled = false\n" for tool in ("black", "flake8", "pylint")
+)
+
+
+def timed(argv, env, cwd):
+    """(wall s, CPU s) of one run; exits on an unexpected status."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
+    done = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    wall = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if done.returncode not in (0, 1):
+        sys.exit(f"{' '.join(map(str, argv))} exited {done.returncode}:\n{done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return wall, cpu
+
+
+def corpus(name):
+    """The corpus as a fresh copy (opsgate's configuration is written into it)."""
+    source = ROOT / "examples" / "ops-repo" if name == "example" else synthetic_corpus(synthetic_size(name))
+    target = Path(tempfile.mkdtemp(prefix=f"opsgate-coverage-{name}-"))
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    return target
+
+
+def opsgate_env(cache):
+    env = dict(os.environ)
+    env["OPSGATE_CACHE_DIR"] = str(cache)
+    env["OPSGATE_NO_CACHE"] = "1"
+    env.pop("CI", None)
+    return env
+
+
+def managed_python(repo, env):
+    """The managed environment's interpreter, as opsgate reports it."""
+    done = subprocess.run([OPSGATE, "check", "--format", "json", repo], env=env, capture_output=True, text=True)
+    report = json.loads(done.stdout)
+    return report["python"], report["tool_folders"]
+
+
+def test_folders(repo):
+    """Each folder holding a test file, as opsgate groups them."""
+    folders = sorted({p.parent for p in repo.rglob("test_*.py")} | {p.parent for p in repo.rglob("*_test.py")})
+    return [str(f.relative_to(repo)) for f in folders]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpora", default="example,synthetic-100")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    build()
+    cache = CORPORA / "opsgate-cache"
+    print(f"{'corpus':<16} {'run':<44} {'wall s':>7} {'CPU s':>7} {'× off':>6}")
+    for name in args.corpora.split(","):
+        repo = corpus(name)
+        env = opsgate_env(cache)
+        rows = []
+
+        def measure(label, argv, run_env, cwd=repo, setup=None):
+            walls, cpus = [], []
+            for _ in range(args.runs):
+                if setup:
+                    setup()
+                wall, cpu = timed(argv, run_env, cwd)
+                walls.append(wall)
+                cpus.append(cpu)
+            rows.append((label, statistics.median(walls), statistics.median(cpus)))
+
+        def configure(coverage):
+            (repo / "opsgate.toml").write_text(
+                f"{ONLY_PYTEST}[tools.pytest]\ncoverage = {'true' if coverage else 'false'}\n"
+                "[gate]\nmin_coverage = 0\n"
+            )
+
+        configure(True)
+        python, _ = managed_python(repo, env)
+        measure("opsgate, coverage off (one process)", [OPSGATE, "check", repo], env, setup=lambda: configure(False))
+        measure("opsgate, coverage on (a process per folder)", [OPSGATE, "check", repo], env, setup=lambda: configure(True))
+        (repo / "opsgate.toml").unlink()
+        direct = dict(os.environ)
+        libs = [str(repo / lib) for lib in ("lib", "libs", "shared") if (repo / lib).is_dir()]
+        direct["PYTHONPATH"] = os.pathsep.join(libs)
+        direct["PYTHONDONTWRITEBYTECODE"] = "1"
+        data = tempfile.mkdtemp(prefix="opsgate-coverage-data-")
+        direct["COVERAGE_FILE"] = os.path.join(data, ".coverage")
+        folders = test_folders(repo)
+        pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        measure("pytest, one process", pytest + folders, direct)
+        sources = ",".join(folders + [lib for lib in ("lib", "libs", "shared") if (repo / lib).is_dir()])
+        measure("coverage run -m pytest, one process",
+                [python, "-m", "coverage", "run", f"--source={sources}", "-m", "pytest", "-q", "-p", "no:cacheprovider"] + folders,
+                direct)
+        script = repo.parent / f"{repo.name}-per-folder.sh"
+        per_folder = "\n".join(f"{' '.join(pytest)} {f} >/dev/null" for f in folders)
+        script.write_text(f"set -e\n{per_folder}\n")
+        measure("pytest, a process per folder (sequential)", ["bash", script], direct)
+        per_folder_cov = "\n".join(
+            f"{python} -m coverage run --source={f} -m pytest -q -p no:cacheprovider {f} >/dev/null" for f in folders
+        )
+        script.write_text(f"set -e\n{per_folder_cov}\n")
+        measure("coverage run -m pytest, a process per folder", ["bash", script], direct)
+        off = rows[0][1]
+        for label, wall, cpu in rows:
+            print(f"{name:<16} {label:<44} {wall:>7.2f} {cpu:>7.2f} {wall / off:>6.2f}")
+        print(f"{name:<16} {len(folders)} folders of tests; Python {sys.version.split()[0]}"
+              " (coverage.py's sys.monitoring core needs 3.12+: not measured here)")
+        shutil.rmtree(repo, ignore_errors=True)
+        shutil.rmtree(data, ignore_errors=True)
+        script.unlink(missing_ok=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,174 @@
+//! OG405: a tool's tests execute at least `[gate] min_coverage` of its code.
+
+use super::{Maturity, Rule, RuleOptions, Violation, Workspace};
+use crate::discover::repo::within;
+use crate::model::{Figure, RuleLevel};
+
+pub(crate) struct CoverageBelow;
+
+const DOCS: &str = r#"
+## What it does
+When the tests run under coverage (`[tools.pytest] coverage = true`, the
+default), adds up what each tool's tests execute of the tool's code — every
+Python file in its folder but the tests and `conftest.py`, as coverage.py
+counts statements — and compares it with `[gate] min_coverage` for the
+tool's maturity (the README's front matter; `experimental` without one).
+Below it, the finding points at the README's `maturity` line (else its
+first line, else the tool's first script) and gives the figure.
+
+## Why it matters
+A test file that imports a script and asserts nothing passes; it runs the
+imports and little else. The share of statements the tests execute is the
+measure teams already use in review and in GitLab's merge requests.
+
+## Example
+```text
+networking/dns-check/README.md     maturity = "production"
+networking/dns-check/dns_check.py  44 of 69 statements run by its tests (63.7%)
+```
+Fix: test the paths that do not run (the Cobertura report,
+`--output cobertura=FILE`, shows them line by line), or set a threshold for
+the folder in an override while its tests catch up.
+
+## Configuration
+`[gate] min_coverage` (per folder, like `fail_on`): a percentage for every
+tool (`min_coverage = 80`) or one per maturity (the default:
+`min_coverage = { production = 80, experimental = 0 }`); a maturity the
+table does not name has no threshold.
+"#;
+
+impl Rule for CoverageBelow {
+    fn id(&self) -> &'static str {
+        "OG405"
+    }
+    fn name(&self) -> &'static str {
+        "tool-coverage-below"
+    }
+    fn default_severity(&self) -> RuleLevel {
+        RuleLevel::Warning
+    }
+    fn summary(&self) -> &'static str {
+        "A tool's tests execute at least `[gate] min_coverage` percent of its code"
+    }
+    fn docs(&self) -> &'static str {
+        DOCS
+    }
+    fn check(&self, ws: &Workspace<'_>, options: &RuleOptions<'_>) -> Vec<Violation> {
+        let Some(coverage) = ws.coverage else {
+            return Vec::new();
+        };
+        let mut found = Vec::new();
+        for tool in ws.tools() {
+            let figure = coverage.figure_of(|path| within(path, tool.path()));
+            // Nothing measured: no test ran for it (OG404's business).
+            if figure.statements == 0 {
+                continue;
+            }
+            let metadata = tool.metadata();
+            let maturity = match metadata.maturity {
+                Maturity::Production => "production",
+                Maturity::Experimental => "experimental",
+            };
+            let Some(threshold) = options.min_coverage(tool.path()).for_maturity(maturity) else {
+                continue;
+            };
+            if figure.percent() >= threshold {
+                continue;
+            }
+            let message = format!(
+                "{}: its tests execute {} of its code ({} of {} statements), below the {}% \
+                 `min_coverage` sets for {maturity} tools",
+                tool.path(),
+                shown(figure),
+                figure.covered,
+                figure.statements,
+                threshold
+            );
+            let violation = match (&tool.readme, tool.files.iter().find(|f| f.kind.is_script())) {
+                (Some(readme), _) => Violation::at(
+                    readme.path,
+                    metadata.maturity_line.unwrap_or(1),
+                    None,
+                    message,
+                ),
+                (None, Some(script)) => Violation::whole(script.path.clone(), message),
+                (None, None) => Violation::whole(tool.path(), message),
+            };
+            found.push(violation.scoped(tool.path()));
+        }
+        found
+    }
+}
+
+/// The percentage rounded down to a tenth: 79.96 is not shown as 80.0.
+fn shown(figure: Figure) -> String {
+    let tenths = (figure.percent() * 10.0).floor() / 10.0;
+    format!("{tenths:.1}%")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Coverage, FileCoverage};
+    use crate::rules::workspace::testing::repo;
+
+    fn covered(path: &str, statements: u32, executed: u32) -> FileCoverage {
+        FileCoverage {
+            path: path.to_owned(),
+            statements: (1..=statements).collect(),
+            executed: (1..=executed).collect(),
+        }
+    }
+
+    #[test]
+    fn a_production_tool_below_its_threshold_is_found_on_its_maturity_line() {
+        let production = "+++\nmaturity = \"production\"\n+++\n# t\n";
+        let (_dir, repo) = repo(&[
+            ("net/low/low.py", ""),
+            ("net/low/README.md", production),
+            ("net/high/high.py", ""),
+            ("net/high/README.md", production),
+            ("net/trial/trial.py", ""),
+            ("net/trial/README.md", "# t\n"),
+            ("net/untested/u.py", ""),
+        ]);
+        let coverage: Coverage = [
+            covered("net/low/low.py", 100, 79),
+            covered("net/high/high.py", 10, 8),
+            covered("net/trial/trial.py", 10, 0),
+        ]
+        .into_iter()
+        .collect();
+        let mut ws = Workspace::load(&repo);
+        ws.coverage = Some(&coverage);
+        let found = CoverageBelow.check(&ws, &RuleOptions::default());
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(
+            (found[0].path.as_str(), found[0].line),
+            ("net/low/README.md", Some(2))
+        );
+        assert!(
+            found[0]
+                .message
+                .contains("79.0% of its code (79 of 100 statements)"),
+            "{}",
+            found[0].message
+        );
+    }
+
+    #[test]
+    fn without_measurements_nothing_is_found() {
+        let (_dir, repo) = repo(&[("net/low/low.py", "")]);
+        let ws = Workspace::load(&repo);
+        assert!(CoverageBelow.check(&ws, &RuleOptions::default()).is_empty());
+    }
+
+    #[test]
+    fn figures_are_rounded_down() {
+        let figure = Figure {
+            covered: 7996,
+            statements: 10000,
+        };
+        assert_eq!(shown(figure), "79.9%");
+    }
+}

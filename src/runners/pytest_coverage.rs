@@ -1,0 +1,198 @@
+//! pytest under coverage.py: what one process of a folder's tests executes
+//! of that folder and of the shared libraries. opsgate's driver
+//! (`pytest_coverage_driver.py`) runs it as `coverage run --source=… -m
+//! pytest` does and reports only the Python files of the walk.
+//!
+//! The data file and the JSON report go to the process's scratch folder,
+//! never the tree. The repository's own coverage configuration
+//! (`.coveragerc`, `[tool.coverage]`…) is read as coverage.py reads it —
+//! its `omit`, `exclude_lines` and plugins count — but the gate decides
+//! what is measured (the sources) and what fails (its thresholds; a report
+//! is never judged by `fail_under`).
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::runner::{Measured, RunContext};
+use crate::discover::file::FileKind;
+use crate::discover::repo::{Repo, within};
+use crate::model::{FileCoverage, TestResult};
+
+/// The version the managed environment installs beside pytest.
+pub(crate) const PINS: &[&str] = &["coverage==7.18.0"];
+const REPORT: &str = "coverage.json";
+const DATA: &str = ".coverage";
+/// `python -c DRIVER SPEC ARGS...`.
+pub(super) const DRIVER: &str = include_str!("pytest_coverage_driver.py");
+
+/// The folder a process's tests belong to: every file of one process is in
+/// one folder of tests when coverage is measured (see the plan).
+pub(super) fn folder_of(repo: &Repo, files: &[&str]) -> String {
+    files
+        .first()
+        .map(|file| crate::discover::changed::test_folder(repo, file))
+        .unwrap_or_default()
+}
+
+/// What coverage.py measures for a folder's tests: the folder and every
+/// shared library (those the tests do not import are dropped afterwards).
+pub(super) fn sources(repo: &Repo, folder: &str) -> Vec<String> {
+    let mut sources = vec![if folder.is_empty() {
+        ".".to_owned()
+    } else {
+        folder.to_owned()
+    }];
+    for library in library_folders(repo) {
+        if !within(&library, folder) || folder.is_empty() {
+            sources.push(library);
+        }
+    }
+    sources.dedup();
+    sources
+}
+
+/// The shared libraries' folders: each import root, and for the root
+/// itself (top-level packages) each package.
+fn library_folders(repo: &Repo) -> Vec<String> {
+    let mut folders = Vec::new();
+    for root in &repo.import_roots {
+        if root.is_empty() {
+            folders.extend(
+                repo.files
+                    .iter()
+                    .filter_map(|f| f.path.strip_suffix("/__init__.py"))
+                    .filter(|dir| !dir.contains('/'))
+                    .map(str::to_owned),
+            );
+        } else {
+            folders.push(root.clone());
+        }
+    }
+    folders.sort();
+    folders.dedup();
+    folders
+}
+
+/// What the driver measures and reports for the folder of `files`: its
+/// first argument.
+pub(super) fn spec(ctx: &RunContext, files: &[&str]) -> OsString {
+    let folder = folder_of(ctx.repo, files);
+    let sources = sources(ctx.repo, &folder);
+    let reported: Vec<&str> = ctx
+        .repo
+        .python_files()
+        .filter(|f| f.kind == FileKind::Python { test: false })
+        .map(|f| f.path.as_str())
+        .filter(|path| {
+            sources
+                .iter()
+                .any(|source| source == "." || within(path, source))
+        })
+        .collect();
+    let spec = serde_json::json!({
+        "source": sources,
+        "files": reported,
+        "data_file": ctx.scratch.join(DATA),
+        "report": ctx.scratch.join(REPORT),
+    });
+    spec.to_string().into()
+}
+
+/// coverage.py's faster core where the interpreter has one
+/// (`sys.monitoring`, Python 3.12 and later).
+pub(super) fn env(ctx: &RunContext) -> Vec<(OsString, OsString)> {
+    if ctx.sysmon {
+        vec![("COVERAGE_CORE".into(), "sysmon".into())]
+    } else {
+        Vec::new()
+    }
+}
+
+/// Whether coverage.py can use `sys.monitoring` on this Python version.
+pub(crate) fn has_sysmon(python_version: &str) -> bool {
+    let mut parts = python_version.split('.').map(str::parse::<u32>);
+    match (parts.next(), parts.next()) {
+        (Some(Ok(major)), Some(Ok(minor))) => (major, minor) >= (3, 12),
+        _ => false,
+    }
+}
+
+#[derive(Deserialize)]
+struct Report {
+    files: std::collections::BTreeMap<String, ReportFile>,
+}
+
+#[derive(Deserialize)]
+struct ReportFile {
+    executed_lines: Vec<u32>,
+    missing_lines: Vec<u32>,
+}
+
+/// The process's measurement from its JSON report: the folder's files, and
+/// the other files it imported (a library file the tests never imported
+/// is not theirs to report, and its lines are not in their cache key).
+/// `None` when it ran no test.
+pub(super) fn read(ctx: &RunContext, tests: &[TestResult]) -> Result<Option<Measured>, String> {
+    let mut files: Vec<&str> = tests.iter().filter_map(|t| t.file.as_deref()).collect();
+    files.sort_unstable();
+    files.dedup();
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let path = ctx.scratch.join(REPORT);
+    let json = std::fs::read(&path)
+        .map_err(|err| format!("it wrote no coverage report (`{}`): {err}", path.display()))?;
+    let report: Report = serde_json::from_slice(&json)
+        .map_err(|err| format!("its coverage report is not coverage.py's JSON: {err}"))?;
+    let folder = folder_of(ctx.repo, &files);
+    let measured = report
+        .files
+        .into_iter()
+        .filter_map(|(printed, file)| {
+            let path = relative(&ctx.repo.root, &printed)?;
+            let ours = within(&path, &folder) || !file.executed_lines.is_empty();
+            ours.then(|| FileCoverage::new(path, file.executed_lines, &file.missing_lines))
+        })
+        .collect();
+    Ok(Some(Measured {
+        tests: files.iter().map(|f| (*f).to_owned()).collect(),
+        files: measured,
+    }))
+}
+
+/// A path as coverage.py printed it (relative to the root, its working
+/// folder, or absolute), relative to the root; `None` outside it.
+fn relative(root: &Path, printed: &str) -> Option<String> {
+    let path = Path::new(printed);
+    let path = if path.is_absolute() {
+        path.strip_prefix(root).ok()?
+    } else {
+        path.strip_prefix(".").unwrap_or(path)
+    };
+    let text = path.to_str()?;
+    (!text.starts_with("..")).then(|| text.replace('\\', "/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sysmon_from_python_3_12() {
+        assert!(has_sysmon("3.12.1"));
+        assert!(has_sysmon("3.13.0"));
+        assert!(!has_sysmon("3.11.7"));
+        assert!(!has_sysmon(""));
+    }
+
+    #[test]
+    fn printed_paths_become_relative_to_the_root() {
+        let root = Path::new("/r");
+        assert_eq!(relative(root, "net/a.py").as_deref(), Some("net/a.py"));
+        assert_eq!(relative(root, "/r/lib/x.py").as_deref(), Some("lib/x.py"));
+        assert_eq!(relative(root, "/elsewhere/x.py"), None);
+        assert_eq!(relative(root, "../x.py"), None);
+    }
+}
