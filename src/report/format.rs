@@ -21,6 +21,8 @@ pub enum ReportFormat {
     Github,
     /// One self-contained HTML page with filters, to browse the findings
     Html,
+    /// Cobertura XML line coverage for GitLab's `coverage_report`; needs coverage measured
+    Cobertura,
 }
 
 /// One `--output FMT=FILE`.
