@@ -191,21 +191,32 @@ fn merged_shards_give_the_cobertura_report_of_coverage_py_for_the_whole_run() {
     assert_eq!(ours, theirs);
     assert!(ours["files"].as_object().unwrap().len() == 3, "{ours:#}");
 
-    // The terminal's line GitLab's `coverage:` keyword reads gives
-    // `coverage report`'s total.
+    // The GitLab jobs' `coverage:` regex finds `coverage report`'s total in
+    // the terminal report (GitLab takes the last match; RE2 syntax, which
+    // the regex crate follows).
     let output = merge("terminal");
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
     let terminal = stdout(&output);
-    let line = terminal
+    for job in [".gitlab-ci.example.yml", ".gitlab-ci.sharded.example.yml"] {
+        let pattern = gitlab_coverage_regex(job);
+        let percent = pattern
+            .captures_iter(&terminal)
+            .last()
+            .unwrap_or_else(|| panic!("{job}: `{pattern}` finds nothing in:\n{terminal}"))[1]
+            .to_owned();
+        assert_eq!(percent, whole.total, "{job}: {terminal}");
+    }
+}
+
+/// The `coverage: '/REGEX/'` of a GitLab example job.
+fn gitlab_coverage_regex(job: &str) -> regex::Regex {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(job)).unwrap();
+    let pattern = text
         .lines()
-        .find(|l| l.starts_with("Coverage: "))
-        .unwrap_or_else(|| panic!("no coverage line:\n{terminal}"));
-    let percent = line
-        .strip_prefix("Coverage: ")
-        .and_then(|rest| rest.split_once('%'))
-        .map(|(percent, _)| percent)
-        .unwrap();
-    assert_eq!(percent, whole.total, "{terminal}");
+        .find_map(|line| line.trim().strip_prefix("coverage: '/"))
+        .and_then(|rest| rest.strip_suffix("/'"))
+        .unwrap_or_else(|| panic!("{job} has no `coverage:` regex"));
+    regex::Regex::new(pattern).unwrap()
 }
 
 #[test]
