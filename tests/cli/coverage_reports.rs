@@ -10,7 +10,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::reports::validate;
-use crate::{CliTest, exit_code, stderr, validator_python};
+use crate::{CliTest, exit_code, stderr, tools_python, validator_python};
 
 fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -269,4 +269,21 @@ fn without_coverage_the_cobertura_file_is_not_written_and_stdout_cannot_have_it(
         stderr(&output)
     );
     assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn check_without_coverage_writes_no_cobertura_file_and_keeps_its_verdict() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("clean");
+    let cobertura = test.outside().join("coverage.xml");
+    let output = test.check(&["--output", &format!("cobertura={}", cobertura.display())]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cobertura=") && stderr(&output).contains("not written"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!cobertura.exists());
+    // The terminal report has no coverage to show.
+    assert!(!stdout(&output).contains("Coverage:"), "{}", stdout(&output));
 }
