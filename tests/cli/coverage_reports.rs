@@ -285,5 +285,9 @@ fn check_without_coverage_writes_no_cobertura_file_and_keeps_its_verdict() {
     );
     assert!(!cobertura.exists());
     // The terminal report has no coverage to show.
-    assert!(!stdout(&output).contains("Coverage:"), "{}", stdout(&output));
+    assert!(
+        !stdout(&output).contains("Coverage:"),
+        "{}",
+        stdout(&output)
+    );
 }
