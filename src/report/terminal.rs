@@ -127,7 +127,8 @@ impl Emitter for Terminal {
 }
 
 /// Each tool folder's coverage, then the repository's on a line of its own,
-/// unstyled, for GitLab's `coverage:` keyword: `/^Coverage: (\d+\.\d+)%/`.
+/// unstyled, for GitLab's `coverage:` keyword (the example jobs'
+/// `/Coverage: (\d+\.\d+)% of [\d,]+ statements/`).
 fn write_coverage(out: &mut dyn Write, run: &RunResult) -> Result<()> {
     let Some(figures) = run.coverage_figures() else {
         return Ok(());

@@ -93,9 +93,9 @@ fn emit_to_stdout(
 }
 
 /// `--output cobertura=FILE` of a run that measured no coverage: no file,
-/// rather than an empty report GitLab would show as lines not covered, and
-/// none left from an earlier run to be taken for this one's; a warning says
-/// how to measure. The gate's verdict does not depend on the report (the
+/// rather than an empty report that reads as nothing to cover, and none left
+/// from an earlier run to be taken for this one's; a warning says how to
+/// measure. The gate's verdict does not depend on the report (the
 /// coverage thresholds fail on their own), so a CI job that always asks
 /// for it works in a repository that has not turned coverage on yet.
 fn skip_coverage_report(path: &Path) -> Result<()> {
