@@ -15,7 +15,7 @@ use crate::cli::MergeArgs;
 use crate::discover::shard::ShardInfo;
 use crate::judge::verdict::{self, Verdict};
 use crate::model::TestResult;
-use crate::model::{Finding, Severity, sort_findings};
+use crate::model::{Coverage, FileCoverage, Finding, Severity, sort_findings};
 use crate::report::json::SCHEMA_VERSION;
 use crate::report::{self, Destinations, RunResult};
 use crate::runners::ToolRun;
@@ -35,6 +35,16 @@ struct ShardReport {
     tools: Vec<ToolRun>,
     tests: Vec<TestResult>,
     shard: Option<ShardInfo>,
+    /// Absent when the shard measured no coverage.
+    #[serde(default)]
+    coverage: Option<ShardCoverage>,
+}
+
+/// The lines a shard's tests ran, file by file; the figures beside them in
+/// the report are recomputed from the merged files.
+#[derive(Deserialize)]
+struct ShardCoverage {
+    files: Vec<FileCoverage>,
 }
 
 /// A shard's report and where it was read from.
@@ -174,6 +184,9 @@ fn combine(parts: Vec<Part>, ci: CiContext) -> Result<RunResult> {
     let first = parts.next().context("no report to merge")?;
     let first_name = first.name();
     let mut run = first.report;
+    // Shards share a configuration: those whose tests ran measured, and the
+    // run's coverage is the union of what each shard's tests executed.
+    let mut coverage: Option<Coverage> = run.coverage.take().map(|c| c.files.into_iter().collect());
     for part in parts {
         let name = part.name();
         let report = part.report;
@@ -194,6 +207,9 @@ fn combine(parts: Vec<Part>, ci: CiContext) -> Result<RunResult> {
         }
         run.findings.extend(report.findings);
         run.tests.extend(report.tests);
+        if let Some(shard) = report.coverage {
+            coverage.get_or_insert_default().merge(shard.files);
+        }
         run.duration_ms = run.duration_ms.max(report.duration_ms);
     }
     sort_findings(&mut run.findings);
@@ -217,7 +233,7 @@ fn combine(parts: Vec<Part>, ci: CiContext) -> Result<RunResult> {
         // the shards' adoption summaries are not added up.
         adoption: None,
         shard: None,
-        coverage: None,
+        coverage,
     })
 }
 
@@ -260,6 +276,7 @@ mod tests {
                 tools: vec![fixtures::tool("pylint", 0)],
                 tests: vec![],
                 shard: None,
+                coverage: None,
             },
         }
     }
@@ -304,5 +321,56 @@ mod tests {
         merged.add_pass(failed);
         assert_eq!(merged.status, ToolStatus::Failed);
         assert_eq!(merged.error.as_deref(), Some("crashed"));
+    }
+
+    fn file(path: &str, statements: &[u32], executed: &[u32]) -> FileCoverage {
+        FileCoverage {
+            path: path.to_owned(),
+            statements: statements.to_vec(),
+            executed: executed.to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_shards_coverage_merges_into_the_whole_run_s() {
+        let whole: Coverage = [
+            file("lib/x.py", &[1, 2, 3, 4], &[1, 2, 4]),
+            file("a/run.py", &[1, 2], &[1]),
+            file("b/run.py", &[1], &[1]),
+        ]
+        .into_iter()
+        .collect();
+        // Both shards' tests import lib/x.py and run different lines of it.
+        let mut one = part(1, 2);
+        one.report.coverage = Some(ShardCoverage {
+            files: vec![
+                file("lib/x.py", &[1, 2, 3, 4], &[1, 2]),
+                file("a/run.py", &[1, 2], &[1]),
+            ],
+        });
+        let mut two = part(2, 2);
+        two.report.coverage = Some(ShardCoverage {
+            files: vec![
+                file("lib/x.py", &[1, 2, 3, 4], &[4]),
+                file("b/run.py", &[1], &[1]),
+            ],
+        });
+        // A shard that ran no tests measured nothing.
+        let three = part(3, 3);
+        let merged = combine(vec![one, two, three], CiContext::default()).unwrap();
+        assert_eq!(merged.coverage, Some(whole));
+        let merged = combine(vec![part(1, 2), part(2, 2)], CiContext::default()).unwrap();
+        assert!(merged.coverage.is_none());
+    }
+
+    #[test]
+    fn a_shard_s_json_report_carries_its_coverage_to_merge() {
+        let mut run = fixtures::covered_run();
+        run.shard = Some(part(1, 2).shard);
+        let mut json = Vec::new();
+        report::emit(report::ReportFormat::Json, &mut json, &run).unwrap();
+        let read: ShardReport = serde_json::from_slice(&json).unwrap();
+        let files: Coverage = read.coverage.unwrap().files.into_iter().collect();
+        assert_eq!(Some(files), run.coverage);
     }
 }

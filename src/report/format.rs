@@ -9,7 +9,7 @@ use clap::ValueEnum;
 pub enum ReportFormat {
     /// Grouped by file, for people; colour on a terminal
     Terminal,
-    /// `{"version":1,"verdict":…,"findings":[…],"tools":[…],"tests":[…]}`
+    /// `{"version":1,"verdict":…,"findings":[…],"tools":[…],"tests":[…],"coverage":{…}}`
     Json,
     /// `JUnit` XML: every pytest test and every finding a testcase
     Junit,
@@ -21,6 +21,8 @@ pub enum ReportFormat {
     Github,
     /// One self-contained HTML page with filters, to browse the findings
     Html,
+    /// Cobertura XML line coverage for GitLab's `coverage_report`; needs coverage measured
+    Cobertura,
 }
 
 /// One `--output FMT=FILE`.

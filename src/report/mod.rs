@@ -2,6 +2,8 @@
 //! Emitters write to the writer they are given and never print or open
 //! files; `write_file` makes a file report atomic.
 
+mod cobertura;
+mod coverage_figures;
 mod format;
 mod github;
 mod gitlab;
@@ -109,6 +111,7 @@ pub(crate) fn emit(format: ReportFormat, out: &mut dyn Write, run: &RunResult) -
         ReportFormat::Gitlab => gitlab::Gitlab.emit(out, run),
         ReportFormat::Github => github::Github.emit(out, run),
         ReportFormat::Html => html::Html.emit(out, run),
+        ReportFormat::Cobertura => cobertura::Cobertura.emit(out, run),
     }
 }
 
@@ -155,7 +158,7 @@ fn append_to(path: &Path, text: &str, what: &str) -> Result<()> {
 #[cfg(test)]
 pub(crate) mod fixtures {
     use super::*;
-    use crate::model::{Span, TestOutcome, ToolId, ToolKind};
+    use crate::model::{FileCoverage, Span, TestOutcome, ToolId, ToolKind};
     use crate::runners::ToolStatus;
 
     pub(crate) fn tool(name: &str, findings: usize) -> ToolRun {
@@ -242,6 +245,30 @@ pub(crate) mod fixtures {
             adoption: None,
             shard: None,
             coverage: None,
+        }
+    }
+
+    /// The same run with coverage measured: two files of a tool folder, a
+    /// shared library and a file at the root; a second tool folder unmeasured.
+    pub(crate) fn covered_run() -> RunResult {
+        let file = |path: &str, statements: &[u32], executed: &[u32]| FileCoverage {
+            path: path.to_owned(),
+            statements: statements.to_vec(),
+            executed: executed.to_vec(),
+        };
+        RunResult {
+            tool_folders: vec!["net/backup".into(), "net/deploy".into()],
+            coverage: Some(
+                [
+                    file("net/backup/run.py", &[1, 2, 3, 5, 8, 9], &[1, 2, 3, 9]),
+                    file("net/backup/helpers/io.py", &[1, 2], &[1, 2]),
+                    file("lib/common.py", &[1, 2, 3, 4], &[1]),
+                    file("setup.py", &[1], &[]),
+                ]
+                .into_iter()
+                .collect(),
+            ),
+            ..run()
         }
     }
 }

@@ -30,3 +30,27 @@ fn every_format() {
         });
     }
 }
+
+/// The formats that show coverage, of a run that measured it.
+#[test]
+fn coverage() {
+    let run = fixtures::covered_run();
+    for format in [
+        ReportFormat::Terminal,
+        ReportFormat::Json,
+        ReportFormat::Cobertura,
+    ] {
+        let name = format!("{format:?}").to_lowercase();
+        insta::with_settings!({
+            snapshot_suffix => name,
+            filters => vec![
+                (r#"timestamp="[^"]+""#, r#"timestamp="[redacted]""#),
+                (r#"version="[^"]+" timestamp"#, r#"version="[redacted]" timestamp"#),
+                (r"opsgate \d+\.\d+\.\d+(-[\w.]+)?", "opsgate [version]"),
+            ],
+        }, {
+            insta::assert_snapshot!(render(format, &run));
+        });
+    }
+    insta::assert_snapshot!(crate::report::summary_markdown(&run));
+}

@@ -1,7 +1,7 @@
 //! The Markdown summary GitHub shows on a workflow run's page, appended to
 //! the file named by `GITHUB_STEP_SUMMARY`: the verdict, a table of tools
-//! with counts and timing, test totals, and the most severe findings with
-//! links to their file and line.
+//! with counts and timing, test totals, coverage per tool folder when it was
+//! measured, and the most severe findings with links to their file and line.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -9,6 +9,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use super::RunResult;
+use super::coverage_figures::{shown_percent, thousands};
 use crate::judge::verdict::Verdict;
 use crate::model::TestOutcome;
 use crate::model::{Finding, Severity};
@@ -83,6 +84,7 @@ pub(crate) fn markdown(run: &RunResult) -> String {
             count(TestOutcome::Skipped)
         );
     }
+    coverage_table(&mut md, run);
     if !run.findings.is_empty() {
         let mut top: Vec<&Finding> = run.findings.iter().collect();
         top.sort_by_key(|f| std::cmp::Reverse(f.severity));
@@ -108,6 +110,37 @@ pub(crate) fn markdown(run: &RunResult) -> String {
     }
     md.push('\n');
     md
+}
+
+/// The repository's coverage and a table of each tool folder's.
+fn coverage_table(md: &mut String, run: &RunResult) {
+    let Some(figures) = run.coverage_figures() else {
+        return;
+    };
+    let _ = writeln!(
+        md,
+        "\nCoverage: **{}%** of {} statements",
+        shown_percent(figures.total),
+        thousands(figures.total.statements)
+    );
+    if figures.groups.is_empty() {
+        return;
+    }
+    md.push_str("\n| tool folder | coverage | covered | statements |\n|---|---:|---:|---:|\n");
+    for group in &figures.groups {
+        let label = match &group.folder {
+            Some(folder) => format!("`{}`", run.platform_path(folder).replace('`', "'")),
+            None => group.label().to_owned(),
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {}% | {} | {} |",
+            cell(&label),
+            shown_percent(group.figure),
+            thousands(group.figure.covered),
+            thousands(group.figure.statements)
+        );
+    }
 }
 
 fn link(run: &RunResult, finding: &Finding) -> String {

@@ -7,6 +7,7 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 use anyhow::Result;
 
+use super::coverage_figures::{shown_percent, thousands};
 use super::{Emitter, RunResult};
 use crate::judge::verdict::Verdict;
 use crate::model::{BaselineState, Planning, Severity};
@@ -109,6 +110,7 @@ impl Emitter for Terminal {
             }
             writeln!(out)?;
         }
+        write_coverage(out, run)?;
         writeln!(
             out,
             "{DIM}python {} ({}); configuration: {}; {} domains, {} tool folders{DIM:#}",
@@ -122,6 +124,36 @@ impl Emitter for Terminal {
         writeln!(out)?;
         write_verdict(out, run)
     }
+}
+
+/// Each tool folder's coverage, then the repository's on a line of its own,
+/// unstyled, for GitLab's `coverage:` keyword (the example jobs'
+/// `/Coverage: (\d+\.\d+)% of [\d,]+ statements/`).
+fn write_coverage(out: &mut dyn Write, run: &RunResult) -> Result<()> {
+    let Some(figures) = run.coverage_figures() else {
+        return Ok(());
+    };
+    let width = figures.groups.iter().map(|g| g.label().len()).max();
+    if let Some(width) = width {
+        writeln!(out, "{DIM}coverage by tool folder:{DIM:#}")?;
+        for group in &figures.groups {
+            writeln!(
+                out,
+                "  {:<width$}  {:>5}%  {DIM}({} of {} statements){DIM:#}",
+                group.label(),
+                shown_percent(group.figure),
+                thousands(group.figure.covered),
+                thousands(group.figure.statements)
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "Coverage: {}% of {} statements",
+        shown_percent(figures.total),
+        thousands(figures.total.statements)
+    )?;
+    Ok(())
 }
 
 /// What `--new-only` and the baseline compared with, and what the baseline

@@ -45,14 +45,20 @@ pub(crate) fn write_all(destinations: &Destinations, result: &RunResult) -> Resu
         format_given,
         ref outputs,
     } = *destinations;
+    let mut written = Vec::new();
     for output in outputs {
+        if output.format == ReportFormat::Cobertura && result.coverage.is_none() {
+            skip_coverage_report(&output.path)?;
+            continue;
+        }
         write_file(output.format, &output.path, result)?;
+        written.push(output.clone());
     }
     if let Some(summary) = &result.ci.step_summary {
         append_step_summary(summary, result)?;
     }
     if let Some(step_outputs) = &result.ci.step_outputs {
-        append_step_outputs(step_outputs, result, outputs)?;
+        append_step_outputs(step_outputs, result, &written)?;
     }
     // Buffered: stdout is line-buffered, one write per line of the report
     // (45,000 for the JSON of 5,000 findings) without it. A JSON report
@@ -84,6 +90,29 @@ fn emit_to_stdout(
         emit(ReportFormat::Github, &mut stdout, result)?;
     }
     stdout.flush().context("writing the report to stdout")
+}
+
+/// `--output cobertura=FILE` of a run that measured no coverage: no file,
+/// rather than an empty report that reads as nothing to cover, and none left
+/// from an earlier run to be taken for this one's; a warning says how to
+/// measure. The gate's verdict does not depend on the report (the
+/// coverage thresholds fail on their own), so a CI job that always asks
+/// for it works in a repository that has not turned coverage on yet.
+fn skip_coverage_report(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(err) if err.kind() != std::io::ErrorKind::NotFound => {
+            return Err(err).with_context(|| {
+                format!("removing the earlier coverage report `{}`", path.display())
+            });
+        }
+        _ => {}
+    }
+    anstream::eprintln!(
+        "opsgate: warning: --output cobertura={} not written: {}",
+        path.display(),
+        super::cobertura::NOT_MEASURED
+    );
+    Ok(())
 }
 
 fn validate_outputs(outputs: &[OutputArg]) -> Result<Vec<OutputArg>> {

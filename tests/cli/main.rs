@@ -17,6 +17,7 @@ mod cache_strings;
 mod changed;
 mod config;
 mod coverage;
+mod coverage_reports;
 mod docs;
 mod exit_codes;
 mod explain_tools;
@@ -296,7 +297,7 @@ pub(crate) fn validator_python() -> Option<PathBuf> {
     static PYTHON: OnceLock<Option<PathBuf>> = OnceLock::new();
     PYTHON
         .get_or_init(|| {
-            let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("validators-v2");
+            let venv = Path::new(env!("CARGO_TARGET_TMPDIR")).join("validators-v3");
             let python = venv.join("bin/python");
             let ready = venv.join("ready");
             if ready.is_file() {
@@ -322,6 +323,11 @@ pub(crate) fn validator_python() -> Option<PathBuf> {
                         "junitparser==4.0.2",
                         "sarif-tools==3.0.5",
                         "pre-commit==4.7.0",
+                        "lxml==6.1.3",
+                        "pycobertura==4.1.0",
+                        // The Cobertura report is compared with `coverage xml`.
+                        "coverage==7.17.3",
+                        "pytest==9.2.0",
                     ])
                     .status()
                     .is_ok_and(|s| s.success());

@@ -423,6 +423,11 @@ fn the_gitlab_job_runs_in_gitlab_ci_local_and_keeps_its_reports() {
     let log = all_output(&job);
     assert!(!job.status.success(), "the gate must fail this job:\n{log}");
     assert!(log.contains("FAILED"), "{log}");
+    // The fixture does not measure coverage: the job says so and goes on.
+    assert!(
+        log.contains("--output cobertura=coverage.xml not written"),
+        "{log}"
+    );
     // The job names the opsgate it installed: the wheel of this checkout.
     let version = std::process::Command::new(assert_cmd::cargo::cargo_bin("opsgate"))
         .arg("--version")
