@@ -15,6 +15,7 @@ process's.
 """
 
 import json
+import os
 import sys
 
 import coverage
@@ -38,8 +39,16 @@ try:
         measure.get_option("report:omit") or []
     )
     # A file coverage.py cannot parse is not measurable: the linters say why.
+    # As a direct run: a script without the `.py` suffix only once it ran
+    # (coverage.py's search for unexecuted files looks for `*.py`).
+    ran = {os.path.realpath(path) for path in measure.get_data().measured_files()}
+    files = [
+        path
+        for path in spec["files"]
+        if path.endswith((".py", ".pyw")) or os.path.realpath(path) in ran
+    ]
     measure.json_report(
-        morfs=spec["files"], outfile=spec["report"], omit=omit, ignore_errors=True
+        morfs=files, outfile=spec["report"], omit=omit, ignore_errors=True
     )
 except coverage.exceptions.NoDataError:
     # Nothing of FILES was measured or found: an empty report.
