@@ -398,6 +398,23 @@ mod tests {
     }
 
     #[test]
+    fn each_week_shows_the_coverage_its_last_measuring_run_found() {
+        let mut measured = record("2026-11-03T08:00:00Z", Gate::Passed, 1, None);
+        measured.coverage = Some(71.5);
+        let later = record("2026-11-05T08:00:00Z", Gate::Passed, 1, None);
+        let mut next = record("2026-11-10T08:00:00Z", Gate::Passed, 1, None);
+        next.coverage = Some(80.2);
+        let unmeasured = record("2026-11-17T08:00:00Z", Gate::Passed, 1, None);
+        let roi = compute(&[], &[measured, later, next, unmeasured]);
+        let coverage: Vec<Option<f64>> = roi.weeks.iter().map(|w| w.coverage).collect();
+        // A run that did not measure it leaves the week's figure as it was.
+        assert_eq!(coverage, [Some(71.5), Some(80.2), None]);
+        let page = super::super::markdown::render("ROI", &roi);
+        assert!(page.contains("| 71.5% |"), "{page}");
+        assert!(page.contains("| - |"), "{page}");
+    }
+
+    #[test]
     fn mttr_from_incident_fields_and_passing_runs() {
         let roi = known();
         let found: Vec<(&str, Option<u64>)> = roi

@@ -45,6 +45,7 @@ pub(super) fn run(session: &Session, prepared: &[Prepared], outcomes: &[Outcome]
             .join(format!("{}-conclude", tool.kind.name()));
         let ctx = RunContext {
             repo: session.repo,
+            whole: session.whole,
             // The last process of the run: every core is free.
             jobs: session.slots,
             forks: 1,

@@ -107,6 +107,7 @@ fn interpret(
     let severity = SeverityMap::uniform(Severity::Error);
     let ctx = RunContext {
         repo: &repo,
+        whole: &repo,
         jobs: 1,
         forks: 1,
         pass: super::Pass::All,

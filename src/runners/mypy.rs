@@ -3,8 +3,8 @@
 //! configuration (`mypy.ini`, `.mypy.ini`, `[tool.mypy]` in `pyproject.toml`,
 //! `[mypy]` in `setup.cfg`), finds the shared libraries through `MYPYPATH`
 //! (it does not read `PYTHONPATH`: there they would be untyped packages), and
-//! keeps its incremental cache in the process's private scratch folder
-//! (`--cache-dir`, which beats a `cache_dir` of the configuration).
+//! writes no incremental cache (`--cache-dir=/dev/null`, which beats a
+//! `cache_dir` of the configuration).
 //!
 //! Exit 0 clean, 1 errors found; 2 is a crash, a usage error or a blocking
 //! error (a syntax error, a module found twice), after which mypy checked
@@ -155,17 +155,16 @@ impl Runner for Mypy {
         python_paths(repo)
     }
 
-    fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
+    fn args(&self, _ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
         let mut args: Vec<OsString> = vec!["--output=json".into()];
-        // A cache of this process's own, in its private scratch folder:
-        // mypy's cache is not safe for concurrent writers (the run's programs
-        // check at once, and so may two runs of one repository), and a cache
-        // another process half wrote lost errors (exit 1, nothing printed) or
-        // crashed mypy. opsgate's result cache serves what did not change.
-        // The flag wins over the configuration's `cache_dir`.
-        let mut flag = OsString::from("--cache-dir=");
-        flag.push(ctx.scratch.join("mypy-cache"));
-        args.push(flag);
+        // No cache at all: mypy's is not safe for concurrent writers (the
+        // run's programs check at once, and so may two runs of one
+        // repository) — a cache another process half wrote lost errors (exit
+        // 1, nothing printed) or crashed mypy — and one private to a process
+        // would be thrown away with it after costing its writes. opsgate's
+        // result cache serves what did not change. The flag wins over the
+        // configuration's `cache_dir`; `/dev/null` is mypy's way to write none.
+        args.push("--cache-dir=/dev/null".into());
         args.extend(file_args(files));
         args
     }

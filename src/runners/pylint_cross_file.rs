@@ -97,6 +97,7 @@ pub(crate) fn run_pylint_cross_file(
     };
     let ctx = RunContext {
         repo,
+        whole: repo,
         jobs: 1,
         forks: 1,
         pass: Pass::All,

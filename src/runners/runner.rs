@@ -14,6 +14,9 @@ use crate::model::{FileCoverage, Finding, TestResult, ToolSpec};
 /// What every runner may read while building arguments and interpreting output.
 pub(crate) struct RunContext<'a> {
     pub(crate) repo: &'a Repo,
+    /// The whole repository when `repo` is a shard's part of it (what a
+    /// shard's tests import may be another shard's to check).
+    pub(crate) whole: &'a Repo,
     /// Processes the tool may start itself (Black's and Flake8's pools).
     pub(crate) jobs: usize,
     /// Forked copies a Pylint process checks its files in (1: none).

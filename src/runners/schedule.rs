@@ -259,6 +259,7 @@ fn run_job(session: &Session, tool: &Prepared, job: &Job, index: usize) -> Resul
         super::runner(tool.kind).pool(session.slots, session.pylint_parts.is_some());
     let ctx = RunContext {
         repo: session.repo,
+        whole: session.whole,
         jobs,
         forks,
         pass: job.pass,

@@ -34,6 +34,7 @@ impl TestRepo {
     pub(crate) fn ctx(&self) -> RunContext<'_> {
         RunContext {
             repo: &self.repo,
+            whole: &self.repo,
             jobs: 1,
             forks: 1,
             pass: Pass::All,

@@ -275,6 +275,7 @@ fn without_coverage_the_cobertura_file_is_not_written_and_stdout_cannot_have_it(
 fn check_without_coverage_writes_no_cobertura_file_and_keeps_its_verdict() {
     let Some(_) = tools_python() else { return };
     let test = CliTest::with_fixture("clean");
+    test.write("opsgate.toml", "[tools.pytest]\ncoverage = false\n");
     let cobertura = test.outside().join("coverage.xml");
     let output = test.check(&["--output", &format!("cobertura={}", cobertura.display())]);
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));

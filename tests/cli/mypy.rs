@@ -232,8 +232,8 @@ fn a_change_to_an_imported_module_reaches_a_file_that_did_not_change_cached_or_n
     );
 
     assert_no_mypy_cache(&test.root());
-    // Each mypy process keeps its own cache in its scratch folder, removed
-    // after the run: mypy's cache is not safe for concurrent writers.
+    // No mypy process writes a cache: mypy's is not safe for concurrent
+    // writers.
     let shared = std::fs::read_dir(cache.join("mypy")).map_or(0, Iterator::count);
     assert_eq!(shared, 0, "no mypy process writes into a shared cache");
 }

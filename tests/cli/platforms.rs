@@ -423,11 +423,8 @@ fn the_gitlab_job_runs_in_gitlab_ci_local_and_keeps_its_reports() {
     let log = all_output(&job);
     assert!(!job.status.success(), "the gate must fail this job:\n{log}");
     assert!(log.contains("FAILED"), "{log}");
-    // The fixture does not measure coverage: the job says so and goes on.
-    assert!(
-        log.contains("--output cobertura=coverage.xml not written"),
-        "{log}"
-    );
+    // The line the job's `coverage:` regex reads.
+    assert!(log.contains("Coverage: "), "{log}");
     // The job names the opsgate it installed: the wheel of this checkout.
     let version = std::process::Command::new(assert_cmd::cargo::cargo_bin("opsgate"))
         .arg("--version")
@@ -444,6 +441,9 @@ fn the_gitlab_job_runs_in_gitlab_ci_local_and_keeps_its_reports() {
     )
     .unwrap();
     assert!(quality.as_array().is_some_and(|a| a.len() > 5));
+    // The coverage report GitLab shows in the merge request.
+    let cobertura = std::fs::read_to_string(artifacts.join("coverage.xml")).unwrap();
+    assert!(cobertura.contains("<coverage "), "{cobertura}");
 }
 
 #[test]

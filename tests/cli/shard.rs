@@ -78,6 +78,14 @@ fn merged_shards_equal_the_unsharded_run() {
         .collect();
     assert!(pylint_rules.contains(&"R0801".into()), "{pylint_rules:?}");
     assert!(pylint_rules.contains(&"R0401".into()), "{pylint_rules:?}");
+    // And coverage of a shared library that one tool folder's tests import.
+    let covered: Vec<&str> = whole["coverage"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    assert!(covered.contains(&"lib/opslib/cycle_a.py"), "{covered:?}");
 
     for total in 1..=3 {
         let mut reports = Vec::new();
