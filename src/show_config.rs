@@ -145,6 +145,8 @@ pub(crate) fn render(settings: &Settings, scopes: &Scopes, rel: &str) -> String 
         let origin = from(scopes, &here, |l| l.patch.max_severity.is_some());
         let _ = writeln!(out, "max_severity = {}{origin}", value(cap.as_str()));
     }
+    let origin = from(scopes, &here, |l| l.patch.min_coverage.is_some());
+    let _ = writeln!(out, "min_coverage = {}{origin}", here.min_coverage);
     let _ = writeln!(out, "\n[layout]");
     let _ = writeln!(out, "libraries = {}", strings(&settings.layout.libraries));
     let _ = writeln!(

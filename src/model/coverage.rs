@@ -161,6 +161,22 @@ impl MinCoverage {
     }
 }
 
+/// As TOML writes it: `80`, or `{ production = 80, experimental = 0 }`.
+impl std::fmt::Display for MinCoverage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MinCoverage::All(percent) => write!(f, "{percent}"),
+            MinCoverage::ByMaturity(table) => {
+                let entries: Vec<String> = MATURITIES
+                    .iter()
+                    .filter_map(|m| table.get(*m).map(|p| format!("{m} = {p}")))
+                    .collect();
+                write!(f, "{{ {} }}", entries.join(", "))
+            }
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for MinCoverage {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
@@ -267,6 +283,8 @@ mod tests {
         assert_eq!(all.for_maturity("experimental"), Some(80.0));
         let table = read("min_coverage = { production = 75.5 }").unwrap();
         assert_eq!(table.for_maturity("production"), Some(75.5));
+        assert_eq!(table.to_string(), "{ production = 75.5 }");
+        assert_eq!(all.to_string(), "80");
         assert_eq!(table.for_maturity("experimental"), None);
         for (bad, says) in [
             ("min_coverage = 101", "between 0 and 100"),
