@@ -323,20 +323,12 @@ mod tests {
         assert_eq!(merged.error.as_deref(), Some("crashed"));
     }
 
-    fn file(path: &str, statements: &[u32], executed: &[u32]) -> FileCoverage {
-        FileCoverage {
-            path: path.to_owned(),
-            statements: statements.to_vec(),
-            executed: executed.to_vec(),
-        }
-    }
-
     #[test]
     fn the_shards_coverage_merges_into_the_whole_run_s() {
         let whole: Coverage = [
-            file("lib/x.py", &[1, 2, 3, 4], &[1, 2, 4]),
-            file("a/run.py", &[1, 2], &[1]),
-            file("b/run.py", &[1], &[1]),
+            FileCoverage::of("lib/x.py", &[1, 2, 3, 4], &[1, 2, 4]),
+            FileCoverage::of("a/run.py", &[1, 2], &[1]),
+            FileCoverage::of("b/run.py", &[1], &[1]),
         ]
         .into_iter()
         .collect();
@@ -344,15 +336,15 @@ mod tests {
         let mut one = part(1, 2);
         one.report.coverage = Some(ShardCoverage {
             files: vec![
-                file("lib/x.py", &[1, 2, 3, 4], &[1, 2]),
-                file("a/run.py", &[1, 2], &[1]),
+                FileCoverage::of("lib/x.py", &[1, 2, 3, 4], &[1, 2]),
+                FileCoverage::of("a/run.py", &[1, 2], &[1]),
             ],
         });
         let mut two = part(2, 2);
         two.report.coverage = Some(ShardCoverage {
             files: vec![
-                file("lib/x.py", &[1, 2, 3, 4], &[4]),
-                file("b/run.py", &[1], &[1]),
+                FileCoverage::of("lib/x.py", &[1, 2, 3, 4], &[4]),
+                FileCoverage::of("b/run.py", &[1], &[1]),
             ],
         });
         // A shard that ran no tests measured nothing.

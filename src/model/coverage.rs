@@ -51,6 +51,24 @@ impl FileCoverage {
     }
 }
 
+#[cfg(test)]
+impl FileCoverage {
+    /// A file with these statement lines, of which `executed` ran.
+    pub(crate) fn of(path: &str, statements: &[u32], executed: &[u32]) -> FileCoverage {
+        FileCoverage {
+            path: path.to_owned(),
+            statements: statements.to_vec(),
+            executed: executed.to_vec(),
+        }
+    }
+
+    /// A file whose first `executed` of `statements` lines (1, 2, …) ran.
+    pub(crate) fn first(path: &str, statements: u32, executed: u32) -> FileCoverage {
+        let lines: Vec<u32> = (1..=statements).collect();
+        FileCoverage::of(path, &lines, &lines[..executed as usize])
+    }
+}
+
 /// Covered statements out of all, with the percentage coverage.py prints.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub(crate) struct Figure {
@@ -243,11 +261,7 @@ mod tests {
     use super::*;
 
     fn file(path: &str, statements: &[u32], executed: &[u32]) -> FileCoverage {
-        FileCoverage {
-            path: path.to_owned(),
-            statements: statements.to_vec(),
-            executed: executed.to_vec(),
-        }
+        FileCoverage::of(path, statements, executed)
     }
 
     #[test]

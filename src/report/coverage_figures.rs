@@ -106,11 +106,7 @@ mod tests {
     use crate::model::FileCoverage;
 
     fn file(path: &str, statements: u32, executed: u32) -> FileCoverage {
-        FileCoverage {
-            path: path.to_owned(),
-            statements: (1..=statements).collect(),
-            executed: (1..=executed).collect(),
-        }
+        FileCoverage::first(path, statements, executed)
     }
 
     fn figure(covered: usize, statements: usize) -> Figure {

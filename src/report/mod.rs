@@ -251,11 +251,7 @@ pub(crate) mod fixtures {
     /// The same run with coverage measured: two files of a tool folder, a
     /// shared library and a file at the root; a second tool folder unmeasured.
     pub(crate) fn covered_run() -> RunResult {
-        let file = |path: &str, statements: &[u32], executed: &[u32]| FileCoverage {
-            path: path.to_owned(),
-            statements: statements.to_vec(),
-            executed: executed.to_vec(),
-        };
+        let file = FileCoverage::of;
         RunResult {
             tool_folders: vec!["net/backup".into(), "net/deploy".into()],
             coverage: Some(

@@ -113,11 +113,7 @@ mod tests {
     use crate::rules::workspace::testing::repo;
 
     fn covered(path: &str, statements: u32, executed: u32) -> FileCoverage {
-        FileCoverage {
-            path: path.to_owned(),
-            statements: (1..=statements).collect(),
-            executed: (1..=executed).collect(),
-        }
+        FileCoverage::first(path, statements, executed)
     }
 
     #[test]

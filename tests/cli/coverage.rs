@@ -195,25 +195,48 @@ fn direct_lines(python: &Path, root: &Path, folder: &str) -> Lines {
         .as_object()
         .unwrap()
         .iter()
-        .map(|(path, file)| {
-            let lines = |key: &str| -> Vec<u64> {
-                file[key]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|l| l.as_u64().unwrap())
-                    .collect()
-            };
-            let executed = lines("executed_lines");
-            let mut statements: Vec<u64> = executed
-                .iter()
-                .chain(&lines("missing_lines"))
-                .copied()
-                .collect();
-            statements.sort_unstable();
-            (path.clone(), (statements, executed))
-        })
+        .map(|(path, file)| (path.clone(), coverage_py_lines(file)))
         .collect()
+}
+
+/// One file of coverage.py's JSON report: (statement lines, executed lines).
+pub(crate) fn coverage_py_lines(file: &Value) -> (Vec<u64>, Vec<u64>) {
+    let lines = |key: &str| -> Vec<u64> {
+        file[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_u64().unwrap())
+            .collect()
+    };
+    let executed = lines("executed_lines");
+    let mut statements: Vec<u64> = executed
+        .iter()
+        .chain(&lines("missing_lines"))
+        .copied()
+        .collect();
+    statements.sort_unstable();
+    (statements, executed)
+}
+
+/// Whether the report has a finding of `rule`.
+fn has_rule(report: &Value, rule: &str) -> bool {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["rule"] == rule)
+}
+
+/// The report's record of pytest.
+fn pytest_record(report: &Value) -> Value {
+    report["tools"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "pytest")
+        .unwrap()
+        .clone()
 }
 
 fn checked(test: &CliTest, extra: &[&str]) -> Option<(std::process::Output, Value)> {
@@ -259,12 +282,7 @@ fn each_files_figures_equal_a_direct_coverage_run_of_its_folder() {
         ]
     );
     // Each folder's tests ran in a process of their own.
-    let pytest = report["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "pytest")
-        .unwrap();
+    let pytest = &pytest_record(&report);
     assert_eq!(pytest["processes"], 2, "{pytest}");
 }
 
@@ -297,15 +315,7 @@ fn a_production_tool_below_its_threshold_fails_and_a_folder_may_lower_it() {
     // A nested configuration sets the folder's own threshold.
     test.write("networking/opsgate.toml", "[gate]\nmin_coverage = 50\n");
     let (output, report) = test.check_json(&[]);
-    assert!(
-        !report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule"] == "OG405"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(!has_rule(&report, "OG405"), "{}", stderr(&output));
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
 }
 
@@ -359,15 +369,7 @@ fn new_lines_no_test_runs_are_found_until_a_test_runs_them() {
         "from vlan_audit import report\n\n\ndef test_report():\n    assert report([10]) == \"10\"\n    assert report([]) == \"\"\n",
     );
     let (output, report) = test.check_json(&["--new-only", "--base", "main"]);
-    assert!(
-        !report["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|f| f["rule"] == "OG406"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(!has_rule(&report, "OG406"), "{}", stderr(&output));
     assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
 }
 
@@ -384,15 +386,7 @@ fn cached_coverage_equals_a_fresh_run_after_a_library_edit() {
     let cold = json(&cached_check(&test, &cache, &[]));
     let warm = json(&cached_check(&test, &cache, &[]));
     assert_eq!(gate_lines(&cold), gate_lines(&warm));
-    let pytest = |report: &Value| {
-        report["tools"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["name"] == "pytest")
-            .unwrap()
-            .clone()
-    };
+    let pytest = pytest_record;
     assert_eq!(pytest(&warm)["cached"], 2, "{}", pytest(&warm));
     // `describe` is now called by the audit's tests: the library's lines
     // that run change, and only the folder whose tests import it runs again.
@@ -415,12 +409,7 @@ fn without_coverage_the_tests_run_in_one_process_and_no_figures_are_reported() {
         return;
     };
     assert!(report.get("coverage").is_none(), "{}", report["coverage"]);
-    let pytest = report["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["name"] == "pytest")
-        .unwrap();
+    let pytest = &pytest_record(&report);
     assert_eq!(pytest["processes"], 1, "{pytest}");
 }
 

@@ -76,21 +76,7 @@ fn files(measured: &Measured) -> Vec<Value> {
     files
         .iter()
         .map(|(path, file)| {
-            let lines = |key: &str| -> Vec<u64> {
-                file[key]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|l| l.as_u64().unwrap())
-                    .collect()
-            };
-            let executed = lines("executed_lines");
-            let mut statements: Vec<u64> = executed
-                .iter()
-                .chain(&lines("missing_lines"))
-                .copied()
-                .collect();
-            statements.sort_unstable();
+            let (statements, executed) = crate::coverage::coverage_py_lines(file);
             json!({"path": path, "statements": statements, "executed": executed})
         })
         .collect()
