@@ -124,30 +124,27 @@ type Lines = BTreeMap<String, (Vec<u64>, Vec<u64>)>;
 
 /// The gate's coverage, per file, from its JSON report.
 fn gate_lines(report: &Value) -> Lines {
-    let files = report["coverage"]
-        .get("files")
-        .unwrap_or(&report["coverage"]);
-    let files: Vec<&Value> = match files {
-        Value::Array(list) => list.iter().collect(),
-        Value::Object(map) => map.values().collect(),
-        other => panic!("no coverage in the report: {other}"),
+    let Some(files) = report["coverage"]["files"].as_array() else {
+        panic!("no coverage in the report: {}", report["coverage"]);
     };
     files
-        .into_iter()
+        .iter()
         .map(|file| {
-            let lines = |key: &str| -> Vec<u64> {
-                file[key]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|l| l.as_u64().unwrap())
-                    .collect()
-            };
+            let path = file["path"].as_str().unwrap().to_owned();
             (
-                file["path"].as_str().unwrap().to_owned(),
-                (lines("statements"), lines("executed")),
+                path,
+                (numbers(&file["statements"]), numbers(&file["executed"])),
             )
         })
+        .collect()
+}
+
+/// A JSON list of line numbers.
+fn numbers(list: &Value) -> Vec<u64> {
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_u64().unwrap())
         .collect()
 }
 
@@ -201,18 +198,10 @@ fn direct_lines(python: &Path, root: &Path, folder: &str) -> Lines {
 
 /// One file of coverage.py's JSON report: (statement lines, executed lines).
 pub(crate) fn coverage_py_lines(file: &Value) -> (Vec<u64>, Vec<u64>) {
-    let lines = |key: &str| -> Vec<u64> {
-        file[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|l| l.as_u64().unwrap())
-            .collect()
-    };
-    let executed = lines("executed_lines");
+    let executed = numbers(&file["executed_lines"]);
     let mut statements: Vec<u64> = executed
         .iter()
-        .chain(&lines("missing_lines"))
+        .chain(&numbers(&file["missing_lines"]))
         .copied()
         .collect();
     statements.sort_unstable();
