@@ -197,6 +197,11 @@ impl KeyInputs {
         let (implied, implied_settings) = runner.implied_settings(&repo.root);
         let mut setup = vec![
             ("opsgate's version", env!("CARGO_PKG_VERSION").to_owned()),
+            // A build from source between two versions may change them.
+            (
+                "opsgate's drivers",
+                short_digest([super::pylint::DRIVER, super::pytest_coverage::DRIVER], 8),
+            ),
             ("the tool", name.to_owned()),
             ("the tool's version", version),
             (

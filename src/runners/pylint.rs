@@ -58,7 +58,7 @@ pub(super) const CROSS_FILE: [(&str, &str); 2] =
 /// Runs Pylint as `python -m pylint` does, gathering or concluding the
 /// cross-file checks on request, with module lookups answered from folder
 /// listings (`pylint_lookup.py`, which the driver calls).
-const DRIVER: &str = concat!(
+pub(super) const DRIVER: &str = concat!(
     include_str!("pylint_lookup.py"),
     "\n",
     include_str!("pylint_driver.py")
