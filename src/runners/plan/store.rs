@@ -73,22 +73,20 @@ pub(crate) fn store(
     }
     // A process measured one folder's tests: its coverage is that unit's.
     for measured in &output.coverage {
-        let owners: std::collections::BTreeSet<usize> = measured
+        let mut owners = measured
             .tests
             .iter()
-            .filter_map(|file| by_path.get(file.as_str()).copied())
-            .collect();
-        match (owners.len(), owners.first()) {
-            (1, Some(&index)) if owners_cover(&measured.tests, &by_path) => {
+            .map(|file| by_path.get(file.as_str()).copied());
+        match owners.next().flatten() {
+            Some(index) if owners.all(|owner| owner == Some(index)) => {
                 stored[index]
                     .coverage
                     .extend(measured.files.iter().cloned());
             }
             _ => {
                 return Err(format!(
-                    "{} measured the coverage of tests in {} folders at once",
-                    kind.name(),
-                    owners.len()
+                    "{} measured the coverage of tests that are not one folder's",
+                    kind.name()
                 ));
             }
         }
@@ -107,9 +105,4 @@ pub(crate) fn store(
         }
     }
     Ok(failed_units)
-}
-
-/// Whether every test file of a measurement belongs to some unit.
-fn owners_cover(tests: &[String], by_path: &HashMap<&str, usize>) -> bool {
-    tests.iter().all(|file| by_path.contains_key(file.as_str()))
 }
