@@ -181,7 +181,7 @@ impl Record {
         }
         if let Some(coverage) = &run.coverage {
             for (path, folder) in &mut folders {
-                let figure = coverage.figure_of(|file| crate::discover::repo::within(file, path));
+                let figure = coverage.figure_below(path);
                 folder.coverage = (figure.statements > 0).then(|| tenths(figure.percent()));
             }
         }

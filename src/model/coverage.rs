@@ -138,16 +138,27 @@ impl Coverage {
 
     /// Over every file.
     pub(crate) fn figure(&self) -> Figure {
-        self.figure_of(|_| true)
+        sum(self.files.values())
     }
 
-    /// Over the files `include` accepts.
-    pub(crate) fn figure_of(&self, include: impl Fn(&str) -> bool) -> Figure {
+    /// The files below `folder` (a tool folder, relative to the root): one
+    /// range of the sorted paths, not a scan per folder.
+    pub(crate) fn below<'a>(&'a self, folder: &str) -> impl Iterator<Item = &'a FileCoverage> {
+        let prefix = format!("{folder}/");
         self.files
-            .values()
-            .filter(|f| include(&f.path))
-            .fold(Figure::default(), |sum, f| sum.add(f.figure()))
+            .range(prefix.clone()..)
+            .take_while(move |(path, _)| path.starts_with(&prefix))
+            .map(|(_, file)| file)
     }
+
+    /// Over the files below `folder`.
+    pub(crate) fn figure_below(&self, folder: &str) -> Figure {
+        sum(self.below(folder))
+    }
+}
+
+fn sum<'a>(files: impl Iterator<Item = &'a FileCoverage>) -> Figure {
+    files.fold(Figure::default(), |sum, f| sum.add(f.figure()))
 }
 
 impl FromIterator<FileCoverage> for Coverage {
@@ -278,7 +289,8 @@ mod tests {
         let figure = coverage.figure();
         assert_eq!((figure.covered, figure.statements), (2, 4));
         assert!((figure.percent() - 50.0).abs() < f64::EPSILON);
-        assert_eq!(coverage.figure_of(|p| p.starts_with("lib/")).covered, 2);
+        assert_eq!(coverage.figure_below("lib").covered, 2);
+        assert_eq!(coverage.figure_below("li").statements, 0);
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! OG405: a tool's tests execute at least `[gate] min_coverage` of its code.
 
 use super::{Maturity, Rule, RuleOptions, Violation, Workspace};
-use crate::discover::repo::within;
 use crate::model::{Figure, RuleLevel};
 
 pub(crate) struct CoverageBelow;
@@ -59,7 +58,7 @@ impl Rule for CoverageBelow {
         };
         let mut found = Vec::new();
         for tool in ws.tools() {
-            let figure = coverage.figure_of(|path| within(path, tool.path()));
+            let figure = coverage.figure_below(tool.path());
             // Nothing measured: no test ran for it (OG404's business).
             if figure.statements == 0 {
                 continue;
