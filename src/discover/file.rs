@@ -85,3 +85,12 @@ pub(crate) struct RepoFile {
     pub(crate) path: String,
     pub(crate) kind: FileKind,
 }
+
+impl RepoFile {
+    /// Whether coverage figures count it: Python that is neither a test nor
+    /// pytest's `conftest.py`.
+    pub(crate) fn is_measured_code(&self) -> bool {
+        self.kind == FileKind::Python { test: false }
+            && self.path.rsplit('/').next() != Some("conftest.py")
+    }
+}

@@ -16,7 +16,6 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::runner::{Measured, RunContext};
-use crate::discover::file::FileKind;
 use crate::discover::repo::{Repo, within};
 use crate::model::{FileCoverage, TestResult};
 
@@ -44,12 +43,14 @@ pub(super) fn sources(repo: &Repo, folder: &str) -> Vec<String> {
     } else {
         folder.to_owned()
     }];
-    for library in library_folders(repo) {
-        if !within(&library, folder) || folder.is_empty() {
-            sources.push(library);
-        }
+    // The root holds every library already.
+    if !folder.is_empty() {
+        sources.extend(
+            library_folders(repo)
+                .into_iter()
+                .filter(|library| !within(library, folder)),
+        );
     }
-    sources.dedup();
     sources
 }
 
@@ -81,17 +82,19 @@ pub(super) fn spec(ctx: &RunContext, files: &[&str]) -> OsString {
     let folder = folder_of(ctx.repo, files);
     // A shard's tests import libraries another shard checks.
     let sources = sources(ctx.whole, &folder);
-    let reported: Vec<&str> = ctx
-        .whole
-        .python_files()
-        .filter(|f| f.kind == FileKind::Python { test: false })
-        .map(|f| f.path.as_str())
-        .filter(|path| {
-            sources
-                .iter()
-                .any(|source| source == "." || within(path, source))
+    // Each source's range of the sorted files; a folder of tests inside a
+    // library is listed by both.
+    let mut reported: Vec<&str> = sources
+        .iter()
+        .flat_map(|source| {
+            ctx.whole
+                .files_below(if source == "." { "" } else { source })
         })
+        .filter(|f| f.is_measured_code())
+        .map(|f| f.path.as_str())
         .collect();
+    reported.sort_unstable();
+    reported.dedup();
     let spec = serde_json::json!({
         "source": sources,
         "files": reported,
