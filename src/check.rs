@@ -14,7 +14,6 @@ use crate::git::ChangeSet;
 use crate::judge::adoption::Adoption;
 
 use crate::config::{CheckOptions, ConfigSource, Scopes, Settings, ToolSettings};
-use crate::discover::file::FileKind;
 use crate::discover::imports::ImportGraph;
 use crate::discover::pytest_config::TestPatterns;
 use crate::discover::repo::Repo;
@@ -31,9 +30,6 @@ use crate::rules::{self, ToolFindings};
 use crate::runners::{self, Interpreted, Pending, ToolRun};
 use crate::timings::Clock;
 use crate::toolenv;
-
-/// OG406, which a shard judges only inside tool folders.
-const UNCOVERED_NEW_LINES: &str = "OG406";
 
 pub(crate) fn run(args: &CheckArgs) -> Result<Verdict> {
     let started = Instant::now();
@@ -208,8 +204,9 @@ pub(crate) fn evaluate(
     clock.lap("cache-store");
 
     let measured = enabled.iter().any(|tool| tool.enabled && tool.coverage);
-    let (tool_findings, mut tests, mut tools) =
+    let (mut tool_findings, mut tests, mut tools) =
         settle(results.tools, &scopes, measured.then_some(&repo));
+    tool_findings.partial = sharding.is_some();
     let coverage = tool_findings.coverage.clone();
     guard::blame(&mut tools, &changes);
     // The built-in rules report unreadable paths too (OG001), as configured;
@@ -226,7 +223,7 @@ pub(crate) fn evaluate(
         new_code,
     );
     clock.lap("rules");
-    cut_to_run(&mut findings, focus.as_ref(), sharding.as_ref(), &repo);
+    cut_to_run(&mut findings, focus.as_ref(), sharding.as_ref());
     // In file order whichever environment ran them, as a merge of shards has them.
     tests.sort_by(|a, b| a.file.cmp(&b.file));
     fingerprint::assign(&mut findings, &repo);
@@ -288,29 +285,19 @@ fn settle(
 
 /// The rules see the whole repository: their findings are cut to what the
 /// tools saw (`--changed`) and each is kept by one shard.
-fn cut_to_run(
-    findings: &mut Vec<Finding>,
-    focus: Option<&Focus>,
-    sharding: Option<&Sharding>,
-    repo: &Repo,
-) {
+fn cut_to_run(findings: &mut Vec<Finding>, focus: Option<&Focus>, sharding: Option<&Sharding>) {
     if let Some(focus) = focus {
         findings.retain(|f| !f.tool.is_builtin() || focus.concerns(f));
     }
     if let Some(sharding) = sharding {
         findings.retain(|f| !f.tool.is_builtin() || sharding.owns(&f.path));
-        // A shard ran only its part of the tests: a shared library's lines
-        // another shard's tests execute would look uncovered here.
-        findings.retain(|f| f.rule != UNCOVERED_NEW_LINES || repo.tool_of(&f.path).is_some());
     }
 }
 
-/// Whether coverage figures count `path`: a Python file of the walk that is
-/// neither a test nor pytest's `conftest.py`.
+/// Whether coverage figures count `path`: code of the walk's (not a test).
 fn measures(repo: &Repo, path: &str) -> bool {
     let known = repo.files.binary_search_by(|f| f.path.as_str().cmp(path));
-    let conftest = path.rsplit('/').next() == Some("conftest.py");
-    !conftest && known.is_ok_and(|at| repo.files[at].kind == FileKind::Python { test: false })
+    known.is_ok_and(|at| repo.files[at].is_measured_code())
 }
 
 /// The result cache in opsgate's cache folder, bounded by

@@ -257,6 +257,7 @@ pub(crate) fn run(
     let mut ws = Workspace::load_from(repo, read);
     ws.coverage = tools.coverage.as_ref();
     ws.changes = changes;
+    ws.partial_tests = tools.partial;
     let mut findings: Vec<Finding> = RULES
         .par_iter()
         .flat_map_iter(|rule| {
@@ -312,6 +313,8 @@ pub(crate) struct ToolFindings {
     pub(crate) checked: std::collections::HashSet<String>,
     /// What the tests executed, when coverage was measured.
     pub(crate) coverage: Option<Coverage>,
+    /// The tools ran on a shard's part of the repository.
+    pub(crate) partial: bool,
 }
 
 #[cfg(test)]

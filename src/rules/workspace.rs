@@ -59,6 +59,8 @@ pub(crate) struct Workspace<'a> {
     pub(crate) coverage: Option<&'a Coverage>,
     /// Under `--new-only`: what changed since the merge base.
     pub(crate) changes: Option<&'a ChangeSet>,
+    /// Only a shard's part of the tests ran (and measured coverage).
+    pub(crate) partial_tests: bool,
 }
 
 impl<'a> Workspace<'a> {
@@ -107,6 +109,7 @@ impl<'a> Workspace<'a> {
             unreadable,
             coverage: None,
             changes: None,
+            partial_tests: false,
         };
         // Each README's outline and front matter, in parallel: thousands of
         // tool folders in a large repository.
