@@ -82,18 +82,11 @@ fn cached_shellcheck_findings_equal_a_fresh_run_after_a_sourced_file_changes() {
     }
     let cache = private_cache(&test);
     let run = |cached: bool| {
-        let mut command = test.command();
-        if cached {
-            command
-                .env_remove("OPSGATE_NO_CACHE")
-                .env("OPSGATE_CACHE_DIR", &cache);
-        }
-        let output = command
-            .args(["check", "--format", "json"])
-            .arg(test.root())
-            .output()
-            .unwrap();
-        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let report = if cached {
+            crate::cache::run(&test, &cache, &[])
+        } else {
+            test.check_json(&[]).1
+        };
         gate_set(&report, "shellcheck")
     };
     let cold = run(true);
