@@ -69,10 +69,10 @@ def opsgate_env(cache):
 
 
 def managed_python(repo, env):
-    """The managed environment's interpreter, as opsgate reports it."""
+    """The managed environment's interpreter and its version, as opsgate reports them."""
     done = subprocess.run([OPSGATE, "check", "--format", "json", repo], env=env, capture_output=True, text=True)
     report = json.loads(done.stdout)
-    return report["python"], report["tool_folders"]
+    return report["python"], report["python_version"]
 
 
 def test_folders(repo):
@@ -111,7 +111,7 @@ def main():
             )
 
         configure(True)
-        python, _ = managed_python(repo, env)
+        python, version = managed_python(repo, env)
         measure("opsgate, coverage off (one process)", [OPSGATE, "check", repo], env, setup=lambda: configure(False))
         measure("opsgate, coverage on (a process per folder)", [OPSGATE, "check", repo], env, setup=lambda: configure(True))
         (repo / "opsgate.toml").unlink()
@@ -140,7 +140,7 @@ def main():
         off = rows[0][1]
         for label, wall, cpu in rows:
             print(f"{name:<16} {label:<44} {wall:>7.2f} {cpu:>7.2f} {wall / off:>6.2f}")
-        print(f"{name:<16} {len(folders)} folders of tests; Python {sys.version.split()[0]}"
+        print(f"{name:<16} {len(folders)} folders of tests; Python {version}"
               " (coverage.py's sys.monitoring core needs 3.12+: not measured here)")
         shutil.rmtree(repo, ignore_errors=True)
         shutil.rmtree(data, ignore_errors=True)
