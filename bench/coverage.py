@@ -2,6 +2,7 @@
 """What measuring coverage costs on top of the tests.
 
     python3 bench/coverage.py [--corpora example,synthetic-100] [--runs 3]
+                              [--python PATH] [--no-build]
 
 Per corpus (the example repository, and the synthetic ops repositories of
 bench/run.py, one test file per tool folder) it prints the median wall and
@@ -16,8 +17,12 @@ CPU time of `--runs` cold runs (no result cache) of:
   processes cost by themselves.
 
 The direct runs use the interpreter of opsgate's managed environment (the
-pinned pytest, coverage and pytest-cov) with the shared libraries on
-PYTHONPATH, as opsgate runs them.
+pinned pytest and coverage) with the shared libraries on PYTHONPATH, as
+opsgate runs them. `--python PATH` names another interpreter holding the
+pinned pytest and coverage: opsgate then runs with `python = PATH`, and so do
+the direct runs. On Python 3.12 and later (where opsgate sets
+`COVERAGE_CORE=sysmon`) the direct coverage runs are measured with both of
+coverage.py's cores. `--no-build` uses target/release/opsgate as it is.
 """
 
 import argparse
@@ -68,6 +73,11 @@ def opsgate_env(cache):
     return env
 
 
+def has_sysmon(version):
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return (major, minor) >= (3, 12)
+
+
 def managed_python(repo, env):
     """The managed environment's interpreter and its version, as opsgate reports them."""
     done = subprocess.run([OPSGATE, "check", "--format", "json", repo], env=env, capture_output=True, text=True)
@@ -85,10 +95,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpora", default="example,synthetic-100")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--python", help="an interpreter holding the pinned pytest and coverage")
+    parser.add_argument("--no-build", action="store_true", help="use target/release/opsgate as it is")
     args = parser.parse_args()
-    build()
+    if not args.no_build:
+        build()
+    interpreter = f'python = "{args.python}"\n' if args.python else ""
     cache = CORPORA / "opsgate-cache"
-    print(f"{'corpus':<16} {'run':<44} {'wall s':>7} {'CPU s':>7} {'× off':>6}")
+    print(f"{'corpus':<16} {'run':<54} {'wall s':>7} {'CPU s':>7} {'× off':>6}")
     for name in args.corpora.split(","):
         repo = corpus(name)
         env = opsgate_env(cache)
@@ -106,7 +120,7 @@ def main():
 
         def configure(coverage):
             (repo / "opsgate.toml").write_text(
-                f"{ONLY_PYTEST}[tools.pytest]\ncoverage = {'true' if coverage else 'false'}\n"
+                f"{interpreter}{ONLY_PYTEST}[tools.pytest]\ncoverage = {'true' if coverage else 'false'}\n"
                 "[gate]\nmin_coverage = 0\n"
             )
 
@@ -125,9 +139,19 @@ def main():
         pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
         measure("pytest, one process", pytest + folders, direct)
         sources = ",".join(folders + [lib for lib in ("lib", "libs", "shared") if (repo / lib).is_dir()])
-        measure("coverage run -m pytest, one process",
-                [python, "-m", "coverage", "run", f"--source={sources}", "-m", "pytest", "-q", "-p", "no:cacheprovider"] + folders,
-                direct)
+        # Python 3.12+: the C tracer and sys.monitoring both; before: the one core.
+        cores = ["ctrace", "sysmon"] if has_sysmon(version) else [None]
+
+        def with_core(core):
+            return dict(direct, COVERAGE_CORE=core) if core else direct
+
+        def core_label(core):
+            return f" ({core})" if core else ""
+
+        for core in cores:
+            measure(f"coverage run -m pytest, one process{core_label(core)}",
+                    [python, "-m", "coverage", "run", f"--source={sources}", "-m", "pytest", "-q", "-p", "no:cacheprovider"] + folders,
+                    with_core(core))
         script = repo.parent / f"{repo.name}-per-folder.sh"
         per_folder = "\n".join(f"{' '.join(pytest)} {f} >/dev/null" for f in folders)
         script.write_text(f"set -e\n{per_folder}\n")
@@ -136,12 +160,13 @@ def main():
             f"{python} -m coverage run --source={f} -m pytest -q -p no:cacheprovider {f} >/dev/null" for f in folders
         )
         script.write_text(f"set -e\n{per_folder_cov}\n")
-        measure("coverage run -m pytest, a process per folder", ["bash", script], direct)
+        for core in cores:
+            measure(f"coverage run -m pytest, a process per folder{core_label(core)}", ["bash", script], with_core(core))
         off = rows[0][1]
         for label, wall, cpu in rows:
-            print(f"{name:<16} {label:<44} {wall:>7.2f} {cpu:>7.2f} {wall / off:>6.2f}")
-        print(f"{name:<16} {len(folders)} folders of tests; Python {version}"
-              " (coverage.py's sys.monitoring core needs 3.12+: not measured here)")
+            print(f"{name:<16} {label:<54} {wall:>7.2f} {cpu:>7.2f} {wall / off:>6.2f}")
+        cores_note = "" if has_sysmon(version) else " (coverage.py's sys.monitoring core needs 3.12+: not measured here)"
+        print(f"{name:<16} {len(folders)} folders of tests; Python {version}{cores_note}")
         shutil.rmtree(repo, ignore_errors=True)
         shutil.rmtree(data, ignore_errors=True)
         script.unlink(missing_ok=True)
