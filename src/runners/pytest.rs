@@ -5,7 +5,7 @@
 //! 3 and 4 are pytest's own failures.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -75,8 +75,6 @@ impl Runner for Pytest {
     }
 
     fn args(&self, ctx: &RunContext, files: &[&str]) -> Vec<OsString> {
-        let mut junit = OsString::from("--junitxml=");
-        junit.push(ctx.scratch.join(REPORT));
         let mut rootdir = OsString::from("--rootdir=");
         rootdir.push(&ctx.repo.root);
         let mut args: Vec<OsString> = vec![
@@ -88,12 +86,16 @@ impl Runner for Pytest {
             // Captured output goes into the report, for the JUnit we write.
             "-o".into(),
             "junit_logging=all".into(),
-            junit,
             rootdir,
         ];
-        args.extend(file_args(files));
         if ctx.coverage {
+            // The driver's runs each add their report and test files.
             args.insert(0, pytest_coverage::spec(ctx, files));
+        } else {
+            let mut junit = OsString::from("--junitxml=");
+            junit.push(ctx.scratch.join(REPORT));
+            args.push(junit);
+            args.extend(file_args(files));
         }
         args
     }
@@ -116,60 +118,99 @@ impl Runner for Pytest {
     }
 
     fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
-        let code = output.code;
-        if code == Some(5) {
-            return Ok(Interpreted::default()); // the test files hold no tests
+        if !ctx.coverage {
+            return interpret_run(ctx, output.code, &ctx.scratch.join(REPORT), None);
         }
-        if !matches!(code, Some(0..=2)) {
-            return Err(describe_code(code).to_owned());
+        // The driver's status is its own; each run's is pytest's.
+        if output.code != Some(0) {
+            return Err(format!(
+                "its coverage driver failed ({})",
+                output
+                    .code
+                    .map_or_else(|| "no exit status".to_owned(), |c| format!("exit {c}"))
+            ));
         }
-        let report_path: PathBuf = ctx.scratch.join(REPORT);
-        // The tests' captured output goes into the report: a test that
-        // prints gigabytes makes it that large, and it is not read then.
-        let xml = crate::process::read_report(&report_path, "into its JUnit report")
-            .map_err(|err| format!("it wrote no readable JUnit report: {err}"))?
-            .map_err(|too_large| {
-                format!(
-                    "it wrote {too_large}, which opsgate does not read: the tests' captured \
-                     output goes into it, and a test printing that much should write to a \
-                     file instead"
-                )
+        let mut all = Interpreted::default();
+        for (index, ended) in pytest_coverage::ended(ctx)?.into_iter().enumerate() {
+            let run = pytest_coverage::Run(index);
+            let measured = Some((run.report(ctx), ended.folder.as_str()));
+            let one = if ended.status < 0 {
+                Err(format!("its run was killed by signal {}", -ended.status))
+            } else {
+                interpret_run(ctx, Some(ended.status), &run.junit(ctx), measured)
+            }
+            .map_err(|err| match ended.folder.as_str() {
+                "" => format!("the tests at the root: {err}"),
+                folder => format!("the tests of {folder}: {err}"),
             })?;
-        let xml = String::from_utf8(xml)
-            .map_err(|err| format!("its JUnit report is not UTF-8: {err}"))?;
-        let cases = parse_junit(&xml).map_err(|err| format!("its JUnit report: {err}"))?;
-        let test_files: Vec<&str> = self.files(ctx.repo);
-        let findings: Vec<Finding> = cases
-            .iter()
-            .filter_map(|case| to_finding(ctx, case, &test_files))
-            .collect();
-        let failures = findings.iter().filter(|f| f.rule == TEST_FAILED).count();
-        let errors = findings.len() - failures;
-        let tests: Vec<TestResult> = cases
-            .iter()
-            .map(|case| to_test_result(case, &test_files))
-            .collect();
-        let coverage = if ctx.coverage {
-            pytest_coverage::read(ctx, &tests)?.into_iter().collect()
-        } else {
-            Vec::new()
-        };
-        let interpreted = Interpreted {
-            findings,
-            tests,
-            gathered: None,
-            pairs: None,
-            coverage,
-        };
-        match code {
-            Some(0) if failures + errors == 0 => Ok(interpreted),
-            Some(1) if failures + errors > 0 => Ok(interpreted),
-            Some(2) if errors > 0 => Ok(interpreted),
-            _ => Err(format!(
-                "{}, but its report lists {failures} failures and {errors} errors",
-                describe_code(code)
-            )),
+            all.findings.extend(one.findings);
+            all.tests.extend(one.tests);
+            all.coverage.extend(one.coverage);
         }
+        Ok(all)
+    }
+}
+
+/// One pytest process's outcome from its exit status and `JUnit` report,
+/// and, where it measured coverage, its coverage report and folder.
+fn interpret_run(
+    ctx: &RunContext,
+    code: Option<i32>,
+    report_path: &Path,
+    measured: Option<(PathBuf, &str)>,
+) -> Interpretation {
+    if code == Some(5) {
+        return Ok(Interpreted::default()); // the test files hold no tests
+    }
+    if !matches!(code, Some(0..=2)) {
+        return Err(describe_code(code).to_owned());
+    }
+    // The tests' captured output goes into the report: a test that
+    // prints gigabytes makes it that large, and it is not read then.
+    let xml = crate::process::read_report(report_path, "into its JUnit report")
+        .map_err(|err| format!("it wrote no readable JUnit report: {err}"))?
+        .map_err(|too_large| {
+            format!(
+                "it wrote {too_large}, which opsgate does not read: the tests' captured \
+                 output goes into it, and a test printing that much should write to a \
+                 file instead"
+            )
+        })?;
+    let xml =
+        String::from_utf8(xml).map_err(|err| format!("its JUnit report is not UTF-8: {err}"))?;
+    let cases = parse_junit(&xml).map_err(|err| format!("its JUnit report: {err}"))?;
+    let test_files: Vec<&str> = Pytest.files(ctx.repo);
+    let findings: Vec<Finding> = cases
+        .iter()
+        .filter_map(|case| to_finding(ctx, case, &test_files))
+        .collect();
+    let failures = findings.iter().filter(|f| f.rule == TEST_FAILED).count();
+    let errors = findings.len() - failures;
+    let tests: Vec<TestResult> = cases
+        .iter()
+        .map(|case| to_test_result(case, &test_files))
+        .collect();
+    let coverage = match measured {
+        Some((report, folder)) => pytest_coverage::read(ctx, &report, folder, &tests)?
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    };
+    let interpreted = Interpreted {
+        findings,
+        tests,
+        gathered: None,
+        pairs: None,
+        coverage,
+    };
+    match code {
+        Some(0) if failures + errors == 0 => Ok(interpreted),
+        Some(1) if failures + errors > 0 => Ok(interpreted),
+        Some(2) if errors > 0 => Ok(interpreted),
+        _ => Err(format!(
+            "{}, but its report lists {failures} failures and {errors} errors",
+            describe_code(code)
+        )),
     }
 }
 

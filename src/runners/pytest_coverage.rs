@@ -10,8 +10,9 @@
 //! what is measured (the sources) and what fails (its thresholds; a report
 //! is never judged by `fail_under`).
 
+use std::collections::HashMap;
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -21,19 +22,9 @@ use crate::model::{FileCoverage, TestResult};
 
 /// The version the managed environment installs beside pytest.
 pub(crate) const PINS: &[&str] = &["coverage==7.18.0"];
-const REPORT: &str = "coverage.json";
-const DATA: &str = ".coverage";
+const STATUSES: &str = "statuses.json";
 /// `python -c DRIVER SPEC ARGS...`.
 pub(super) const DRIVER: &str = include_str!("pytest_coverage_driver.py");
-
-/// The folder a process's tests belong to: every file of one process is in
-/// one folder of tests when coverage is measured (see the plan).
-pub(super) fn folder_of(repo: &Repo, files: &[&str]) -> String {
-    files
-        .first()
-        .map(|file| crate::discover::changed::test_folder(repo, file))
-        .unwrap_or_default()
-}
 
 /// What coverage.py measures for a folder's tests: the folder and every
 /// shared library (those the tests do not import are dropped afterwards).
@@ -76,12 +67,41 @@ fn library_folders(repo: &Repo) -> Vec<String> {
     folders
 }
 
-/// What the driver measures and reports for the folder of `files`: its
-/// first argument.
+/// The driver's first argument: a run per folder of tests among `files`
+/// (in the order the folders first come), each with what it measures and
+/// reports, and where its outputs go (see [`Run`]).
 pub(super) fn spec(ctx: &RunContext, files: &[&str]) -> OsString {
-    let folder = folder_of(ctx.repo, files);
+    let runs: Vec<serde_json::Value> = by_folder(ctx.repo, files)
+        .into_iter()
+        .enumerate()
+        .map(|(index, (folder, tests))| run_spec(ctx, Run(index), &folder, &tests))
+        .collect();
+    let spec = serde_json::json!({
+        "runs": runs,
+        "statuses": ctx.scratch.join(STATUSES),
+    });
+    spec.to_string().into()
+}
+
+/// `files` grouped by their folder of tests, in the order the folders first come.
+pub(crate) fn by_folder<'f>(repo: &Repo, files: &[&'f str]) -> Vec<(String, Vec<&'f str>)> {
+    let mut folders: Vec<(String, Vec<&'f str>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    for file in files {
+        let folder = crate::discover::changed::test_folder(repo, file);
+        if let Some(&at) = index.get(&folder) {
+            folders[at].1.push(file);
+        } else {
+            index.insert(folder.clone(), folders.len());
+            folders.push((folder, vec![file]));
+        }
+    }
+    folders
+}
+
+fn run_spec(ctx: &RunContext, run: Run, folder: &str, tests: &[&str]) -> serde_json::Value {
     // A shard's tests import libraries another shard checks.
-    let sources = sources(ctx.whole, &folder);
+    let sources = sources(ctx.whole, folder);
     // Each source's range of the sorted files; a folder of tests inside a
     // library is listed by both.
     let mut reported: Vec<&str> = sources
@@ -95,13 +115,49 @@ pub(super) fn spec(ctx: &RunContext, files: &[&str]) -> OsString {
         .collect();
     reported.sort_unstable();
     reported.dedup();
-    let spec = serde_json::json!({
+    serde_json::json!({
+        "folder": folder,
         "source": sources,
         "files": reported,
-        "data_file": ctx.scratch.join(DATA),
-        "report": ctx.scratch.join(REPORT),
-    });
-    spec.to_string().into()
+        "tests": tests,
+        "data_file": run.data_file(ctx),
+        "report": run.report(ctx),
+        "junit": run.junit(ctx),
+    })
+}
+
+/// One run of the driver's, by its place in the spec: where its outputs go.
+#[derive(Clone, Copy)]
+pub(super) struct Run(pub(super) usize);
+
+impl Run {
+    fn data_file(self, ctx: &RunContext) -> PathBuf {
+        ctx.scratch.join(format!(".coverage-{}", self.0))
+    }
+
+    pub(super) fn report(self, ctx: &RunContext) -> PathBuf {
+        ctx.scratch.join(format!("coverage-{}.json", self.0))
+    }
+
+    pub(super) fn junit(self, ctx: &RunContext) -> PathBuf {
+        ctx.scratch.join(format!("junit-{}.xml", self.0))
+    }
+}
+
+/// What the driver wrote of each run once all had ended: its folder and
+/// pytest's exit status (negative: the signal that ended it).
+#[derive(Deserialize)]
+pub(super) struct Ended {
+    pub(super) folder: String,
+    pub(super) status: i32,
+}
+
+/// Every run's end, in the spec's order.
+pub(super) fn ended(ctx: &RunContext) -> Result<Vec<Ended>, String> {
+    let path = ctx.scratch.join(STATUSES);
+    let json = std::fs::read(&path)
+        .map_err(|err| format!("its driver wrote no statuses (`{}`): {err}", path.display()))?;
+    serde_json::from_slice(&json).map_err(|err| format!("its driver's statuses: {err}"))
 }
 
 /// coverage.py's faster core where the interpreter has one
@@ -134,29 +190,36 @@ struct ReportFile {
     missing_lines: Vec<u32>,
 }
 
-/// The process's measurement from its JSON report: the folder's files, and
-/// the other files it imported (a library file the tests never imported
-/// is not theirs to report, and its lines are not in their cache key).
-/// `None` when it ran no test.
-pub(super) fn read(ctx: &RunContext, tests: &[TestResult]) -> Result<Option<Measured>, String> {
+/// A run's measurement from its JSON report: the folder's files, and the
+/// other files it imported (a library file the tests never imported is not
+/// theirs to report, and its lines are not in their cache key). `None`
+/// when it ran no test.
+pub(super) fn read(
+    ctx: &RunContext,
+    report: &Path,
+    folder: &str,
+    tests: &[TestResult],
+) -> Result<Option<Measured>, String> {
     let mut files: Vec<&str> = tests.iter().filter_map(|t| t.file.as_deref()).collect();
     files.sort_unstable();
     files.dedup();
     if files.is_empty() {
         return Ok(None);
     }
-    let path = ctx.scratch.join(REPORT);
-    let json = std::fs::read(&path)
-        .map_err(|err| format!("it wrote no coverage report (`{}`): {err}", path.display()))?;
+    let json = std::fs::read(report).map_err(|err| {
+        format!(
+            "it wrote no coverage report (`{}`): {err}",
+            report.display()
+        )
+    })?;
     let report: Report = serde_json::from_slice(&json)
         .map_err(|err| format!("its coverage report is not coverage.py's JSON: {err}"))?;
-    let folder = folder_of(ctx.repo, &files);
     let measured = report
         .files
         .into_iter()
         .filter_map(|(printed, file)| {
             let path = relative(&ctx.repo.root, &printed)?;
-            let ours = within(&path, &folder) || !file.executed_lines.is_empty();
+            let ours = within(&path, folder) || !file.executed_lines.is_empty();
             ours.then(|| FileCoverage::new(path, file.executed_lines, &file.missing_lines))
         })
         .collect();

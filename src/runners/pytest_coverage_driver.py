@@ -1,57 +1,108 @@
 """opsgate's driver for pytest under coverage.py: `python -c <this> SPEC ARGS...`
-runs `coverage run --source=SOURCES -m pytest ARGS...` in one process, as a
-team runs it by hand, and writes coverage.py's JSON report of the FILES.
+runs, for each folder of tests in SPEC, what `coverage run
+--source=SOURCES -m pytest ARGS... --junitxml=JUNIT -- TESTS...` does, as a
+team runs it by hand, and writes coverage.py's JSON report of its FILES.
 
-SPEC is a JSON object: `source` (the folders measured), `files` (the Python
-files of the repository to report, relative to the working folder),
-`data_file` and `report` (paths outside the repository).
+SPEC is a JSON object: `runs`, one per folder of tests, each with `folder`
+(its name, given back with its status), `source`
+(the folders measured), `files` (the Python files of the repository to
+report, relative to the working folder), `tests` (the test files), and
+`data_file`, `report` and `junit` (paths outside the repository); and
+`statuses`, where each run's `folder` and pytest exit `status` are written
+as a JSON list once every run ended. The driver's own status is 0 unless it failed itself.
+
+Each run is a process of its own, as a direct run is: a library's
+module-level lines run once per process, and each folder's figures must hold
+what its own tests executed. One run is this process; several are forks
+of it (opsgate gives several only where processes fork), made after it
+imported pytest and coverage.py once: each starts where a direct run would
+be after its imports.
 
 The repository's coverage configuration (.coveragerc, setup.cfg, tox.ini,
 pyproject.toml) is read as `coverage run` reads it. Reporting only FILES keeps
 coverage.py from reading what opsgate's walk did not take for a Python file:
 a FIFO named `*.py` in a measured folder would block a direct run forever.
-The report is written whatever pytest's outcome; pytest's exit status is the
-process's.
+The report is written whatever pytest's outcome.
 """
 
+import gc
 import json
 import os
 import sys
+import traceback
 
 import coverage
+import pytest
 
-spec = json.loads(sys.argv[1])
-measure = coverage.Coverage(
-    source=spec["source"], data_file=spec["data_file"], config_file=True
-)
-measure.start()
-try:
-    import pytest
 
-    status = pytest.main(sys.argv[2:])
-finally:
-    measure.stop()
-    measure.save()
-try:
-    # Named files are reported even where `[run] omit` kept them from being
-    # measured: a direct run leaves them out, so this report does too.
-    omit = (measure.get_option("run:omit") or []) + (
-        measure.get_option("report:omit") or []
+def measure(run, args):
+    """One folder's tests under coverage.py; pytest's exit status."""
+    cov = coverage.Coverage(
+        source=run["source"], data_file=run["data_file"], config_file=True
     )
-    # A file coverage.py cannot parse is not measurable: the linters say why.
-    # As a direct run: a script without the `.py` suffix only once it ran
-    # (coverage.py's search for unexecuted files looks for `*.py`).
-    ran = {os.path.realpath(path) for path in measure.get_data().measured_files()}
-    files = [
-        path
-        for path in spec["files"]
-        if path.endswith((".py", ".pyw")) or os.path.realpath(path) in ran
-    ]
-    measure.json_report(
-        morfs=files, outfile=spec["report"], omit=omit, ignore_errors=True
-    )
-except coverage.exceptions.NoDataError:
-    # Nothing of FILES was measured or found: an empty report.
-    with open(spec["report"], "w", encoding="utf-8") as handle:
-        json.dump({"files": {}}, handle)
-sys.exit(int(status))
+    cov.start()
+    try:
+        status = pytest.main(args + ["--junitxml=" + run["junit"], "--"] + run["tests"])
+    finally:
+        cov.stop()
+        cov.save()
+    try:
+        # Named files are reported even where `[run] omit` kept them from
+        # being measured: a direct run leaves them out, so this report does too.
+        omit = (cov.get_option("run:omit") or []) + (
+            cov.get_option("report:omit") or []
+        )
+        # A file coverage.py cannot parse is not measurable: the linters say
+        # why. As a direct run: a script without the `.py` suffix only once
+        # it ran (coverage.py's search for unexecuted files looks for `*.py`).
+        ran = {os.path.realpath(path) for path in cov.get_data().measured_files()}
+        files = [
+            path
+            for path in run["files"]
+            if path.endswith((".py", ".pyw")) or os.path.realpath(path) in ran
+        ]
+        cov.json_report(morfs=files, outfile=run["report"], omit=omit, ignore_errors=True)
+    except coverage.exceptions.NoDataError:
+        # Nothing of FILES was measured or found: an empty report.
+        with open(run["report"], "w", encoding="utf-8") as handle:
+            json.dump({"files": {}}, handle)
+    return int(status)
+
+
+def forked(run, args):
+    """`measure` in a fork of this process; its exit status (negative: the
+    signal that ended it)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    child = os.fork()
+    if child == 0:
+        status = 70  # EX_SOFTWARE: the driver failed in the child
+        try:
+            status = measure(run, args)
+        except BaseException:  # a crash is reported, never taken for a pass
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+    _, wait = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(wait)
+
+
+def main():
+    spec = json.loads(sys.argv[1])
+    args = sys.argv[2:]
+    runs = spec["runs"]
+    if len(runs) == 1:
+        statuses = [measure(runs[0], args)]
+    else:
+        # What the parent holds is shared with every fork, never copied:
+        # the collector would otherwise touch (and so copy) all of it.
+        gc.freeze()
+        statuses = [forked(run, args) for run in runs]
+    ended = [{"folder": run["folder"], "status": status} for run, status in zip(runs, statuses)]
+    with open(spec["statuses"], "w", encoding="utf-8") as handle:
+        json.dump(ended, handle)
+
+
+main()

@@ -61,7 +61,14 @@ pub(super) fn split<'a>(
         let Some(plan) = prepared.plan.as_mut() else {
             continue;
         };
+        let folder_batches = plan.folder_batches;
         for job in std::mem::take(&mut plan.jobs) {
+            if folder_batches {
+                scheduled.extend(
+                    folder_cut(&job, slots, planner, kind).map(|job| Scheduled { tool, job }),
+                );
+                continue;
+            }
             if planning == Planning::CrossFile
                 && let Some(parts) = pylint_parts(&job, kind, total, session, planner)
             {
@@ -164,23 +171,59 @@ fn cut<'a, 'j>(
         })
 }
 
+/// A job of folders of tests, each a process of its own in it, cut between
+/// folders into up to `slots` jobs of about equal size: every core runs
+/// folders, and each job starts its interpreter once.
+fn folder_cut<'a, 'j>(
+    job: &'j Job<'a>,
+    slots: usize,
+    planner: &'j Planner<'a>,
+    kind: ToolKind,
+) -> impl Iterator<Item = Job<'a>> + 'j {
+    let folders = super::pytest_coverage::by_folder(planner.repo, &job.files);
+    let count = slots.clamp(1, folders.len().max(1));
+    let bytes = |files: &[&str]| -> u64 { files.iter().map(|f| size(planner.sizes, f)).sum() };
+    balanced(folders, count, |(_, files)| bytes(files))
+        .into_iter()
+        .map(move |batch| {
+            let files: Vec<&str> = batch.into_iter().flat_map(|(_, files)| files).collect();
+            Job {
+                python: job.python,
+                cost: planner.cost(kind, &files),
+                files,
+                pass: job.pass,
+                facts: None,
+                owns: job.owns.clone(),
+            }
+        })
+}
+
 /// `files` in `count` runs of neighbouring files of about equal size.
 fn balanced_chunks<'a>(
     files: &[&'a str],
     count: usize,
     sizes: &HashMap<&str, u64>,
 ) -> Vec<Vec<&'a str>> {
-    let size = |f: &str| sizes.get(f).copied().unwrap_or(0).max(1);
-    let total: u64 = files.iter().map(|f| size(f)).sum();
-    let mut chunks: Vec<Vec<&str>> = vec![Vec::new(); count];
+    balanced(files.to_vec(), count, |file| size(sizes, file))
+}
+
+/// A file's size in bytes for balancing (at least 1: every file costs).
+fn size(sizes: &HashMap<&str, u64>, file: &str) -> u64 {
+    sizes.get(file).copied().unwrap_or(0).max(1)
+}
+
+/// `items` in `count` runs of neighbouring items of about equal `size`.
+fn balanced<T>(items: Vec<T>, count: usize, size: impl Fn(&T) -> u64) -> Vec<Vec<T>> {
+    let total: u64 = items.iter().map(&size).sum::<u64>().max(1);
+    let mut chunks: Vec<Vec<T>> = (0..count).map(|_| Vec::new()).collect();
     let mut before = 0u64;
-    for file in files {
-        // The chunk whose share of the bytes this file starts in.
+    for item in items {
+        // The chunk whose share of the total this item starts in.
         let index = usize::try_from(u128::from(before) * count as u128 / u128::from(total))
             .unwrap_or(count - 1)
             .min(count - 1);
-        chunks[index].push(*file);
-        before += size(file);
+        before += size(&item);
+        chunks[index].push(item);
     }
     chunks.retain(|chunk| !chunk.is_empty());
     chunks

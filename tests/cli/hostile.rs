@@ -235,16 +235,18 @@ fn run_faulty_with(
         fault,
         extra_config,
         env,
+        &[],
     )
 }
 
-/// `run_faulty_with` on the repository of `test`.
+/// `run_faulty_with` on the repository of `test`, with more arguments.
 fn run_faulty_on(
     test: &CliTest,
     tool: &str,
     fault: &str,
     extra_config: &str,
     env: &[(&str, &str)],
+    args: &[&str],
 ) -> (Output, Vec<u32>, bool) {
     let python = tools_python().expect("checked by the caller");
     let pids = test.outside().join("pids");
@@ -259,6 +261,7 @@ fn run_faulty_on(
         .arg(test.root())
         .args(["--format", "json", "--config", &config, "--python"])
         .arg(fixture_path("../bin/faulty-python"))
+        .args(args)
         .env("OPSGATE_REAL_PYTHON", &python)
         .env("OPSGATE_FAKE_TOOL", tool)
         .env("OPSGATE_FAULT", fault)
@@ -362,12 +365,32 @@ fn pylint_fails_closed_when_a_forked_copy_of_it_dies() {
             &format!("\"\"\"Module {n}.\"\"\"\n\nVALUE = {n}\n"),
         );
     }
-    let (output, _, unchanged) = run_faulty_on(&test, "pylint", "copy", "", &[]);
+    let (output, _, unchanged) = run_faulty_on(&test, "pylint", "copy", "", &[], &[]);
     let report = judged(&output);
     let err = stderr(&output);
     assert_eq!(exit_code(&output), 2, "{err}");
     assert_eq!(tool_status(&report, "pylint"), "failed");
     assert!(err.contains("forked copy of Pylint failed"), "{err}");
+    assert!(unchanged);
+}
+
+#[test]
+fn pytest_under_coverage_fails_closed_when_a_forked_run_dies() {
+    let Some(_) = tools_python() else { return };
+    // Three folders of tests in one job: each runs in a fork of the driver.
+    let test = CliTest::with_fixture("clean");
+    for folder in ["storage/prune", "storage/rotate"] {
+        test.write(
+            &format!("{folder}/test_it.py"),
+            "def test_it():\n    assert True\n",
+        );
+    }
+    let (output, _, unchanged) = run_faulty_on(&test, "pytest", "copy", "", &[], &["--jobs", "1"]);
+    let report = judged(&output);
+    let err = stderr(&output);
+    assert_eq!(exit_code(&output), 2, "{err}");
+    assert_eq!(tool_status(&report, "pytest"), "failed");
+    assert!(err.contains("its run was killed by signal 9"), "{err}");
     assert!(unchanged);
 }
 

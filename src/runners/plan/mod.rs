@@ -154,6 +154,9 @@ pub(crate) struct ToolPlan<'a> {
     /// the file that holds those kept from an earlier run.
     pub(crate) pairs_key: Option<String>,
     pub(crate) pairs_in: Option<std::path::PathBuf>,
+    /// A job of several folders of tests may be cut between folders (each
+    /// folder is a process of its own in it: see `pytest.rs`).
+    pub(crate) folder_batches: bool,
 }
 
 /// Pylint's cross-file checks concluded over what its parts gathered.
@@ -331,6 +334,7 @@ fn empty_plan<'a>() -> ToolPlan<'a> {
         fact_keys: HashMap::new(),
         pairs_key: None,
         pairs_in: None,
+        folder_batches: false,
     }
 }
 

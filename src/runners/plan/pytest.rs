@@ -1,11 +1,14 @@
 //! How pytest is planned: a unit per folder of tests, keyed on every file
 //! in it and what its Python files import. The folders that missed run in
-//! one process, as pytest runs directly; when coverage is measured, in one
-//! process each, so that every line a process executed is its folder's
-//! (coverage.py cannot tell which folder's tests ran a library's
-//! module-level lines).
+//! one process, as pytest runs directly.
+//!
+//! When coverage is measured, each folder's tests run in a process of their
+//! own, so that every line a process executed is its folder's (coverage.py
+//! cannot tell which folder's tests ran a library's module-level lines).
+//! Where processes fork, those are forks of one driver per job, and the
+//! scheduler cuts the job at folder boundaries into as many as keep the
+//! cores busy (`ToolPlan::folder_batches`); elsewhere each folder is a job.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use super::{Job, Owner, Pass, Planner, ToolPlan, Unit, UnitName, empty_plan};
@@ -16,22 +19,13 @@ impl<'a> Planner<'a> {
         &self,
         base: Option<&str>,
         groups: Vec<(&'a Path, Vec<&'a str>)>,
-        per_folder: bool,
+        coverage: bool,
     ) -> ToolPlan<'a> {
         let mut plan = empty_plan();
+        plan.folder_batches = coverage && cfg!(unix);
+        let per_folder = coverage && !cfg!(unix);
         for (python, files) in groups {
-            // In the order the folders first come, found by name.
-            let mut folders: Vec<(String, Vec<&'a str>)> = Vec::new();
-            let mut index: HashMap<String, usize> = HashMap::new();
-            for file in files {
-                let folder = crate::discover::changed::test_folder(self.repo, file);
-                if let Some(&at) = index.get(&folder) {
-                    folders[at].1.push(file);
-                } else {
-                    index.insert(folder.clone(), folders.len());
-                    folders.push((folder, vec![file]));
-                }
-            }
+            let folders = crate::runners::pytest_coverage::by_folder(self.repo, &files);
             let mut missed: Vec<Vec<&'a str>> = vec![Vec::new()];
             for (folder, members) in folders {
                 let key = base.and_then(|base| self.keys?.folder_key(base, &folder, self.repo));
