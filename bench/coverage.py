@@ -1,12 +1,16 @@
 #!/usr/bin/env python3
 """What measuring coverage costs on top of the tests.
 
-    python3 bench/coverage.py [--corpora example,synthetic-100] [--runs 3]
-                              [--python PATH] [--no-build]
+    python3 bench/coverage.py [--corpora example,synthetic-100,synthetic-20+busy]
+                              [--runs 3] [--python PATH] [--no-build]
 
 Per corpus (the example repository, and the synthetic ops repositories of
 bench/run.py, one test file per tool folder) it prints the median wall and
-CPU time of `--runs` cold runs (no result cache) of:
+CPU time of `--runs` cold runs (no result cache) of the runs below. Their
+tests take milliseconds, so the fixed costs of starting processes and
+coverage.py dominate; `synthetic-N+busy` adds to each test file a test that
+runs the tool's and the library's code for about half a second (`--busy`
+iterations), as tests of real length do.
 
 - opsgate with only pytest on, coverage off: the tests in one pytest process;
 - opsgate with only pytest on, coverage on: one process per folder of tests,
@@ -57,11 +61,23 @@ def timed(argv, env, cwd):
     return wall, cpu
 
 
-def corpus(name):
+def corpus(name, busy):
     """The corpus as a fresh copy (opsgate's configuration is written into it)."""
-    source = ROOT / "examples" / "ops-repo" if name == "example" else synthetic_corpus(synthetic_size(name))
-    target = Path(tempfile.mkdtemp(prefix=f"opsgate-coverage-{name}-"))
+    base = name.removesuffix("+busy")
+    source = ROOT / "examples" / "ops-repo" if base == "example" else synthetic_corpus(synthetic_size(base))
+    target = Path(tempfile.mkdtemp(prefix=f"opsgate-coverage-{base}-"))
     shutil.copytree(source, target, dirs_exist_ok=True)
+    if name.endswith("+busy"):
+        for test in target.rglob("test_tool_*.py"):
+            module = test.stem.removeprefix("test_")
+            with test.open("a") as handle:
+                handle.write(
+                    f"\n\ndef test_busy():\n"
+                    f'    """Work of real length: the tool\'s and the library\'s code."""\n'
+                    f"    for _ in range({busy}):\n"
+                    f"        {module}.plan(list(range(20)), keep=3)\n"
+                    f"        {module}.describe([1, 2, 3])\n"
+                )
     return target
 
 
@@ -93,8 +109,9 @@ def test_folders(repo):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpora", default="example,synthetic-100")
+    parser.add_argument("--corpora", default="example,synthetic-100,synthetic-20+busy")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--busy", type=int, default=100_000, help="iterations of a +busy corpus's added test")
     parser.add_argument("--python", help="an interpreter holding the pinned pytest and coverage")
     parser.add_argument("--no-build", action="store_true", help="use target/release/opsgate as it is")
     args = parser.parse_args()
@@ -104,7 +121,7 @@ def main():
     cache = CORPORA / "opsgate-cache"
     print(f"{'corpus':<16} {'run':<54} {'wall s':>7} {'CPU s':>7} {'× off':>6}")
     for name in args.corpora.split(","):
-        repo = corpus(name)
+        repo = corpus(name, args.busy)
         env = opsgate_env(cache)
         rows = []
 
