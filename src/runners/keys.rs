@@ -215,8 +215,8 @@ impl KeyInputs {
             ("the variables passed to tests", pass_env),
             (implied, implied_settings),
         ];
-        // coverage.py, as installed: what measures the tests.
-        let companions = runner.companions(tool);
+        // coverage.py (and pytest-cov), as installed: what measures the tests.
+        let companions = [runner.companions(tool), runner.conveniences(tool)].concat();
         if !companions.is_empty() {
             let installed: Vec<&str> = companions
                 .iter()

@@ -48,6 +48,14 @@ impl Tool for Pytest {
         }
     }
 
+    fn conveniences(&self, settings: &ToolSettings) -> &'static [&'static str] {
+        if settings.coverage {
+            pytest_coverage::CONVENIENCES
+        } else {
+            &[]
+        }
+    }
+
     fn owns_code(&self, id: &str) -> CodeMatch {
         if id == TEST_FAILED || id == TEST_ERROR {
             CodeMatch::Exact
@@ -138,6 +146,7 @@ impl Runner for Pytest {
                 Err(format!("its run was killed by signal {}", -ended.status))
             } else {
                 interpret_run(ctx, Some(ended.status), &run.junit(ctx), measured)
+                    .map_err(|err| format!("{err} (pytest's exit code {})", ended.status))
             }
             .map_err(|err| match ended.folder.as_str() {
                 "" => format!("the tests at the root: {err}"),

@@ -22,6 +22,11 @@ use crate::model::{FileCoverage, TestResult};
 
 /// The version the managed environment installs beside pytest.
 pub(crate) const PINS: &[&str] = &["coverage==7.18.0"];
+/// Installed beside pytest in the managed environment, not required
+/// elsewhere: with it, a repository's pytest configuration that passes
+/// pytest-cov's options (`addopts = "--cov=…"`) parses, and the driver turns
+/// pytest-cov off (`--no-cov`), since it measures itself.
+pub(crate) const CONVENIENCES: &[&str] = &["pytest-cov==7.1.0"];
 const STATUSES: &str = "statuses.json";
 /// `python -c DRIVER SPEC ARGS...`.
 pub(super) const DRIVER: &str = include_str!("pytest_coverage_driver.py");

@@ -26,6 +26,8 @@ The report is written whatever pytest's outcome.
 """
 
 import gc
+import importlib
+import importlib.util
 import json
 import os
 import sys
@@ -97,8 +99,6 @@ def prepare_forks():
     instead of each touching (and so copying) all of it. Measured on 49
     folders of tests: a fifth of the time per fork."""
     try:
-        import importlib
-
         import _pytest.config  # pytest's list of its own plugins; private, so optional
 
         for name in _pytest.config.default_plugins:
@@ -114,6 +114,10 @@ def prepare_forks():
 def main():
     spec = json.loads(sys.argv[1])
     args = sys.argv[2:]
+    if importlib.util.find_spec("pytest_cov") is not None:
+        # The repository's `--cov` options parse, and pytest-cov measures
+        # nothing (nor writes its data and reports into the tree): this does.
+        args = ["-p", "pytest_cov"] + args + ["--no-cov"]
     runs = spec["runs"]
     if len(runs) == 1:
         statuses = [measure(runs[0], args)]

@@ -131,6 +131,12 @@ pub(crate) trait Tool: Runner {
     fn companions(&self, _settings: &crate::config::ToolSettings) -> &'static [&'static str] {
         &[]
     }
+    /// Packages the managed environment installs beside the tool under
+    /// these settings although the tool runs without them (pytest-cov, so
+    /// that a repository's `--cov` options parse), as `name==version` pins.
+    fn conveniences(&self, _settings: &crate::config::ToolSettings) -> &'static [&'static str] {
+        &[]
+    }
     /// Variables that keep the tool's own cache under opsgate's cache folder
     /// `cache`, out of the repository (the folders are created for it).
     fn cache_env(&self, _cache: &Path) -> Vec<(&'static str, std::path::PathBuf)> {

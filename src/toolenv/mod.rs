@@ -176,11 +176,15 @@ fn package_pins(tools: &[&ToolSettings]) -> Result<Vec<String>> {
     Ok(all)
 }
 
-/// The pins of the packages the tools run with besides their own.
+/// The pins of the packages the tools run with besides their own, and of
+/// those installed beside them for convenience.
 fn companion_pins<'t>(tools: &'t [&ToolSettings]) -> impl Iterator<Item = String> + 't {
     tools
         .iter()
-        .flat_map(|tool| runners::runner(tool.kind).companions(tool))
+        .flat_map(|tool| {
+            let runner = runners::runner(tool.kind);
+            [runner.companions(tool), runner.conveniences(tool)].concat()
+        })
         .map(|pin| (*pin).to_owned())
 }
 

@@ -284,6 +284,33 @@ fn each_files_figures_equal_a_direct_coverage_run_of_its_folder() {
 }
 
 #[test]
+fn a_repositorys_pytest_cov_options_parse_and_pytest_cov_measures_nothing() {
+    let test = repository();
+    let Some((_, plain)) = checked(&test, &[]) else {
+        return;
+    };
+    // As a team using pytest-cov configures it: it would write `.coverage`
+    // and `coverage.xml` into the tree, and fail under 100 %.
+    test.write(
+        "pyproject.toml",
+        "[tool.pytest.ini_options]\naddopts = \"--cov=lib --cov-report=xml --cov-fail-under=100\"\n",
+    );
+    let Some((output, report)) = checked(&test, &[]) else {
+        return;
+    };
+    assert_eq!(
+        pytest_record(&report)["status"],
+        "ok",
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(gate_lines(&report), gate_lines(&plain));
+    for written in [".coverage", "coverage.xml"] {
+        assert!(!test.root().join(written).exists(), "{written} in the tree");
+    }
+}
+
+#[test]
 fn a_production_tool_below_its_threshold_fails_and_a_folder_may_lower_it() {
     let test = repository();
     let Some((output, report)) = checked(&test, &[]) else {
