@@ -398,6 +398,56 @@ fn new_lines_no_test_runs_are_found_until_a_test_runs_them() {
 }
 
 #[test]
+fn a_shard_judges_the_new_lines_of_tool_folders_alone() {
+    let test = repository();
+    if tools_python().is_none() {
+        return;
+    }
+    test.write("opsgate.toml", &config("min_coverage = 0", ""));
+    let root = test.root();
+    git(&root, &["init", "--quiet"]);
+    git(&root, &["add", "--all"]);
+    git(&root, &["commit", "--quiet", "-m", "base"]);
+    git(&root, &["switch", "--quiet", "--create", "feature"]);
+    // New untested lines in a tool and in the shared library.
+    test.write(
+        "networking/vlan-audit/vlan_audit.py",
+        &format!("{AUDIT}\n\ndef never():\n    return 1\n"),
+    );
+    test.write(
+        "lib/opsnet/parse.py",
+        &format!("{PARSE}\n\ndef never():\n    return 1\n"),
+    );
+    let og406 = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["--new-only", "--base", "main"];
+        args.extend_from_slice(extra);
+        let (output, report) = test.check_json(&args);
+        assert_ne!(exit_code(&output), 2, "{}", stderr(&output));
+        let mut paths: Vec<String> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "OG406")
+            .map(|f| f["path"].as_str().unwrap().to_owned())
+            .collect();
+        paths.sort();
+        paths
+    };
+    assert_eq!(
+        og406(&[]),
+        ["lib/opsnet/parse.py", "networking/vlan-audit/vlan_audit.py"]
+    );
+    // Another shard's tests may run the library's new lines: no shard
+    // judges them; the tool's are judged by the shard that runs its tests.
+    let mut sharded: Vec<String> = ["1/2", "2/2"]
+        .iter()
+        .flat_map(|shard| og406(&["--shard", shard]))
+        .collect();
+    sharded.sort();
+    assert_eq!(sharded, ["networking/vlan-audit/vlan_audit.py"]);
+}
+
+#[test]
 fn cached_coverage_equals_a_fresh_run_after_a_library_edit() {
     let test = repository();
     if tools_python().is_none() {
