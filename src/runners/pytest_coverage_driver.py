@@ -91,9 +91,9 @@ def forked(run, args):
     return os.waitstatus_to_exitcode(wait)
 
 
-def prepare_forks():
+def prepare_forks(plugins):
     """Does once, before the forks, what every fork would repeat: imports
-    pytest's own plugins and what coverage.py loads when it starts (a
+    pytest's own plugins and `plugins`, and what coverage.py loads when it starts (a
     measurement of nothing, started and stopped), then freezes what this
     process holds out of the garbage collector, so that the forks share it
     instead of each touching (and so copying) all of it. Measured on 49
@@ -105,6 +105,8 @@ def prepare_forks():
             importlib.import_module(f"_pytest.{name}")
     except Exception:  # only slower without it
         pass
+    for name in plugins:
+        importlib.import_module(name)
     nothing = coverage.Coverage(data_file=None, source=[os.devnull], config_file=True)
     nothing.start()
     nothing.stop()
@@ -114,15 +116,17 @@ def prepare_forks():
 def main():
     spec = json.loads(sys.argv[1])
     args = sys.argv[2:]
+    plugins = []
     if importlib.util.find_spec("pytest_cov") is not None:
         # The repository's `--cov` options parse, and pytest-cov measures
         # nothing (nor writes its data and reports into the tree): this does.
         args = ["-p", "pytest_cov"] + args + ["--no-cov"]
+        plugins.append("pytest_cov.plugin")
     runs = spec["runs"]
     if len(runs) == 1:
         statuses = [measure(runs[0], args)]
     else:
-        prepare_forks()
+        prepare_forks(plugins)
         statuses = [forked(run, args) for run in runs]
     ended = [{"folder": run["folder"], "status": status} for run, status in zip(runs, statuses)]
     with open(spec["statuses"], "w", encoding="utf-8") as handle:
