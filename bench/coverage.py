@@ -13,12 +13,14 @@ runs the tool's and the library's code for about half a second (`--busy`
 iterations), as tests of real length do.
 
 - opsgate with only pytest on, coverage off: the tests in one pytest process;
-- opsgate with only pytest on, coverage on: one process per folder of tests,
-  each under coverage.py;
+- opsgate with only pytest on, coverage on: one pytest session per folder
+  of tests, each under coverage.py, in forks of a driver per core;
 - pytest run directly once over every test file, and `coverage run -m
   pytest` the same way: coverage.py's own cost, the floor for any gate;
 - pytest per folder, directly, with and without coverage: what the per-folder
-  processes cost by themselves.
+  processes cost by themselves;
+- pytest per folder in forks of one process that imported it, without
+  coverage: the floor of a pytest session per folder.
 
 The direct runs use the interpreter of opsgate's managed environment (the
 pinned pytest and coverage) with the shared libraries on PYTHONPATH, as
@@ -46,6 +48,23 @@ from run import CORPORA, OPSGATE, ROOT, build, synthetic_corpus, synthetic_size
 ONLY_PYTEST = "".join(
     f"[tools.{tool}]\nenabled = false\n" for tool in ("black", "flake8", "pylint")
 )
+
+
+# A pytest session per folder, each in a fork of this process, which has
+# imported pytest once: what a session per folder costs at the least.
+FORK_PER_FOLDER = """
+import gc, os, sys
+import pytest
+gc.freeze()
+for folder in sys.argv[1:]:
+    child = os.fork()
+    if child == 0:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+        os._exit(int(pytest.main(["-q", "-p", "no:cacheprovider", folder])))
+    _, status = os.waitpid(child, 0)
+    if os.waitstatus_to_exitcode(status) not in (0, 1):
+        sys.exit(f"{folder}: exit status {status}")
+"""
 
 
 def timed(argv, env, cwd):
@@ -144,7 +163,7 @@ def main():
         configure(True)
         python, version = managed_python(repo, env)
         measure("opsgate, coverage off (one process)", [OPSGATE, "check", repo], env, setup=lambda: configure(False))
-        measure("opsgate, coverage on (a process per folder)", [OPSGATE, "check", repo], env, setup=lambda: configure(True))
+        measure("opsgate, coverage on (a fork per folder)", [OPSGATE, "check", repo], env, setup=lambda: configure(True))
         (repo / "opsgate.toml").unlink()
         direct = dict(os.environ)
         libs = [str(repo / lib) for lib in ("lib", "libs", "shared") if (repo / lib).is_dir()]
@@ -169,6 +188,8 @@ def main():
             measure(f"coverage run -m pytest, one process{core_label(core)}",
                     [python, "-m", "coverage", "run", f"--source={sources}", "-m", "pytest", "-q", "-p", "no:cacheprovider"] + folders,
                     with_core(core))
+        measure("pytest, a fork per folder from one process (floor)",
+                [python, "-c", FORK_PER_FOLDER] + folders, direct)
         script = repo.parent / f"{repo.name}-per-folder.sh"
         per_folder = "\n".join(f"{' '.join(pytest)} {f} >/dev/null" for f in folders)
         script.write_text(f"set -e\n{per_folder}\n")
