@@ -256,7 +256,7 @@ fn charts(out: &mut String, roi: &Roi) {
             standard("tests", GREEN, |s| s.tests),
             standard("pinned", "#bf8700", |s| s.pinned),
         ];
-        // From the first week a run measured it (0 before).
+        // Only the weeks a run measured it: the others are gaps, not 0 %.
         if roi.weeks.iter().any(|w| w.coverage.is_some()) {
             standards.push(Series {
                 name: "coverage",
@@ -264,7 +264,7 @@ fn charts(out: &mut String, roi: &Roi) {
                 values: roi
                     .weeks
                     .iter()
-                    .map(|w| w.coverage.unwrap_or(0.0))
+                    .map(|w| w.coverage.unwrap_or(f64::NAN))
                     .collect(),
             });
         }

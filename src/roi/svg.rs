@@ -174,7 +174,8 @@ pub(crate) fn columns(
 }
 
 /// Lines with a dot and its value at each label; `max` fixes the scale
-/// (100 for shares).
+/// (100 for shares). A NaN value is a week without one: no dot, and the
+/// line breaks there.
 pub(crate) fn lines(
     title: &str,
     labels: &[String],
@@ -200,19 +201,24 @@ pub(crate) fn lines(
     let x_of = |i: usize| LEFT + slot * (i as f64 + 0.5);
     let y_of = |v: f64| TOP + plot * (1.0 - v / top);
     for s in series {
-        let points: Vec<String> = s
-            .values
-            .iter()
-            .enumerate()
-            .map(|(i, v)| format!("{:.1},{:.1}", x_of(i), y_of(*v)))
-            .collect();
-        let _ = write!(
-            out,
-            r#"<polyline fill="none" stroke="{}" stroke-width="2.5" points="{}"/>"#,
-            s.color,
-            points.join(" ")
-        );
+        // A gap (NaN: nothing measured that week) breaks the line.
+        let mut segments: Vec<Vec<String>> = vec![Vec::new()];
         for (i, v) in s.values.iter().enumerate() {
+            if v.is_nan() {
+                segments.push(Vec::new());
+            } else if let Some(segment) = segments.last_mut() {
+                segment.push(format!("{:.1},{:.1}", x_of(i), y_of(*v)));
+            }
+        }
+        for points in segments.iter().filter(|points| points.len() > 1) {
+            let _ = write!(
+                out,
+                r#"<polyline fill="none" stroke="{}" stroke-width="2.5" points="{}"/>"#,
+                s.color,
+                points.join(" ")
+            );
+        }
+        for (i, v) in s.values.iter().enumerate().filter(|(_, v)| !v.is_nan()) {
             let _ = write!(
                 out,
                 r#"<circle cx="{:.1}" cy="{:.1}" r="3.5" fill="{}"><title>{} {}: {}{}</title></circle>"#,
@@ -228,7 +234,7 @@ pub(crate) fn lines(
     }
     // The value of a single series at each point, where it is readable.
     if let [only] = series {
-        for (i, v) in only.values.iter().enumerate() {
+        for (i, v) in only.values.iter().enumerate().filter(|(_, v)| !v.is_nan()) {
             let _ = write!(
                 out,
                 r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" class="value">{}{}</text>"#,
@@ -313,5 +319,21 @@ mod tests {
         assert!(chart.contains("a&lt;b") && !chart.contains("a<b"));
         let stacked = columns("t", &["w1".into()], &series, true);
         assert!(stacked.contains("<rect") && stacked.ends_with("</svg>"));
+    }
+
+    #[test]
+    fn a_week_without_a_value_is_a_gap_in_the_line() {
+        let labels: Vec<String> = (1..=5).map(|w| format!("w{w}")).collect();
+        let series = [Series {
+            name: "coverage",
+            color: "#000",
+            values: vec![f64::NAN, 70.0, 80.0, f64::NAN, 90.0],
+        }];
+        let chart = lines("t", &labels, &series, Some(100.0), "%");
+        // One line, w2 to w3 (a lone point is its dot); three dots, no 0 %.
+        assert_eq!(chart.matches("<polyline").count(), 1, "{chart}");
+        assert_eq!(chart.matches("<circle").count(), 3, "{chart}");
+        assert!(!chart.contains("NaN"), "{chart}");
+        assert!(!chart.contains("coverage: 0%") && !chart.contains(r#"class="value">0%"#));
     }
 }
