@@ -87,6 +87,21 @@ impl Figure {
         }
     }
 
+    /// The percentage to a tenth, as every report shows it and as the
+    /// thresholds judge it (coverage.py's `fail_under` judges its rounded
+    /// figure too): never 100.0 while a statement did not run, nor 0.0 once
+    /// one did.
+    pub(crate) fn shown(self) -> f64 {
+        let percent = self.percent();
+        if self.covered < self.statements && percent > 99.9 {
+            99.9
+        } else if self.covered > 0 && percent < 0.1 {
+            0.1
+        } else {
+            (percent * 10.0).round() / 10.0
+        }
+    }
+
     pub(crate) fn add(self, other: Figure) -> Figure {
         Figure {
             covered: self.covered + other.covered,

@@ -76,15 +76,7 @@ impl RunResult {
 /// The percentage with one decimal, as coverage.py shows it: never 100.0
 /// while a statement did not run, nor 0.0 once one did.
 pub(crate) fn shown_percent(figure: Figure) -> String {
-    let percent = figure.percent();
-    let shown = if figure.covered < figure.statements && percent > 99.9 {
-        99.9
-    } else if figure.covered > 0 && percent < 0.1 {
-        0.1
-    } else {
-        percent
-    };
-    format!("{shown:.1}")
+    format!("{:.1}", figure.shown())
 }
 
 /// `1204` -> `1,204`, for people reading the counts.
