@@ -170,12 +170,50 @@ fn build(base: &Path, dir: &Path, spec: &EnvSpec, root: &Path) -> Result<()> {
     create.current_dir(root);
     run_step(create, "create the virtual environment")?;
 
-    let mut install = if let Some(uv) = &uv {
+    // Once one requirements file gives hashes, pip checks every requirement
+    // of its invocation against one, the tools' pins too: such files are
+    // installed by a second invocation, after the tools.
+    let mut hashed = Vec::new();
+    let mut plain = Vec::new();
+    for file in &spec.requirements.files {
+        if has_hashes(&root.join(file))? {
+            hashed.push(file);
+        } else {
+            plain.push(file);
+        }
+    }
+    let mut install = installer(uv.as_deref(), &python);
+    install.args(spec.tools).args(&spec.requirements.packages);
+    for file in plain {
+        install.arg("-r").arg(file);
+    }
+    install.current_dir(root);
+    run_step(
+        install,
+        "install the tools and the repository's requirements",
+    )?;
+    if hashed.is_empty() {
+        return Ok(());
+    }
+    let mut install = installer(uv.as_deref(), &python);
+    for file in hashed {
+        install.arg("-r").arg(file);
+    }
+    install.current_dir(root);
+    run_step(
+        install,
+        "install the repository's hash-checked requirements",
+    )
+}
+
+/// `pip install` into the environment of `python`, through uv where it is.
+fn installer(uv: Option<&Path>, python: &Path) -> Command {
+    if let Some(uv) = uv {
         let mut c = Command::new(uv);
-        c.args(["pip", "install", "--python"]).arg(&python);
+        c.args(["pip", "install", "--python"]).arg(python);
         c
     } else {
-        let mut c = Command::new(&python);
+        let mut c = Command::new(python);
         c.args([
             "-m",
             "pip",
@@ -184,16 +222,16 @@ fn build(base: &Path, dir: &Path, spec: &EnvSpec, root: &Path) -> Result<()> {
             "--no-input",
         ]);
         c
-    };
-    install.args(spec.tools).args(&spec.requirements.packages);
-    for file in &spec.requirements.files {
-        install.arg("-r").arg(file);
     }
-    install.current_dir(root);
-    run_step(
-        install,
-        "install the tools and the repository's requirements",
-    )
+}
+
+/// Whether a requirements file pins hashes (`--hash=sha256:…`).
+fn has_hashes(file: &Path) -> Result<bool> {
+    let text = fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?;
+    Ok(text
+        .lines()
+        .map(|line| line.split_once('#').map_or(line, |(code, _)| code))
+        .any(|line| line.contains("--hash")))
 }
 
 fn run_step(command: Command, what: &str) -> Result<()> {

@@ -35,6 +35,37 @@ fn a_folder_with_conflicting_pins_runs_its_tests_in_its_own_environment() {
 }
 
 #[test]
+fn hash_checked_requirements_are_installed_beside_the_unhashed_tool_pins() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("clean");
+    // As `pip-compile --generate-hashes` writes it: pip then checks every
+    // requirement of its invocation against a hash, opsgate's pins too.
+    test.write(
+        "networking/ping-sweep/requirements.txt",
+        "six==1.16.0 \\\n    --hash=sha256:8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254\n",
+    );
+    test.write(
+        "networking/ping-sweep/test_six.py",
+        "import six\n\n\ndef test_six_is_the_pinned_one():\n    assert six.__version__ == \"1.16.0\"\n",
+    );
+    let (output, report) = test.check_json(&["--fail-on", "error"]);
+    assert_eq!(exit_code(&output), 0, "{}", stderr(&output));
+    assert_eq!(tool_status(&report, "pytest"), "ok");
+    // A wrong hash fails closed, naming the step.
+    test.write(
+        "networking/ping-sweep/requirements.txt",
+        "six==1.16.0 --hash=sha256:0000000000000000000000000000000000000000000000000000000000000000\n",
+    );
+    let output = test.check(&[]);
+    assert_eq!(exit_code(&output), 2);
+    let err = stderr(&output);
+    assert!(
+        err.contains("could not install the repository's hash-checked requirements"),
+        "{err}"
+    );
+}
+
+#[test]
 fn an_uninstallable_requirement_exits_2_naming_the_command() {
     let Some(_) = tools_python() else { return };
     let test = CliTest::with_fixture("clean");
