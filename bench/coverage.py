@@ -4,8 +4,9 @@
     python3 bench/coverage.py [--corpora example,synthetic-100,synthetic-20+busy]
                               [--runs 3] [--python PATH] [--no-build]
 
-Per corpus (the example repository, and the synthetic ops repositories of
-bench/run.py, one test file per tool folder) it prints the median wall and
+Per corpus (the example repository, the synthetic ops repositories of
+bench/run.py, one test file per tool folder, and netaddr 1.3.0 from PyPI,
+whose 343 tests need nothing but Python) it prints the median wall and
 CPU time of `--runs` cold runs (no result cache) of the runs below. Their
 tests take milliseconds, so the fixed costs of starting processes and
 coverage.py dominate; `synthetic-N+busy` adds to each test file a test that
@@ -43,7 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from run import CORPORA, OPSGATE, ROOT, build, synthetic_corpus, synthetic_size
+from run import CORPORA, OPSGATE, REAL, ROOT, build, real_corpus, synthetic_corpus, synthetic_size
 
 ONLY_PYTEST = "".join(
     f"[tools.{tool}]\nenabled = false\n" for tool in ("black", "flake8", "pylint")
@@ -83,7 +84,12 @@ def timed(argv, env, cwd):
 def corpus(name, busy):
     """The corpus as a fresh copy (opsgate's configuration is written into it)."""
     base = name.removesuffix("+busy")
-    source = ROOT / "examples" / "ops-repo" if base == "example" else synthetic_corpus(synthetic_size(base))
+    if base == "example":
+        source = ROOT / "examples" / "ops-repo"
+    elif base in REAL:
+        source = real_corpus(base)
+    else:
+        source = synthetic_corpus(synthetic_size(base))
     target = Path(tempfile.mkdtemp(prefix=f"opsgate-coverage-{base}-"))
     shutil.copytree(source, target, dirs_exist_ok=True)
     if name.endswith("+busy"):
@@ -118,6 +124,14 @@ def managed_python(repo, env):
     done = subprocess.run([OPSGATE, "check", "--format", "json", repo], env=env, capture_output=True, text=True)
     report = json.loads(done.stdout)
     return report["python"], report["python_version"]
+
+
+def library_folders(repo):
+    """What opsgate measures besides the folders of tests: the library
+    folders, and the top-level packages (a real project's own code)."""
+    named = [lib for lib in ("lib", "libs", "shared") if (repo / lib).is_dir()]
+    packages = sorted(p.parent.name for p in repo.glob("*/__init__.py"))
+    return named + packages
 
 
 def test_folders(repo):
@@ -166,6 +180,7 @@ def main():
         measure("opsgate, coverage on (a fork per folder)", [OPSGATE, "check", repo], env, setup=lambda: configure(True))
         (repo / "opsgate.toml").unlink()
         direct = dict(os.environ)
+        libraries = library_folders(repo)
         libs = [str(repo / lib) for lib in ("lib", "libs", "shared") if (repo / lib).is_dir()]
         direct["PYTHONPATH"] = os.pathsep.join(libs)
         direct["PYTHONDONTWRITEBYTECODE"] = "1"
@@ -174,7 +189,7 @@ def main():
         folders = test_folders(repo)
         pytest = [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
         measure("pytest, one process", pytest + folders, direct)
-        sources = ",".join(folders + [lib for lib in ("lib", "libs", "shared") if (repo / lib).is_dir()])
+        sources = ",".join(folders + libraries)
         # Python 3.12+: the C tracer and sys.monitoring both; before: the one core.
         cores = ["ctrace", "sysmon"] if has_sysmon(version) else [None]
 
@@ -195,7 +210,8 @@ def main():
         script.write_text(f"set -e\n{per_folder}\n")
         measure("pytest, a process per folder (sequential)", ["bash", script], direct)
         per_folder_cov = "\n".join(
-            f"{python} -m coverage run --source={f} -m pytest -q -p no:cacheprovider {f} >/dev/null" for f in folders
+            f"{python} -m coverage run --source={','.join([f] + libraries)} -m pytest -q -p no:cacheprovider {f} >/dev/null"
+            for f in folders
         )
         script.write_text(f"set -e\n{per_folder_cov}\n")
         for core in cores:
