@@ -246,26 +246,66 @@ struct TestSuite {
     cases: Vec<TestCase>,
 }
 
+/// One test as pytest reports it, each kind of outcome and output once.
 #[derive(Debug, Deserialize)]
+#[serde(from = "ReportedCase")]
 pub(crate) struct TestCase {
-    #[serde(rename = "@classname", default)]
     pub(crate) classname: String,
-    #[serde(rename = "@name")]
     pub(crate) name: String,
-    #[serde(rename = "@file")]
     pub(crate) file: Option<String>,
     /// 0-based in pytest's xunit1 output.
-    #[serde(rename = "@line")]
     pub(crate) line: Option<u32>,
-    #[serde(rename = "@time", default)]
     pub(crate) time: f64,
     pub(crate) failure: Option<Outcome>,
     pub(crate) error: Option<Outcome>,
     pub(crate) skipped: Option<Outcome>,
-    #[serde(rename = "system-out")]
     pub(crate) system_out: Option<String>,
-    #[serde(rename = "system-err")]
     pub(crate) system_err: Option<String>,
+}
+
+/// A `<testcase>` as written: pytest repeats an element per phase of the
+/// test that produced it (a skipped test's setup and teardown each write
+/// `<system-out>`; a failing setup and teardown each write `<error>`).
+#[derive(Deserialize)]
+struct ReportedCase {
+    #[serde(rename = "@classname", default)]
+    classname: String,
+    #[serde(rename = "@name")]
+    name: String,
+    #[serde(rename = "@file")]
+    file: Option<String>,
+    #[serde(rename = "@line")]
+    line: Option<u32>,
+    #[serde(rename = "@time", default)]
+    time: f64,
+    #[serde(default)]
+    failure: Vec<Outcome>,
+    #[serde(default)]
+    error: Vec<Outcome>,
+    #[serde(default)]
+    skipped: Vec<Outcome>,
+    #[serde(rename = "system-out", default)]
+    system_out: Vec<String>,
+    #[serde(rename = "system-err", default)]
+    system_err: Vec<String>,
+}
+
+impl From<ReportedCase> for TestCase {
+    fn from(case: ReportedCase) -> Self {
+        let text = |parts: Vec<String>| (!parts.is_empty()).then(|| parts.join("\n"));
+        TestCase {
+            classname: case.classname,
+            name: case.name,
+            file: case.file,
+            line: case.line,
+            time: case.time,
+            failure: Outcome::joined(case.failure),
+            error: Outcome::joined(case.error),
+            skipped: Outcome::joined(case.skipped),
+            system_out: text(case.system_out),
+            system_err: text(case.system_err),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -274,6 +314,18 @@ pub(crate) struct Outcome {
     pub(crate) message: String,
     #[serde(rename = "$text", default)]
     pub(crate) text: String,
+}
+
+impl Outcome {
+    /// The outcomes of one kind a test's phases reported, as one.
+    fn joined(outcomes: Vec<Outcome>) -> Option<Outcome> {
+        let mut outcomes = outcomes.into_iter();
+        let first = outcomes.next()?;
+        Some(outcomes.fold(first, |joined, next| Outcome {
+            message: format!("{}; {}", joined.message, next.message),
+            text: format!("{}\n\n{}", joined.text, next.text),
+        }))
+    }
 }
 
 pub(crate) fn parse_junit(xml: &str) -> Result<Vec<TestCase>, quick_xml::DeError> {
@@ -408,6 +460,21 @@ E       assert 1 == 2</failure></testcase><testcase classname="" name="db.vac.te
     fn short_class_drops_the_module() {
         assert_eq!(short_class("a.b.test_c.TestX", "a/b/test_c.py"), "TestX");
         assert_eq!(short_class("a.b.test_c", "a/b/test_c.py"), "");
+    }
+
+    #[test]
+    fn elements_repeated_per_phase_are_joined() {
+        let xml = r#"<testsuites><testsuite>
+<testcase classname="t" name="skips" file="t.py" line="3"><skipped message="not here">why</skipped><system-out>setup</system-out><system-err>e1</system-err><system-out>teardown</system-out><system-err>e2</system-err></testcase>
+<testcase classname="t" name="breaks" file="t.py" line="9"><error message="setup failed">one</error><error message="teardown failed">two</error></testcase>
+</testsuite></testsuites>"#;
+        let cases = parse_junit(xml).unwrap();
+        assert_eq!(cases[0].system_out.as_deref(), Some("setup\nteardown"));
+        assert_eq!(cases[0].system_err.as_deref(), Some("e1\ne2"));
+        assert_eq!(cases[0].skipped.as_ref().unwrap().message, "not here");
+        let error = cases[1].error.as_ref().unwrap();
+        assert_eq!(error.message, "setup failed; teardown failed");
+        assert_eq!(error.text, "one\n\ntwo");
     }
 
     #[test]

@@ -274,6 +274,40 @@ fn on_github_actions_the_default_report_annotates_and_summarises() {
 }
 
 #[test]
+fn a_skipped_test_whose_phases_each_write_output_is_read() {
+    let Some(_) = tools_python() else { return };
+    let test = CliTest::with_fixture("clean");
+    // pytest writes a skipped test's captured output once for its setup and
+    // once for its teardown: two `<system-out>` in one `<testcase>`.
+    test.write(
+        "networking/ping-sweep/test_platforms.py",
+        "import sys\n\nimport pytest\n\n\n@pytest.mark.skipif(sys.platform != \"darwin\", \
+         reason=\"macOS only\")\ndef test_on_macos():\n    print(\"macOS\")\n\n\n\
+         @pytest.mark.skipif(sys.platform == \"darwin\", reason=\"not macOS\")\n\
+         def test_elsewhere():\n    print(\"elsewhere\")\n",
+    );
+    let (output, report) = test.check_json(&[]);
+    assert_ne!(exit_code(&output), 2, "{}", stderr(&output));
+    let outcomes: Vec<(&str, &str)> = report["tests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["file"] == "networking/ping-sweep/test_platforms.py")
+        .map(|t| (t["name"].as_str().unwrap(), t["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(outcomes.len(), 2, "{report}");
+    assert!(
+        outcomes.contains(&("test_elsewhere", "passed"))
+            || outcomes.contains(&("test_on_macos", "passed")),
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes.iter().any(|(_, outcome)| *outcome == "skipped"),
+        "{outcomes:?}"
+    );
+}
+
+#[test]
 fn an_output_into_a_missing_folder_exits_2_before_any_tool_runs() {
     let test = CliTest::with_fixture("clean");
     let output = test.check(&["--output", "sarif=no/such/folder/out.sarif"]);
