@@ -54,3 +54,15 @@ fn coverage() {
     }
     insta::assert_snapshot!(crate::report::summary_markdown(&run));
 }
+
+/// A run that measured coverage of nothing says so, not "100.0%".
+#[test]
+fn coverage_of_nothing() {
+    let mut run = fixtures::covered_run();
+    run.coverage = Some(crate::model::Coverage::default());
+    let terminal = render(ReportFormat::Terminal, &run);
+    assert!(terminal.contains("Coverage: no statements measured"), "{terminal}");
+    assert!(!terminal.contains("100.0%"), "{terminal}");
+    let summary = crate::report::summary_markdown(&run);
+    assert!(summary.contains("Coverage: no statements measured"), "{summary}");
+}

@@ -117,6 +117,10 @@ fn coverage_table(md: &mut String, run: &RunResult) {
     let Some(figures) = run.coverage_figures() else {
         return;
     };
+    if figures.total.statements == 0 {
+        md.push_str("\nCoverage: no statements measured\n");
+        return;
+    }
     let _ = writeln!(
         md,
         "\nCoverage: **{}%** of {} statements",

@@ -147,12 +147,17 @@ fn write_coverage(out: &mut dyn Write, run: &RunResult) -> Result<()> {
             )?;
         }
     }
-    writeln!(
-        out,
-        "Coverage: {}% of {} statements",
-        shown_percent(figures.total),
-        thousands(figures.total.statements)
-    )?;
+    if figures.total.statements == 0 {
+        // Not "100.0 %", which GitLab would show on the merge request.
+        writeln!(out, "Coverage: no statements measured")?;
+    } else {
+        writeln!(
+            out,
+            "Coverage: {}% of {} statements",
+            shown_percent(figures.total),
+            thousands(figures.total.statements)
+        )?;
+    }
     Ok(())
 }
 
