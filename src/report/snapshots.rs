@@ -61,8 +61,14 @@ fn coverage_of_nothing() {
     let mut run = fixtures::covered_run();
     run.coverage = Some(crate::model::Coverage::default());
     let terminal = render(ReportFormat::Terminal, &run);
-    assert!(terminal.contains("Coverage: no statements measured"), "{terminal}");
+    assert!(
+        terminal.contains("Coverage: no statements measured"),
+        "{terminal}"
+    );
     assert!(!terminal.contains("100.0%"), "{terminal}");
     let summary = crate::report::summary_markdown(&run);
-    assert!(summary.contains("Coverage: no statements measured"), "{summary}");
+    assert!(
+        summary.contains("Coverage: no statements measured"),
+        "{summary}"
+    );
 }

@@ -109,32 +109,39 @@ mod tests {
     use crate::model::{Coverage, Figure, FileCoverage};
     use crate::rules::workspace::testing::repo;
 
-    fn covered(path: &str, statements: u32, executed: u32) -> FileCoverage {
-        FileCoverage::first(path, statements, executed)
+    const PRODUCTION: &str = "+++\nmaturity = \"production\"\n+++\n# t\n";
+
+    /// OG405's findings in a repository of `files` whose tests executed the
+    /// first `executed` of each `(path, statements, executed)`.
+    fn found(files: &[(&str, &str)], measured: &[(&str, u32, u32)]) -> Vec<Violation> {
+        let (_dir, repo) = repo(files);
+        let coverage: Coverage = measured
+            .iter()
+            .map(|&(path, statements, executed)| FileCoverage::first(path, statements, executed))
+            .collect();
+        let mut ws = Workspace::load(&repo);
+        ws.coverage = Some(&coverage);
+        CoverageBelow.check(&ws, &RuleOptions::default())
     }
 
     #[test]
     fn a_production_tool_below_its_threshold_is_found_on_its_maturity_line() {
-        let production = "+++\nmaturity = \"production\"\n+++\n# t\n";
-        let (_dir, repo) = repo(&[
-            ("net/low/low.py", ""),
-            ("net/low/README.md", production),
-            ("net/high/high.py", ""),
-            ("net/high/README.md", production),
-            ("net/trial/trial.py", ""),
-            ("net/trial/README.md", "# t\n"),
-            ("net/untested/u.py", ""),
-        ]);
-        let coverage: Coverage = [
-            covered("net/low/low.py", 100, 79),
-            covered("net/high/high.py", 10, 8),
-            covered("net/trial/trial.py", 10, 0),
-        ]
-        .into_iter()
-        .collect();
-        let mut ws = Workspace::load(&repo);
-        ws.coverage = Some(&coverage);
-        let found = CoverageBelow.check(&ws, &RuleOptions::default());
+        let found = found(
+            &[
+                ("net/low/low.py", ""),
+                ("net/low/README.md", PRODUCTION),
+                ("net/high/high.py", ""),
+                ("net/high/README.md", PRODUCTION),
+                ("net/trial/trial.py", ""),
+                ("net/trial/README.md", "# t\n"),
+                ("net/untested/u.py", ""),
+            ],
+            &[
+                ("net/low/low.py", 100, 79),
+                ("net/high/high.py", 10, 8),
+                ("net/trial/trial.py", 10, 0),
+            ],
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(
             (found[0].path.as_str(), found[0].line),
@@ -158,24 +165,20 @@ mod tests {
 
     #[test]
     fn the_figure_is_judged_as_the_reports_show_it() {
-        let production = "+++\nmaturity = \"production\"\n+++\n# t\n";
-        let (_dir, repo) = repo(&[
-            ("net/edge/edge.py", ""),
-            ("net/edge/README.md", production),
-            ("net/under/under.py", ""),
-            ("net/under/README.md", production),
-        ]);
         // 79.96 % is shown as 80.0 %, and meets 80; 79.94 % is shown as
         // 79.9 %, and does not.
-        let coverage: Coverage = [
-            covered("net/edge/edge.py", 10000, 7996),
-            covered("net/under/under.py", 10000, 7994),
-        ]
-        .into_iter()
-        .collect();
-        let mut ws = Workspace::load(&repo);
-        ws.coverage = Some(&coverage);
-        let found = CoverageBelow.check(&ws, &RuleOptions::default());
+        let found = found(
+            &[
+                ("net/edge/edge.py", ""),
+                ("net/edge/README.md", PRODUCTION),
+                ("net/under/under.py", ""),
+                ("net/under/README.md", PRODUCTION),
+            ],
+            &[
+                ("net/edge/edge.py", 10000, 7996),
+                ("net/under/under.py", 10000, 7994),
+            ],
+        );
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].path, "net/under/README.md");
         assert!(

@@ -182,12 +182,8 @@ fn build(base: &Path, dir: &Path, spec: &EnvSpec, root: &Path) -> Result<()> {
             plain.push(file);
         }
     }
-    let mut install = installer(uv.as_deref(), &python);
+    let mut install = installer(uv.as_deref(), &python, root, &plain);
     install.args(spec.tools).args(&spec.requirements.packages);
-    for file in plain {
-        install.arg("-r").arg(file);
-    }
-    install.current_dir(root);
     run_step(
         install,
         "install the tools and the repository's requirements",
@@ -195,19 +191,25 @@ fn build(base: &Path, dir: &Path, spec: &EnvSpec, root: &Path) -> Result<()> {
     if hashed.is_empty() {
         return Ok(());
     }
-    let mut install = installer(uv.as_deref(), &python);
-    for file in hashed {
-        install.arg("-r").arg(file);
-    }
-    install.current_dir(root);
+    let install = installer(uv.as_deref(), &python, root, &hashed);
     run_step(
         install,
         "install the repository's hash-checked requirements",
     )
 }
 
-/// `pip install` into the environment of `python`, through uv where it is.
-fn installer(uv: Option<&Path>, python: &Path) -> Command {
+/// `pip install -r FILE…` into the environment of `python`, run in `root`,
+/// through uv where it is.
+fn installer(uv: Option<&Path>, python: &Path, root: &Path, files: &[&String]) -> Command {
+    let mut install = installer_of(uv, python);
+    for file in files {
+        install.arg("-r").arg(file);
+    }
+    install.current_dir(root);
+    install
+}
+
+fn installer_of(uv: Option<&Path>, python: &Path) -> Command {
     if let Some(uv) = uv {
         let mut c = Command::new(uv);
         c.args(["pip", "install", "--python"]).arg(python);

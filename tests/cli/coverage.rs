@@ -357,19 +357,25 @@ fn a_threshold_that_is_not_a_percentage_names_its_line() {
     );
 }
 
-#[test]
-fn new_lines_no_test_runs_are_found_until_a_test_runs_them() {
+/// The repository committed on `main`, on a new branch `feature`, with no
+/// threshold (only a change is judged); `None` without the tools.
+fn on_a_feature_branch() -> Option<CliTest> {
+    tools_python()?;
     let test = repository();
-    if tools_python().is_none() {
-        return;
-    }
-    // Thresholds aside: only the change is judged here.
     test.write("opsgate.toml", &config("min_coverage = 0", ""));
     let root = test.root();
     git(&root, &["init", "--quiet"]);
     git(&root, &["add", "--all"]);
     git(&root, &["commit", "--quiet", "-m", "base"]);
     git(&root, &["switch", "--quiet", "--create", "feature"]);
+    Some(test)
+}
+
+#[test]
+fn new_lines_no_test_runs_are_found_until_a_test_runs_them() {
+    let Some(test) = on_a_feature_branch() else {
+        return;
+    };
     // An untested branch: lines 14-16 of the new file.
     let added = AUDIT.replace(
         "    return twice\n",
@@ -399,16 +405,9 @@ fn new_lines_no_test_runs_are_found_until_a_test_runs_them() {
 
 #[test]
 fn a_shard_judges_the_new_lines_of_tool_folders_alone() {
-    let test = repository();
-    if tools_python().is_none() {
+    let Some(test) = on_a_feature_branch() else {
         return;
-    }
-    test.write("opsgate.toml", &config("min_coverage = 0", ""));
-    let root = test.root();
-    git(&root, &["init", "--quiet"]);
-    git(&root, &["add", "--all"]);
-    git(&root, &["commit", "--quiet", "-m", "base"]);
-    git(&root, &["switch", "--quiet", "--create", "feature"]);
+    };
     // New untested lines in a tool and in the shared library.
     test.write(
         "networking/vlan-audit/vlan_audit.py",
