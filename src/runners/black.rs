@@ -45,7 +45,7 @@ impl Tool for Black {
         settings: &crate::config::ToolSettings,
         jobs: usize,
         files: &[&str],
-    ) -> Option<Result<super::black_fmt::Formatted>> {
+    ) -> Option<Result<super::runner::Formatted>> {
         Some(super::black_fmt::format(
             toolbox, repo, settings, jobs, files,
         ))

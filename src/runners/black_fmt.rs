@@ -9,17 +9,10 @@ use std::process::Command;
 use anyhow::{Result, bail};
 
 use super::black::{parse_errors, project_config};
+use super::runner::Formatted;
 use super::{ProcessError, ProcessOutput, Toolbox, file_args, process};
 use crate::config::ToolSettings;
 use crate::discover::repo::Repo;
-
-/// What a formatter did with the files it was given.
-pub(crate) struct Formatted {
-    /// Files it could not parse (it formats the others).
-    pub(crate) unparsable: usize,
-    /// Its own report: what it reformatted, what it could not.
-    pub(crate) report: String,
-}
 
 /// Runs Black on `files` (relative to the root), in place.
 ///

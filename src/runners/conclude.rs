@@ -23,7 +23,7 @@ pub(super) fn run(session: &Session, prepared: &[Prepared], outcomes: &[Outcome]
         if ran.iter().any(|o| o.result.is_err()) {
             continue;
         }
-        let gathered: Vec<&pylint::Gathered> = ran
+        let gathered: Vec<&super::runner::Gathered> = ran
             .iter()
             .filter_map(|o| o.result.as_ref().ok()?.interpreted.gathered.as_ref())
             .collect();

@@ -31,7 +31,7 @@ use std::io::Write;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::runner::{AskTool, CodeMatch, Explained, Tool};
+use super::runner::{AskTool, CodeMatch, Explained, Gathered, Tool};
 use super::{
     Interpretation, Interpreted, Pass, ProcessOutput, RunContext, Runner, file_args, python_paths,
 };
@@ -67,16 +67,6 @@ pub(super) const DRIVER: &str = concat!(
 const GATHERED_FILE: &str = "gathered.json";
 const MERGE_FILE: &str = "merge.json";
 const PAIRS_FILE: &str = "pairs.json";
-
-/// What a Pylint process gathered for the cross-file checks, per file
-/// (relative path), kept as JSON that only the driver reads.
-#[derive(Debug, Default, Deserialize)]
-pub(crate) struct Gathered {
-    /// Whether the configuration enables each check.
-    pub(crate) similar: bool,
-    pub(crate) cyclic: bool,
-    pub(crate) files: HashMap<String, Box<RawValue>>,
-}
 
 /// The facts of a file Pylint gathered nothing on (it could not parse it).
 const NO_FACTS: &str = r#"{"lineset":null,"edges":[]}"#;

@@ -11,8 +11,8 @@ use std::process::Command;
 use anyhow::{Result, bail};
 
 use super::black::{PARSE_ERROR, WOULD_REFORMAT, formatter_code, parse_diff, would_reformat};
-use super::black_fmt::{Formatted, run_formatter};
-use super::runner::{AskTool, CodeMatch, Explained, Tool};
+use super::black_fmt::run_formatter;
+use super::runner::{AskTool, CodeMatch, Explained, Formatted, Tool};
 use super::{Interpretation, ProcessOutput, RunContext, Runner, Toolbox, file_args, python_paths};
 use crate::config::ToolSettings;
 use crate::discover::repo::Repo;

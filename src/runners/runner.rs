@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::{Pass, ProcessOutput, pylint};
+use super::{Pass, ProcessOutput};
 use crate::config::SeverityMap;
 use crate::discover::repo::Repo;
 use crate::model::{FileCoverage, Finding, TestResult, ToolSpec};
@@ -43,11 +43,29 @@ pub(crate) struct Interpreted {
     pub(crate) findings: Vec<Finding>,
     pub(crate) tests: Vec<TestResult>,
     /// What Pylint's cross-file checks gathered, per file.
-    pub(crate) gathered: Option<pylint::Gathered>,
+    pub(crate) gathered: Option<Gathered>,
     /// Pylint's duplicate-code comparisons, for the next run.
     pub(crate) pairs: Option<Box<serde_json::value::RawValue>>,
     /// What the tests executed, per process that measured it.
     pub(crate) coverage: Vec<Measured>,
+}
+
+/// What a Pylint process gathered for the cross-file checks, per file
+/// (relative path), kept as JSON that only Pylint's driver reads.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct Gathered {
+    /// Whether the configuration enables each check.
+    pub(crate) similar: bool,
+    pub(crate) cyclic: bool,
+    pub(crate) files: std::collections::HashMap<String, Box<serde_json::value::RawValue>>,
+}
+
+/// What a formatter did with the files it was given (`opsgate fmt`).
+pub(crate) struct Formatted {
+    /// Files it could not parse (it formats the others).
+    pub(crate) unparsable: usize,
+    /// Its own report: what it reformatted, what it could not.
+    pub(crate) report: String,
 }
 
 /// What one test process executed: the test files it ran (which say whose
@@ -151,7 +169,7 @@ pub(crate) trait Tool: Runner {
         _settings: &crate::config::ToolSettings,
         _jobs: usize,
         _files: &[&str],
-    ) -> Option<Result<super::black_fmt::Formatted>> {
+    ) -> Option<Result<Formatted>> {
         None
     }
     /// Whether `id` is one of this tool's codes.
