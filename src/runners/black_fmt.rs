@@ -8,7 +8,7 @@ use std::process::Command;
 
 use anyhow::{Result, bail};
 
-use super::black::{parse_errors, project_config};
+use super::black_shared::{parse_errors, project_config};
 use super::runner::Formatted;
 use super::{ProcessError, ProcessOutput, Toolbox, file_args, process};
 use crate::config::ToolSettings;

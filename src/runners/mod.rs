@@ -6,6 +6,7 @@ mod bandit;
 mod bandit_codes;
 mod black;
 mod black_fmt;
+mod black_shared;
 mod conclude;
 mod costs;
 mod credentials;
