@@ -173,15 +173,11 @@ fn build(base: &Path, dir: &Path, spec: &EnvSpec, root: &Path) -> Result<()> {
     // Once one requirements file gives hashes, pip checks every requirement
     // of its invocation against one, the tools' pins too: such files are
     // installed by a second invocation, after the tools.
-    let mut hashed = Vec::new();
-    let mut plain = Vec::new();
-    for file in &spec.requirements.files {
-        if has_hashes(&root.join(file))? {
-            hashed.push(file);
-        } else {
-            plain.push(file);
-        }
-    }
+    let (hashed, plain): (Vec<&String>, Vec<&String>) = spec
+        .requirements
+        .files
+        .iter()
+        .partition(|file| spec.requirements.hashed.contains(file));
     let mut install = installer(uv.as_deref(), &python, root, &plain);
     install.args(spec.tools).args(&spec.requirements.packages);
     run_step(
@@ -225,15 +221,6 @@ fn installer_of(uv: Option<&Path>, python: &Path) -> Command {
         ]);
         c
     }
-}
-
-/// Whether a requirements file pins hashes (`--hash=sha256:…`).
-fn has_hashes(file: &Path) -> Result<bool> {
-    let text = fs::read_to_string(file).with_context(|| format!("reading `{}`", file.display()))?;
-    Ok(text
-        .lines()
-        .map(|line| line.split_once('#').map_or(line, |(code, _)| code))
-        .any(|line| line.contains("--hash")))
 }
 
 fn run_step(command: Command, what: &str) -> Result<()> {

@@ -23,6 +23,9 @@ pub(crate) struct Requirements {
     pub(crate) files: Vec<String>,
     /// Requirement strings such as `six==1.16.0`.
     pub(crate) packages: Vec<String>,
+    /// Those of `files` that pin hashes (`--hash=sha256:…`): the installer
+    /// then demands a hash for every requirement of its run.
+    pub(crate) hashed: Vec<String>,
 }
 
 /// The shared environment's declarations and the folders that need their own.
@@ -55,6 +58,7 @@ pub(crate) fn plan(repo: &Repo) -> Result<Plan> {
         let text = fs::read_to_string(repo.root.join(file))
             .with_context(|| format!("reading `{file}`"))?;
         let pins: Vec<(String, String)> = text.lines().filter_map(pin).collect();
+        let hashed = gives_hashes(&text).then(|| file.to_owned());
         let conflicts = pins
             .iter()
             .any(|(name, version)| pinned.get(name).is_some_and(|v| v != version));
@@ -68,11 +72,13 @@ pub(crate) fn plan(repo: &Repo) -> Result<Plan> {
                 Requirements {
                     files: vec![file.to_owned()],
                     packages: Vec::new(),
+                    hashed: hashed.into_iter().collect(),
                 },
             )),
             _ => {
                 pinned.extend(pins);
                 plan.shared.files.push(file.to_owned());
+                plan.shared.hashed.extend(hashed);
             }
         }
     }
@@ -101,12 +107,20 @@ fn project_dependencies(repo: &Repo) -> Result<Vec<String>> {
         .unwrap_or_default())
 }
 
-/// `Name[extra]==1.2 ; marker  # comment` -> (`name`, `1.2`); other lines none.
+/// Whether a requirements file pins hashes (`--hash=sha256:…`, comments aside).
+fn gives_hashes(text: &str) -> bool {
+    text.lines()
+        .filter_map(|line| line.split('#').next())
+        .any(|line| line.contains("--hash"))
+}
+
+/// `Name[extra]==1.2 ; marker  # comment` -> (`name`, `1.2`), also with
+/// options after it (`--hash=…`, a `\` continuing the line); other lines none.
 fn pin(line: &str) -> Option<(String, String)> {
     let line = line.split('#').next()?.split(';').next()?.trim();
     let (name, version) = line.split_once("==")?;
     let name = name.split('[').next()?.trim();
-    let version = version.trim();
+    let version = version.split_whitespace().next().unwrap_or_default();
     if name.is_empty() || name.starts_with('-') || version.is_empty() {
         return None;
     }
@@ -120,6 +134,21 @@ mod tests {
     use super::*;
     use crate::discover::file::{FileKind, RepoFile};
     use crate::discover::repo::ToolFolder;
+
+    #[test]
+    fn a_hashed_pin_is_the_version_alone() {
+        assert_eq!(
+            pin("six==1.16.0 \\"),
+            Some(("six".to_owned(), "1.16.0".to_owned()))
+        );
+        assert_eq!(
+            pin("six==1.16.0 --hash=sha256:8abb"),
+            Some(("six".to_owned(), "1.16.0".to_owned()))
+        );
+        assert_eq!(pin("    --hash=sha256:8abb"), None);
+        assert!(gives_hashes("six==1.16.0 \\\n    --hash=sha256:8abb\n"));
+        assert!(!gives_hashes("six==1.16.0  # no --hash here\n"));
+    }
 
     #[test]
     fn pins_are_normalised() {
