@@ -126,17 +126,15 @@ impl Runner for Pytest {
     }
 
     fn interpret(&self, ctx: &RunContext, output: &ProcessOutput) -> Interpretation {
+        let test_files = self.files(ctx.repo);
         if !ctx.coverage {
-            return interpret_run(ctx, output.code, &ctx.scratch.join(REPORT), None);
+            let report = ctx.scratch.join(REPORT);
+            return interpret_run(ctx, &test_files, output.code, &report, None);
         }
-        // The driver's status is its own; each run's is pytest's.
+        // The driver's status is its own (the failure says it); each run's
+        // is pytest's.
         if output.code != Some(0) {
-            return Err(format!(
-                "its coverage driver failed ({})",
-                output
-                    .code
-                    .map_or_else(|| "no exit status".to_owned(), |c| format!("exit {c}"))
-            ));
+            return Err("its coverage driver failed".to_owned());
         }
         let mut all = Interpreted::default();
         for (index, ended) in pytest_coverage::ended(ctx)?.into_iter().enumerate() {
@@ -145,8 +143,14 @@ impl Runner for Pytest {
             let one = if ended.status < 0 {
                 Err(format!("its run was killed by signal {}", -ended.status))
             } else {
-                interpret_run(ctx, Some(ended.status), &run.junit(ctx), measured)
-                    .map_err(|err| format!("{err} (pytest's exit code {})", ended.status))
+                interpret_run(
+                    ctx,
+                    &test_files,
+                    Some(ended.status),
+                    &run.junit(ctx),
+                    measured,
+                )
+                .map_err(|err| format!("{err} (pytest's exit code {})", ended.status))
             }
             .map_err(|err| match ended.folder.as_str() {
                 "" => format!("the tests at the root: {err}"),
@@ -164,6 +168,7 @@ impl Runner for Pytest {
 /// and, where it measured coverage, its coverage report and folder.
 fn interpret_run(
     ctx: &RunContext,
+    test_files: &[&str],
     code: Option<i32>,
     report_path: &Path,
     measured: Option<(PathBuf, &str)>,
@@ -188,16 +193,15 @@ fn interpret_run(
     let xml =
         String::from_utf8(xml).map_err(|err| format!("its JUnit report is not UTF-8: {err}"))?;
     let cases = parse_junit(&xml).map_err(|err| format!("its JUnit report: {err}"))?;
-    let test_files: Vec<&str> = Pytest.files(ctx.repo);
     let findings: Vec<Finding> = cases
         .iter()
-        .filter_map(|case| to_finding(ctx, case, &test_files))
+        .filter_map(|case| to_finding(ctx, case, test_files))
         .collect();
     let failures = findings.iter().filter(|f| f.rule == TEST_FAILED).count();
     let errors = findings.len() - failures;
     let tests: Vec<TestResult> = cases
         .iter()
-        .map(|case| to_test_result(case, &test_files))
+        .map(|case| to_test_result(case, test_files))
         .collect();
     let coverage = match measured {
         Some((report, folder)) => pytest_coverage::read(ctx, &report, folder, &tests)?
