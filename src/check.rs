@@ -240,8 +240,6 @@ pub(crate) fn evaluate(
     })
 }
 
-/// The tools' findings with the severities and thresholds of each
-/// finding's path, their tests, and their records.
 /// Tool reports (pytest's `JUnit`, coverage.py's data) go to a private
 /// folder, never the repository; removed even if the run must end at once.
 fn scratch_folder() -> Result<tempfile::TempDir> {
@@ -253,6 +251,8 @@ fn scratch_folder() -> Result<tempfile::TempDir> {
     Ok(scratch)
 }
 
+/// The tools' findings with the severities and thresholds of each
+/// finding's path, their tests, and their records.
 /// `measured`: the repository, when a test runner measured coverage.
 fn settle(
     results: Vec<(ToolRun, Interpreted)>,
