@@ -32,22 +32,21 @@ const STATUSES: &str = "statuses.json";
 pub(super) const DRIVER: &str = include_str!("pytest_coverage_driver.py");
 
 /// What coverage.py measures for a folder's tests: the folder and every
-/// shared library (those the tests do not import are dropped afterwards).
-pub(super) fn sources(repo: &Repo, folder: &str) -> Vec<String> {
-    let mut sources = vec![if folder.is_empty() {
-        ".".to_owned()
-    } else {
-        folder.to_owned()
-    }];
-    // The root holds every library already.
-    if !folder.is_empty() {
-        sources.extend(
-            library_folders(repo)
-                .into_iter()
-                .filter(|library| !within(library, folder)),
-        );
+/// shared library of `libraries` (those the tests do not import are
+/// dropped afterwards).
+fn sources(libraries: &[String], folder: &str) -> Vec<String> {
+    if folder.is_empty() {
+        // The root holds every library already.
+        return vec![".".to_owned()];
     }
-    sources
+    std::iter::once(folder.to_owned())
+        .chain(
+            libraries
+                .iter()
+                .filter(|library| !within(library, folder))
+                .cloned(),
+        )
+        .collect()
 }
 
 /// The shared libraries' folders: each import root, and for the root
@@ -76,10 +75,15 @@ fn library_folders(repo: &Repo) -> Vec<String> {
 /// (in the order the folders first come), each with what it measures and
 /// reports, and where its outputs go (see [`Run`]).
 pub(super) fn spec(ctx: &RunContext, files: &[&str]) -> OsString {
+    // A shard's tests import libraries another shard checks.
+    let libraries = library_folders(ctx.whole);
     let runs: Vec<serde_json::Value> = by_folder(ctx.repo, files)
         .into_iter()
         .enumerate()
-        .map(|(index, (folder, tests))| run_spec(ctx, Run(index), &folder, &tests))
+        .map(|(index, (folder, tests))| {
+            let sources = sources(&libraries, &folder);
+            run_spec(ctx, Run(index), &folder, &sources, &tests)
+        })
         .collect();
     let spec = serde_json::json!({
         "runs": runs,
@@ -104,9 +108,13 @@ pub(crate) fn by_folder<'f>(repo: &Repo, files: &[&'f str]) -> Vec<(String, Vec<
     folders
 }
 
-fn run_spec(ctx: &RunContext, run: Run, folder: &str, tests: &[&str]) -> serde_json::Value {
-    // A shard's tests import libraries another shard checks.
-    let sources = sources(ctx.whole, folder);
+fn run_spec(
+    ctx: &RunContext,
+    run: Run,
+    folder: &str,
+    sources: &[String],
+    tests: &[&str],
+) -> serde_json::Value {
     // Each source's range of the sorted files; a folder of tests inside a
     // library is listed by both.
     let mut reported: Vec<&str> = sources
